@@ -1,0 +1,3 @@
+from ivig_schedule.cli import main
+
+main()

@@ -1,0 +1,228 @@
+"""The shipped catalog (products.toml, regimens.toml) and the parser shared with inline tables.
+
+A prescription's inline ``[product]`` or ``[regimen]`` table is a pharmacy's local protocol; it is
+validated by exactly the same functions as a catalog entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any, cast
+
+from ivig_schedule.errors import CatalogError, PrescriptionError
+from ivig_schedule.fields import Fields, to_int
+from ivig_schedule.model import (
+    DEFAULT_LADDER,
+    RATE_UNITS,
+    Ladder,
+    Phase,
+    Product,
+    RateUnit,
+    Regimen,
+    Visit,
+)
+
+DEFAULT_DOUBLING = "default doubling; confirm with local protocol"
+LADDER_SOURCES = ("label", DEFAULT_DOUBLING, "local protocol")
+_LADDER_KEYS = ("titration", "step_minutes", "max_rate", "ladder_source", "source")
+PRODUCT_KEYS = (
+    "id", "name", "concentration_mg_per_ml", "vials_g", "rate_unit", "at_risk_max_rate",
+    "ladders", "verified", *_LADDER_KEYS,
+)
+REGIMEN_KEYS = (
+    "id", "name", "product", "indication", "max_weight_kg", "first_infusion_g",
+    "first_infusion_location", "source", "verified", "notes", "phase", "visit",
+)
+PHASE_KEYS = (
+    "name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", "start_week", "blinded",
+)
+VISIT_KEYS = ("week", "name", "source")
+
+
+def _ladder(table: Fields, indication: str, unit: RateUnit, fallback_source: str,
+            local: bool) -> Ladder | None:
+    """A ladder from `titration`, `step_minutes` and `max_rate`, or None if all are absent."""
+    present = [k for k in ("titration", "step_minutes", "max_rate") if table.has(k)]
+    if not present:
+        return None
+    titration = table.numbers("titration", unit=unit, required=True)
+    step_minutes = table.integer("step_minutes", unit="minutes", required=True)
+    max_rate = table.number("max_rate", unit=unit, required=True)
+    assert titration is not None and step_minutes is not None and max_rate is not None
+    if list(titration) != sorted(titration):
+        raise PrescriptionError(table.at("titration"), list(map(str, titration)),
+                                "must be in ascending order")
+    ladder_source = table.choice(
+        "ladder_source", LADDER_SOURCES, default="local protocol" if local else "label"
+    )
+    return Ladder(
+        indication=indication,
+        rate_unit=unit,
+        titration=titration,
+        step_minutes=step_minutes,
+        max_rate=max_rate,
+        source=table.text("source", default=fallback_source) or fallback_source,
+        default_doubling=ladder_source == DEFAULT_DOUBLING,
+    )
+
+
+def product_from_mapping(data: Any, path: str, product_id: str | None = None, *,
+                         local: bool = False) -> Product:
+    """Validate one product table (catalog entry or inline ``[product]``)."""
+    table = Fields(data, path)
+    table.reject_unknown(PRODUCT_KEYS)
+    pid = table.text("id", default=product_id, required=product_id is None)
+    assert pid is not None
+    unit = cast(RateUnit, table.choice("rate_unit", RATE_UNITS, default="mg/kg/min"))
+    source = table.text("source", required=True)
+    assert source is not None
+    ladders: list[Ladder] = []
+    default = _ladder(table, DEFAULT_LADDER, unit, source, local)
+    if default is not None:
+        ladders.append(default)
+    more = table.table("ladders")
+    if more is not None:
+        for indication in more.data:
+            sub = more.table(str(indication))
+            assert sub is not None
+            sub.reject_unknown(_LADDER_KEYS)
+            ladder = _ladder(sub, str(indication), unit, source, local)
+            if ladder is None:
+                raise PrescriptionError(sub.path, None, "needs titration, step_minutes, max_rate")
+            ladders.append(ladder)
+    vials = table.numbers("vials_g", unit="grams")
+    concentration = table.number("concentration_mg_per_ml", unit="mg/mL", required=True)
+    assert concentration is not None
+    return Product(
+        id=pid,
+        name=table.text("name", default=pid) or pid,
+        concentration_mg_per_ml=concentration,
+        vials_g=tuple(sorted(set(vials), reverse=True)) if vials else None,
+        ladders=tuple(ladders),
+        at_risk_max_rate=table.number("at_risk_max_rate", unit=unit),
+        at_risk_rate_unit=unit,
+        source=source,
+        verified=table.flag("verified", default=local),
+        local=local,
+    )
+
+
+def _phase(table: Fields) -> Phase:
+    table.reject_unknown(PHASE_KEYS)
+    days = table.data.get("days")
+    if (
+        not isinstance(days, list)
+        or len(days) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+        or not 1 <= days[0] <= days[1]
+    ):
+        raise PrescriptionError(table.at("days"), days, "must be [min, max] whole days, 1 ≤ min ≤ max")
+    weeks = table.data.get("weeks")
+    every = table.integer("every_weeks", unit="weeks")
+    count = table.integer("count", unit="courses")
+    start_week = table.integer("start_week", unit="weeks", minimum=0)
+    if weeks is not None:
+        if every is not None or count is not None or start_week is not None:
+            raise PrescriptionError(table.at("weeks"), weeks,
+                                    "give either weeks, or every_weeks and count, not both")
+        if not isinstance(weeks, list) or not weeks:
+            raise PrescriptionError(table.at("weeks"), weeks, "must be a non-empty list of weeks")
+        parsed = tuple(to_int(w, f"{table.at('weeks')}[{i}]", unit="weeks", minimum=0)
+                       for i, w in enumerate(weeks))
+        if list(parsed) != sorted(set(parsed)):
+            raise PrescriptionError(table.at("weeks"), weeks, "must be strictly increasing")
+    elif every is None or count is None:
+        raise PrescriptionError(table.path, None, "needs weeks = [...], or every_weeks and count")
+    else:
+        parsed = None
+    name = table.text("name", required=True)
+    dose = table.number("dose_g_per_kg", unit="g/kg", required=True)
+    assert name is not None and dose is not None
+    return Phase(
+        name=name,
+        dose_g_per_kg=dose,
+        days_min=days[0],
+        days_max=days[1],
+        blinded=table.flag("blinded"),
+        weeks=parsed,
+        every_weeks=every,
+        count=count,
+        start_week=start_week,
+    )
+
+
+def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) -> Regimen:
+    """Validate one regimen table (catalog entry or inline ``[regimen]``)."""
+    table = Fields(data, path)
+    table.reject_unknown(REGIMEN_KEYS)
+    rid = table.text("id", default=regimen_id, required=regimen_id is None)
+    assert rid is not None
+    raw_phases = table.data.get("phase")
+    if not isinstance(raw_phases, list) or not raw_phases:
+        raise PrescriptionError(table.at("phase"), raw_phases,
+                                "needs one or more [[phase]] tables")
+    phases = tuple(
+        _phase(Fields(p, f"{table.at('phase')}[{i}]")) for i, p in enumerate(raw_phases)
+    )
+    names = [p.name for p in phases]
+    if len(set(names)) != len(names):
+        raise PrescriptionError(table.at("phase"), names, "phase names must be unique")
+    visits = []
+    for i, raw in enumerate(table.data.get("visit", [])):
+        visit = Fields(raw, f"{table.at('visit')}[{i}]")
+        visit.reject_unknown(VISIT_KEYS)
+        week = visit.integer("week", unit="weeks", minimum=0, required=True)
+        name = visit.text("name", required=True)
+        assert week is not None and name is not None
+        visits.append(Visit(week=week, name=name, source=visit.text("source", default="") or ""))
+    location = table.text("first_infusion_location")
+    first_g = table.number("first_infusion_g", unit="grams")
+    if first_g is not None and location is None:
+        location = "ward"
+    source = table.text("source", required=True)
+    assert source is not None
+    return Regimen(
+        id=rid,
+        name=table.text("name", default=rid) or rid,
+        phases=phases,
+        source=source,
+        verified=table.flag("verified", default=True),
+        product=table.text("product"),
+        indication=table.text("indication"),
+        max_weight_kg=table.number("max_weight_kg", unit="kilograms"),
+        first_infusion_g=first_g,
+        first_infusion_location=location,
+        visits=tuple(visits),
+        notes=table.text("notes", default="") or "",
+    )
+
+
+def _load(filename: str) -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@functools.cache
+def products() -> dict[str, Product]:
+    """The shipped products by id."""
+    entries = {}
+    for pid, raw in _load("products.toml").items():
+        try:
+            entries[pid] = product_from_mapping(raw, pid, pid)
+        except PrescriptionError as e:
+            raise CatalogError("products.toml", e.field, e.allowed) from e
+    return entries
+
+
+@functools.cache
+def regimens() -> dict[str, Regimen]:
+    """The shipped regimens by id."""
+    entries = {}
+    for rid, raw in _load("regimens.toml").items():
+        try:
+            entries[rid] = regimen_from_mapping(raw, rid, rid)
+        except PrescriptionError as e:
+            raise CatalogError("regimens.toml", e.field, e.allowed) from e
+    return entries

@@ -1,0 +1,202 @@
+"""Command line. The only module that touches files, the console and the clock.
+
+Exit codes: 0 ok, 1 bad input, 2 usage (click), 3 refused by a safety rule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ivig_schedule import __version__
+from ivig_schedule.errors import IvigScheduleError, RefusedBySafetyRule
+
+EXIT_BAD_INPUT = 1
+EXIT_REFUSED = 3
+PLAN_FORMATS = ("table", "json", "csv")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def _user_errors(debug: bool) -> Iterator[None]:
+    """Map the project's errors to one stderr line and an exit code; no traceback unless asked."""
+    try:
+        yield
+    except RefusedBySafetyRule as e:
+        if debug:
+            raise
+        _fail(str(e), EXIT_REFUSED)
+    except IvigScheduleError as e:
+        if debug:
+            raise
+        _fail(str(e), EXIT_BAD_INPUT)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as e:
+        if debug:
+            raise
+        _fail(f"internal error ({type(e).__name__}: {e}); run again with --debug and report it",
+              EXIT_BAD_INPUT)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, then rename.
+
+    Readers see the old file or the complete new one, never a part; on failure nothing changes.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def _emit(text: str | bytes, output: Path | None) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_atomic(output, data)
+
+
+def _read_prescription(path: Path | None) -> str | None:
+    from ivig_schedule.errors import PrescriptionError
+
+    if path is None:
+        return None
+    try:
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as e:
+        raise PrescriptionError("(file)", str(path), f"cannot be read: {e.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PrescriptionError("(file)", str(path), "must be UTF-8 text") from None
+
+
+def _local_timezone() -> str:
+    import pendulum.tz
+
+    return str(pendulum.tz.local_timezone().name)
+
+
+def override_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Flags that override single prescription fields, for quick what-ifs."""
+    options = [
+        click.option("--weight", help="Patient weight in kg (patient.weight_kg)."),
+        click.option("--start", help="First infusion day, YYYY-MM-DD (order.start)."),
+        click.option("--days", type=click.IntRange(min=1), help="Days per course."),
+        click.option("--product", help="Product id from `ivig-schedule products`."),
+        click.option("--regimen", help="Regimen id from `ivig-schedule regimens`."),
+        click.option("--arm", type=click.Choice(["active", "placebo"]), help="Trial arm."),
+        click.option("--dosing-weight", "dosing_weight",
+                     type=click.Choice(["actual", "ideal", "adjusted", "auto"]),
+                     help="Dosing weight basis."),
+        click.option("--timezone", help="IANA zone of the patient's home."),
+        click.option("--patient-id", "patient_id", help="Pseudonymous patient id."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ivig-schedule")
+def cli() -> None:
+    """Plan IVIg courses: whole-vial doses, pump steps, placebo volumes and calendars.
+
+    Decision support only: a pharmacist verifies every plan before anything is dispensed.
+    """
+
+
+@cli.command()
+@click.argument("prescription", required=False,
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--format", "-f", "fmt", type=click.Choice(PLAN_FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("--view", type=click.Choice(["pharmacy", "nurse"]), default="pharmacy",
+              show_default=True,
+              help="nurse hides everything that would reveal a blinded arm.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@override_options
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, debug: bool,
+         **overrides: Any) -> None:
+    """Plan a prescription file (TOML), or one given entirely by flags.
+
+    With --weight, --product, --regimen and --start, no file is needed.
+    """
+    with _user_errors(debug):
+        from ivig_schedule import engine
+        from ivig_schedule import prescription as rx
+        from ivig_schedule.views import plan_record
+
+        text = _read_prescription(prescription)
+        parsed = rx.from_text(text, overrides, _local_timezone())
+        result = engine.plan(parsed)
+        record = plan_record(result, view)  # type: ignore[arg-type]
+        if fmt == "json":
+            from ivig_schedule.render.records import to_json
+
+            rendered = to_json(record)
+        elif fmt == "csv":
+            from ivig_schedule.render.records import to_csv
+
+            rendered = to_csv(record)
+        else:
+            from ivig_schedule.render.table import to_table
+
+            rendered = to_table(record, color=output is None and sys.stdout.isatty())
+        _emit(rendered, output)
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+def products(fmt: str) -> None:
+    """List the products in the catalog, with their sources."""
+    with _user_errors(False):
+        from ivig_schedule import catalog
+        from ivig_schedule.render import listing
+
+        entries = catalog.products().values()
+        click.echo(listing.products_json(entries) if fmt == "json"
+                   else listing.products_table(entries), nl=False)
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+def regimens(fmt: str) -> None:
+    """List the regimens and trial presets in the catalog, with their sources."""
+    with _user_errors(False):
+        from ivig_schedule import catalog
+        from ivig_schedule.render import listing
+
+        entries = catalog.regimens().values()
+        click.echo(listing.regimens_json(entries) if fmt == "json"
+                   else listing.regimens_table(entries), nl=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="ivig-schedule")

@@ -1,0 +1,277 @@
+"""Dosing weight, course grams, vial rounding, the day split and the vial choice.
+
+All arithmetic on grams is done in whole *units*: the largest step that divides every vial size
+(2.5 g for Privigen's 2.5/5/10/20/40 g, 1 g for Octagam's 2/5/10/20/30 g). Whole units keep the
+vial search exact and let a day's total be checked against the vials without any rounding.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+import attrs
+
+from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model import DosingWeight, DosingWeightBasis, Patient, Rounding, VialCount
+
+CM_PER_INCH = Decimal("2.54")
+DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}
+DEVINE_KG_PER_INCH = Decimal("2.3")
+DEVINE_FROM_INCHES = Decimal(60)
+ADJUSTED_FACTOR = Decimal("0.4")
+AUTO_BMI_ABOVE = Decimal(30)
+AUTO_MIN_HEIGHT_CM = Decimal("152.4")
+_TABLE_BLOCK = 512
+"""Vial tables are built in blocks of this many grains so that nearby totals share one table."""
+UNROUNDED_STEP_G = Decimal("0.1")
+"""With rounding ``none`` grams are kept to 0.1 g, the resolution the outputs show."""
+
+
+def ideal_body_weight_kg(height_cm: Decimal, sex: str) -> Decimal:
+    """Devine ideal body weight: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 60 in."""
+    inches = height_cm / CM_PER_INCH
+    return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
+
+
+def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
+    """Dosing weight for `basis`; ideal, adjusted and auto need height and sex.
+
+    Adjusted is IBW + 0.4 × (actual − IBW). Auto uses adjusted when BMI > 30 and the height is at
+    least 152.4 cm, and actual otherwise. The result never exceeds the actual weight.
+    """
+    actual = patient.weight_kg
+    if basis == "actual":
+        return DosingWeight(kg=actual, basis=basis, used="actual")
+    if patient.height_cm is None:
+        raise PrescriptionError(
+            "patient.height_cm", None, f"required for dosing_weight = {basis!r}; give the height"
+        )
+    if patient.sex is None:
+        raise PrescriptionError(
+            "patient.sex", None, f"required for dosing_weight = {basis!r}; allowed: female, male"
+        )
+    ideal = ideal_body_weight_kg(patient.height_cm, patient.sex)
+    if ideal <= 0:
+        raise PrescriptionError(
+            "patient.height_cm",
+            str(patient.height_cm),
+            "too short for the Devine formula; use dosing_weight = 'actual'",
+        )
+    height_m = patient.height_cm / 100
+    bmi = actual / (height_m * height_m)
+    used: DosingWeightBasis = basis
+    if basis == "auto":
+        obese = bmi > AUTO_BMI_ABOVE and patient.height_cm >= AUTO_MIN_HEIGHT_CM
+        used = "adjusted" if obese else "actual"
+    if used == "ideal":
+        kg = ideal
+    elif used == "adjusted":
+        kg = ideal + ADJUSTED_FACTOR * (actual - ideal)
+    else:
+        kg = actual
+    return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
+                        bmi_kg_per_m2=bmi)
+
+
+# --- vials ----------------------------------------------------------------------------
+
+
+def _grain(sizes_g: Sequence[Decimal]) -> Decimal:
+    """Largest step in grams that divides every size (e.g. 2.5 for 2.5/5/10/20/40)."""
+    places = max(max(0, -int(s.normalize().as_tuple().exponent)) for s in sizes_g)
+    scale = Decimal(10) ** places
+    return Decimal(math.gcd(*(int(s * scale) for s in sizes_g))) / scale
+
+
+@functools.cache
+def _fewest_vials(sizes_units: tuple[int, ...], limit: int) -> tuple[tuple[int, ...] | None, ...]:
+    """For every total 0..limit units: the fewest vials that make it exactly, or None.
+
+    Ties prefer the larger vials: the combinations are compared largest vial first.
+    """
+    best: list[tuple[int, ...] | None] = [None] * (limit + 1)
+    best[0] = ()
+    for total in range(1, limit + 1):
+        choice: tuple[int, ...] | None = None
+        for size in sizes_units:
+            rest = best[total - size] if size <= total else None
+            if rest is None:
+                continue
+            candidate = tuple(sorted((*rest, size), reverse=True))
+            if choice is None or (len(candidate), tuple(-v for v in candidate)) < (
+                len(choice),
+                tuple(-v for v in choice),
+            ):
+                choice = candidate
+        best[total] = choice
+    return tuple(best)
+
+
+@attrs.frozen
+class VialSet:
+    """The vial sizes of one product, with exact whole-vial arithmetic.
+
+    Attributes:
+        sizes_g: Vial sizes in grams.
+        concentration_mg_per_ml: Used to give each vial's volume.
+    """
+
+    sizes_g: tuple[Decimal, ...]
+    concentration_mg_per_ml: Decimal
+    grain_g: Decimal = attrs.field(init=False)
+
+    @grain_g.default
+    def _grain_default(self) -> Decimal:
+        return _grain(self.sizes_g)
+
+    @property
+    def sizes_units(self) -> tuple[int, ...]:
+        """Vial sizes in grains, largest first."""
+        return tuple(sorted((int(s / self.grain_g) for s in self.sizes_g), reverse=True))
+
+    def units(self, grams: Decimal) -> int:
+        """Grams that are a whole number of grains, as that number."""
+        return int(grams / self.grain_g)
+
+    def grams(self, units: int) -> Decimal:
+        """A whole number of grains, in grams."""
+        return (self.grain_g * units).normalize() + Decimal("0.0")
+
+    def table(self, limit_units: int) -> tuple[tuple[int, ...] | None, ...]:
+        """Fewest-vial combinations for every total up to at least `limit_units`."""
+        padded = -(-max(limit_units, 1) // _TABLE_BLOCK) * _TABLE_BLOCK
+        return _fewest_vials(self.sizes_units, padded)
+
+    def makeable(self, units: int) -> bool:
+        """True when whole vials make exactly `units` grains (zero is not a dose)."""
+        return units > 0 and self.table(units)[units] is not None
+
+    def vials_for(self, grams: Decimal) -> tuple[VialCount, ...]:
+        """Fewest whole vials that make exactly `grams`; ties prefer larger vials."""
+        units = self.units(grams)
+        combo = self.table(units)[units] if units * self.grain_g == grams else None
+        if combo is None:
+            raise ValueError(f"{grams} g cannot be made from whole vials")  # engine bug if hit
+        return self._count(combo)
+
+    def cover(self, grams: Decimal) -> tuple[VialCount, ...]:
+        """Fewest whole vials whose total is the smallest at or above `grams` (partial use)."""
+        start = int((grams / self.grain_g).to_integral_value(ROUND_CEILING))
+        limit = start + max(self.sizes_units)
+        table = self.table(limit)
+        for units in range(max(start, 1), limit + 1):
+            combo = table[units]
+            if combo is not None:
+                return self._count(combo)
+        raise AssertionError("a total within one largest vial is always reachable")
+
+    def _count(self, combo: tuple[int, ...]) -> tuple[VialCount, ...]:
+        counts: dict[int, int] = {}
+        for size in combo:
+            counts[size] = counts.get(size, 0) + 1
+        return tuple(
+            VialCount(
+                grams=self.grams(size),
+                ml=self.grams(size) * 1000 / self.concentration_mg_per_ml,
+                count=count,
+            )
+            for size, count in sorted(counts.items(), reverse=True)
+        )
+
+
+def unrounded_vial_set(concentration_mg_per_ml: Decimal) -> VialSet:
+    """A pseudo vial set of 0.1 g, used for rounding ``none`` (partial vials)."""
+    return VialSet(sizes_g=(UNROUNDED_STEP_G,), concentration_mg_per_ml=concentration_mg_per_ml)
+
+
+def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding) -> Decimal:
+    """Round the prescribed course grams to a total whole vials can make.
+
+    ``nearest-vial`` takes the nearest makeable total (a tie goes down); ``down`` the largest
+    makeable total at or below; ``none`` uses `vials` = `unrounded_vial_set` so it rounds to the
+    nearest 0.1 g.
+    """
+    exact_units = prescribed_g / vials.grain_g
+    below = int(exact_units.to_integral_value(ROUND_FLOOR))
+    above = int(exact_units.to_integral_value(ROUND_CEILING))
+    limit = above + max(vials.sizes_units)
+    table = vials.table(limit)
+    down = next((u for u in range(below, 0, -1) if table[u] is not None), None)
+    if rounding == "down":
+        if down is None:
+            raise RefusedBySafetyRule(
+                "rounding.down_below_smallest_vial",
+                f"{prescribed_g.quantize(Decimal('0.1'))} g",
+                f"{vials.grams(min(vials.sizes_units))} g",
+                "order.rounding",
+                "rounding down leaves no whole vial; use rounding = 'nearest-vial' or 'none'",
+            )
+        return vials.grams(down)
+    up = next(u for u in range(max(above, 1), limit + 1) if table[u] is not None)
+    if down is None:
+        return vials.grams(up)
+    if exact_units - down <= up - exact_units:
+        return vials.grams(down)
+    return vials.grams(up)
+
+
+def _sequences(total: int, count: int, values_desc: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """Non-increasing `count`-tuples drawn from `values_desc` that sum to `total`."""
+    if count == 0:
+        if total == 0:
+            yield ()
+        return
+    if not values_desc or total < count * values_desc[-1] or total > count * values_desc[0]:
+        return
+    for i, value in enumerate(values_desc):
+        for rest in _sequences(total - value, count - 1, values_desc[i:]):
+            yield (value, *rest)
+
+
+def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ...]:
+    """Split a course total over `days` consecutive days, each a whole-vial total.
+
+    The days are as even as possible (smallest max − min), then the smallest sum of squares;
+    larger days come first. Raises `PrescriptionError` when no split exists.
+    """
+    total = vials.units(total_g)
+    table = vials.table(total)
+    if not _splittable(total, days, table):
+        raise PrescriptionError(
+            "order.days_per_course",
+            days,
+            f"{total_g} g cannot be split into {days} days of whole vials; choose fewer days",
+        )
+    average = Fraction(total, days)
+    for spread in range(total + 1):
+        solutions: list[tuple[int, ...]] = []
+        low_from = max(1, math.ceil(average - spread))
+        for low in range(low_from, math.floor(average) + 1):
+            high = low + spread
+            if high > total or table[low] is None or table[high] is None:
+                continue
+            values = [v for v in range(high, low - 1, -1) if table[v] is not None]
+            solutions.extend(
+                s for s in _sequences(total, days, values) if s[0] == high and s[-1] == low
+            )
+        if solutions:
+            best = min(solutions, key=lambda s: (sum(v * v for v in s), tuple(-v for v in s)))
+            return tuple(vials.grams(v) for v in best)
+    raise AssertionError("a splittable total always has a split")
+
+
+def _splittable(total: int, days: int, table: Sequence[tuple[int, ...] | None]) -> bool:
+    """True when `total` grains are the sum of exactly `days` whole-vial totals (bit sets)."""
+    makeable = [v for v in range(1, total + 1) if table[v] is not None]
+    mask = (1 << (total + 1)) - 1
+    reach = 1
+    for _ in range(days):
+        step = 0
+        for value in makeable:
+            step |= reach << value
+        reach = step & mask
+    return bool(reach >> total & 1)

@@ -1,0 +1,407 @@
+"""Frozen value types shared by the engine, the catalog and the renderers.
+
+Every dose, volume and rate is a `Decimal` and names its unit. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+Sex = Literal["female", "male"]
+RiskFactor = Literal["thrombosis", "renal"]
+DosingWeightBasis = Literal["actual", "ideal", "adjusted", "auto"]
+Rounding = Literal["nearest-vial", "down", "none"]
+Arm = Literal["active", "placebo"]
+RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
+View = Literal["pharmacy", "nurse"]
+
+SEXES: tuple[Sex, ...] = ("female", "male")
+RISK_FACTORS: tuple[RiskFactor, ...] = ("thrombosis", "renal")
+DOSING_WEIGHT_BASES: tuple[DosingWeightBasis, ...] = ("actual", "ideal", "adjusted", "auto")
+ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
+ARMS: tuple[Arm, ...] = ("active", "placebo")
+RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
+VIEWS: tuple[View, ...] = ("pharmacy", "nurse")
+
+PLACEBO_SOLUTION = "sodium chloride 0.9%"
+DEFAULT_LADDER = "default"
+
+
+@attrs.frozen
+class Patient:
+    """The person the plan is for, identified only by a pseudonymous id.
+
+    Attributes:
+        id: Pseudonymous identifier; never a name.
+        weight_kg: Actual body weight in kilograms.
+        height_cm: Height in centimetres; needed for ideal, adjusted and auto dosing weight.
+        sex: Needed for the Devine ideal body weight.
+        timezone: IANA zone of the patient's home; infusion times are local to it.
+        risk_factors: Thrombosis or renal risk; lowers the rate cap where the label gives one.
+    """
+
+    id: str
+    weight_kg: Decimal
+    timezone: str
+    height_cm: Decimal | None = None
+    sex: Sex | None = None
+    risk_factors: tuple[RiskFactor, ...] = ()
+
+
+@attrs.frozen
+class Ladder:
+    """A titration ladder in the label's own unit.
+
+    Attributes:
+        indication: Which indication it is for; ``default`` when the order names none.
+        rate_unit: Unit of `titration` and `max_rate`, as the label writes it.
+        titration: One rate per step, ascending.
+        step_minutes: How long each step but the last is held.
+        max_rate: The label's ceiling for this indication.
+        default_doubling: True when the label gave only an initial and a maximum rate and the
+            steps were made by doubling; every plan that uses it carries a warning.
+        source: Where the numbers come from.
+    """
+
+    indication: str
+    rate_unit: RateUnit
+    titration: tuple[Decimal, ...]
+    step_minutes: int
+    max_rate: Decimal
+    source: str
+    default_doubling: bool = False
+
+
+@attrs.frozen
+class Product:
+    """An IVIg product as the pharmacy stocks it.
+
+    Fields the public sources could not confirm are ``None``; planning with them fails and asks
+    for a local ``[product]`` table.
+
+    Attributes:
+        id: Catalog id, e.g. ``octagam-10``.
+        name: Display name.
+        concentration_mg_per_ml: Immunoglobulin concentration.
+        vials_g: Vial sizes in grams, largest first.
+        ladders: Titration ladders, one per indication.
+        at_risk_max_rate: Lower ceiling, in `at_risk_rate_unit`, for patients with a risk factor.
+        at_risk_rate_unit: Unit of `at_risk_max_rate`.
+        source: Where the entry's numbers come from.
+        verified: False when a field could not be confirmed from a readable source.
+        local: True for an inline ``[product]`` table from the prescription.
+    """
+
+    id: str
+    name: str
+    concentration_mg_per_ml: Decimal
+    source: str
+    verified: bool
+    vials_g: tuple[Decimal, ...] | None = None
+    ladders: tuple[Ladder, ...] = ()
+    at_risk_max_rate: Decimal | None = None
+    at_risk_rate_unit: RateUnit = "mg/kg/min"
+    local: bool = False
+
+    def ladder_for(self, indication: str | None) -> Ladder | None:
+        """The ladder for `indication`, or the default ladder when none is named or found."""
+        wanted = indication or DEFAULT_LADDER
+        for ladder in self.ladders:
+            if ladder.indication == wanted:
+                return ladder
+        return None
+
+    def missing_fields(self) -> tuple[str, ...]:
+        """Names of the fields a plan needs but this entry lacks."""
+        missing: list[str] = []
+        if not self.vials_g:
+            missing.append("vials_g")
+        if not self.ladders:
+            missing.extend(["titration", "step_minutes", "max_rate"])
+        return tuple(missing)
+
+
+@attrs.frozen
+class Phase:
+    """One phase of a regimen: a dose repeated at given weeks.
+
+    Attributes:
+        name: e.g. ``loading`` or ``maintenance``.
+        dose_g_per_kg: Course dose per kilogram of dosing weight.
+        days_min: Fewest consecutive days a course may be split over.
+        days_max: Most consecutive days a course may be split over.
+        weeks: Explicit course weeks, counted from the start date; or ``None``.
+        every_weeks: Interval between courses when `weeks` is not given.
+        count: Number of courses when `weeks` is not given.
+        start_week: First course week; default is `every_weeks` after the previous phase.
+        blinded: True when the trial blinds this phase against saline placebo.
+    """
+
+    name: str
+    dose_g_per_kg: Decimal
+    days_min: int
+    days_max: int
+    blinded: bool = False
+    weeks: tuple[int, ...] | None = None
+    every_weeks: int | None = None
+    count: int | None = None
+    start_week: int | None = None
+
+
+@attrs.frozen
+class Visit:
+    """An assessment visit named by a regimen (an all-day calendar item, not an infusion).
+
+    Attributes:
+        week: Week counted from the start date; the visit falls on that week's first day.
+        name: What happens, e.g. ``primary endpoint (TIS)``.
+        source: Where the visit schedule comes from.
+    """
+
+    week: int
+    name: str
+    source: str
+
+
+@attrs.frozen
+class Regimen:
+    """A dosing regimen or trial preset.
+
+    Attributes:
+        id: Catalog id, e.g. ``proderm``.
+        name: Display name.
+        phases: Phases in order.
+        source: Where the regimen comes from.
+        verified: False when part of it comes from one unconfirmed document.
+        product: Product id the trial used, used when the order names none.
+        indication: Ladder indication to use when the order names none.
+        max_weight_kg: Eligibility limit; heavier patients are refused.
+        first_infusion_g: Grams of course 1 day 1 when the protocol fixes them.
+        first_infusion_location: Where that first infusion happens.
+        visits: Assessment visits to put in the calendar.
+        notes: Caveats for the pharmacist.
+    """
+
+    id: str
+    name: str
+    phases: tuple[Phase, ...]
+    source: str
+    verified: bool = True
+    product: str | None = None
+    indication: str | None = None
+    max_weight_kg: Decimal | None = None
+    first_infusion_g: Decimal | None = None
+    first_infusion_location: str | None = None
+    visits: tuple[Visit, ...] = ()
+    notes: str = ""
+
+    @property
+    def blinded(self) -> bool:
+        """True when any phase is blinded."""
+        return any(p.blinded for p in self.phases)
+
+
+@attrs.frozen
+class Order:
+    """How the pharmacy wants the regimen planned.
+
+    Attributes:
+        start: First infusion day (week 0).
+        start_time: Local clock time of each infusion day.
+        indication: Picks the product's ladder; ``None`` uses the regimen's or the default.
+        days_per_course: Days for every phase, a mapping by phase name, or ``None`` (rule h).
+        dosing_weight: Which weight the dose and rates use.
+        rounding: How the course grams become whole vials.
+        pump_resolution_ml_h: Programmable increment of the pump; rates round down to it.
+        max_infusion_hours: Longest acceptable infusion per day, used to choose the days.
+        courses: Overrides the count of "every N weeks" phases.
+        setup_minutes: Calendar time before the infusion starts (line, checks).
+        observation_minutes: Calendar time after the infusion ends.
+        first_observation_minutes: Observation after the very first infusion of the plan.
+    """
+
+    start: dt.date
+    start_time: dt.time = dt.time(9, 0)
+    indication: str | None = None
+    days_per_course: int | tuple[tuple[str, int], ...] | None = None
+    dosing_weight: DosingWeightBasis = "actual"
+    rounding: Rounding = "nearest-vial"
+    pump_resolution_ml_h: Decimal = Decimal("0.1")
+    max_infusion_hours: Decimal = Decimal(6)
+    courses: int | None = None
+    setup_minutes: int = 15
+    observation_minutes: int = 30
+    first_observation_minutes: int = 60
+
+
+@attrs.frozen
+class Prescription:
+    """Everything the engine needs, validated, with catalog entries resolved."""
+
+    patient: Patient
+    order: Order
+    product: Product
+    regimen: Regimen
+    arm: Arm | None = None
+
+
+# --- the plan -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Finding:
+    """A warning (or, from the guardrails, a breach) returned alongside a plan.
+
+    Attributes:
+        code: Stable machine-readable identifier, e.g. ``ladder.default_doubling``.
+        message: One sentence for the pharmacist or nurse.
+        severity: ``warn`` (plan stands) or ``refuse`` (plan must not be used).
+    """
+
+    code: str
+    message: str
+    severity: Literal["warn", "refuse"] = "warn"
+
+
+@attrs.frozen
+class RateStep:
+    """One pump programme line.
+
+    Attributes:
+        rate_ml_per_h: Pump rate, rounded down to the pump's resolution.
+        rate_mg_per_kg_min: The ladder rate it came from, before rounding.
+        minutes: How long the rate is held; the last step runs until the bag is empty.
+        volume_ml: Volume to be infused (VTBI) in this step; the steps sum to the day's volume.
+    """
+
+    rate_ml_per_h: Decimal
+    rate_mg_per_kg_min: Decimal
+    minutes: int
+    volume_ml: Decimal
+
+
+@attrs.frozen
+class VialCount:
+    """``count`` vials of ``grams`` each (``ml`` is the volume of one vial)."""
+
+    grams: Decimal
+    ml: Decimal
+    count: int
+
+
+@attrs.frozen
+class ProductContents:
+    """The bag holds product from these whole vials."""
+
+    vials: tuple[VialCount, ...]
+
+
+@attrs.frozen
+class PlaceboContents:
+    """The bag holds saline at the same volume the product would have had."""
+
+    ml: Decimal
+    solution: str = PLACEBO_SOLUTION
+
+
+@attrs.frozen
+class InfusionDay:
+    """One infusion day of a course.
+
+    Attributes:
+        day: 1-based day within the course.
+        date: Local calendar date.
+        start: Local start of the infusion (time zone aware).
+        end: Local end of the infusion: `start` plus `infusion_minutes`.
+        location: ``home`` or where the protocol says, e.g. ``ward``.
+        grams: Immunoglobulin grams for this day (what the active arm receives).
+        volume_ml: Bag volume, the same for both arms.
+        contents: What goes into the bag.
+        steps: Pump programme.
+        infusion_minutes: Sum of the steps' minutes.
+    """
+
+    day: int
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    location: str
+    grams: Decimal
+    volume_ml: Decimal
+    contents: ProductContents | PlaceboContents
+    steps: tuple[RateStep, ...]
+    infusion_minutes: int
+
+
+@attrs.frozen
+class Course:
+    """One course: a phase's dose split over consecutive days.
+
+    Attributes:
+        number: 1-based course number in the plan.
+        phase: Phase name.
+        week: Week of the first day, counted from the start date.
+        blinded: True when the course is blinded against placebo.
+        dose_g_per_kg: Phase dose.
+        prescribed_g: Dose per kg times dosing weight, before rounding.
+        rounded_g: Course total after vial rounding; the days sum to it.
+        days: Infusion days.
+    """
+
+    number: int
+    phase: str
+    week: int
+    blinded: bool
+    dose_g_per_kg: Decimal
+    prescribed_g: Decimal
+    rounded_g: Decimal
+    days: tuple[InfusionDay, ...]
+
+
+@attrs.frozen
+class DosingWeight:
+    """The weight the doses and rates use, and how it was reached.
+
+    Attributes:
+        kg: Dosing weight in kilograms, at full precision (never above the actual weight).
+        basis: The basis that was asked for.
+        used: The formula actually applied (``auto`` resolves to ``actual`` or ``adjusted``).
+        ideal_kg: Devine ideal body weight, when height and sex were known.
+        bmi_kg_per_m2: Body-mass index, when the height was known.
+    """
+
+    kg: Decimal
+    basis: DosingWeightBasis
+    used: DosingWeightBasis
+    ideal_kg: Decimal | None = None
+    bmi_kg_per_m2: Decimal | None = None
+
+
+@attrs.frozen
+class Plan:
+    """The single source of truth every output is a view of.
+
+    Attributes:
+        prescription: The validated input.
+        dosing_weight: Weight the doses and rates use, with how it was reached.
+        ladder: The titration ladder used.
+        cap_mg_per_kg_min: The rate ceiling applied to every step.
+        courses: Courses in date order.
+        warnings: Findings that do not stop the plan.
+    """
+
+    prescription: Prescription
+    dosing_weight: DosingWeight
+    ladder: Ladder
+    cap_mg_per_kg_min: Decimal
+    courses: tuple[Course, ...]
+    warnings: tuple[Finding, ...] = ()
+
+    @property
+    def course_count(self) -> int:
+        """Number of courses."""
+        return len(self.courses)

@@ -1,0 +1,123 @@
+"""Catalog listings (`ivig-schedule products` / `regimens`) as tables or JSON."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from ivig_schedule.model import Product, Regimen
+from ivig_schedule.render.records import number_text, to_json
+from ivig_schedule.views import Record
+
+
+def _product(product: Product) -> Record:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "concentration_mg_per_ml": product.concentration_mg_per_ml,
+        "vials_g": list(product.vials_g) if product.vials_g else None,
+        "ladders": [
+            {
+                "indication": ladder.indication,
+                "rate_unit": ladder.rate_unit,
+                "titration": list(ladder.titration),
+                "step_minutes": ladder.step_minutes,
+                "max_rate": ladder.max_rate,
+                "default_doubling": ladder.default_doubling,
+                "source": ladder.source,
+            }
+            for ladder in product.ladders
+        ],
+        "at_risk_max_rate": product.at_risk_max_rate,
+        "at_risk_rate_unit": product.at_risk_rate_unit,
+        "missing": list(product.missing_fields()),
+        "verified": product.verified,
+        "source": product.source,
+    }
+
+
+def _regimen(regimen: Regimen) -> Record:
+    return {
+        "id": regimen.id,
+        "name": regimen.name,
+        "product": regimen.product,
+        "indication": regimen.indication,
+        "blinded": regimen.blinded,
+        "max_weight_kg": regimen.max_weight_kg,
+        "first_infusion_g": regimen.first_infusion_g,
+        "first_infusion_location": regimen.first_infusion_location,
+        "phases": [
+            {
+                "name": p.name,
+                "dose_g_per_kg": p.dose_g_per_kg,
+                "days": [p.days_min, p.days_max],
+                "weeks": list(p.weeks) if p.weeks is not None else None,
+                "every_weeks": p.every_weeks,
+                "count": p.count,
+                "start_week": p.start_week,
+                "blinded": p.blinded,
+            }
+            for p in regimen.phases
+        ],
+        "visits": [{"week": v.week, "name": v.name, "source": v.source} for v in regimen.visits],
+        "verified": regimen.verified,
+        "notes": regimen.notes,
+        "source": regimen.source,
+    }
+
+
+def products_json(products: Iterable[Product]) -> str:
+    """Products as a JSON list."""
+    return to_json({"products": [_product(p) for p in products]})
+
+
+def regimens_json(regimens: Iterable[Regimen]) -> str:
+    """Regimens as a JSON list."""
+    return to_json({"regimens": [_regimen(r) for r in regimens]})
+
+
+def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = io.StringIO()
+    table = Table(title=title, show_lines=True)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console(file=out, width=132, color_system=None, highlight=False).print(table)
+    return out.getvalue()
+
+
+def products_table(products: Iterable[Product]) -> str:
+    """Products as a terminal table."""
+    rows = []
+    for p in products:
+        ladders = "\n".join(
+            f"{lad.indication}: {', '.join(number_text(r) for r in lad.titration)} {lad.rate_unit}"
+            f" / {lad.step_minutes} min" + (" (default doubling)" if lad.default_doubling else "")
+            for lad in p.ladders
+        )
+        rows.append((
+            p.id, p.name, number_text(p.concentration_mg_per_ml),
+            ", ".join(number_text(v) for v in sorted(p.vials_g)) if p.vials_g else "unconfirmed",
+            ladders or "unconfirmed",
+            "yes" if p.verified else "no: " + ", ".join(p.missing_fields()),
+        ))
+    return _render("Products", ("id", "name", "mg/mL", "vials g", "ladders", "verified"), rows)
+
+
+def regimens_table(regimens: Iterable[Regimen]) -> str:
+    """Regimens as a terminal table."""
+    rows = []
+    for r in regimens:
+        phases = "\n".join(
+            f"{p.name}: {number_text(p.dose_g_per_kg)} g/kg over {p.days_min}-{p.days_max} d, "
+            + (f"weeks {', '.join(map(str, p.weeks))}" if p.weeks is not None
+               else f"every {p.every_weeks} wk x {p.count}")
+            + (" (blinded)" if p.blinded else "")
+            for p in r.phases
+        )
+        rows.append((r.id, r.name, r.product or "any", phases, "yes" if r.verified else "no"))
+    return _render("Regimens", ("id", "name", "product", "phases", "verified"), rows)

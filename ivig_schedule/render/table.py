@@ -1,0 +1,88 @@
+"""Terminal tables (rich) of a plan record. rich is imported here only."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from ivig_schedule.render.records import contents_text, number_text
+from ivig_schedule.views import Record
+
+BLINDED = "blinded"
+TABLE_WIDTH = 140
+
+
+def _duration(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _grams(grams: object, contents: dict[str, object] | None) -> str:
+    """Grams, or "blinded"; a placebo day shows the IVIg grams it is matched to."""
+    if grams is None:
+        return BLINDED
+    assert isinstance(grams, Decimal)
+    if contents is not None and contents["kind"] == "placebo":
+        return f"0 (matches {number_text(grams)})"
+    return number_text(grams)
+
+
+def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -> str:
+    """The plan as text tables: a header, one row per infusion day, then the warnings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system="standard" if color else None,
+                      force_terminal=color, highlight=False, emoji=False)
+    patient = record["patient"]
+    lines = [
+        f"Patient {patient['id']} · {number_text(patient['weight_kg'])} kg · dosing weight "
+        f"{number_text(patient['dosing_weight_kg'])} kg ({patient['dosing_weight_basis']}) · "
+        f"times in {patient['timezone']}",
+        f"Regimen {record['regimen']['name']} ({record['regimen']['id']}) · {record['view']} view",
+    ]
+    if "product" in record:
+        product = record["product"]
+        lines.append(f"Product {product['name']} · "
+                     f"{number_text(product['concentration_mg_per_ml'])} mg/mL")
+    if record.get("arm"):
+        lines.append(f"Arm {record['arm']}")
+    for line in lines:
+        console.print(line, markup=False)
+
+    table = Table(show_lines=True)
+    for column, justify in (
+        ("Course", "left"), ("Day", "right"), ("Date", "left"), ("Time", "left"),
+        ("Where", "left"), ("Grams", "right"), ("Vials / saline", "left"),
+        ("Volume mL", "right"), ("Pump: rate · time · VTBI", "left"), ("Duration", "right"),
+    ):
+        table.add_column(column, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=column.startswith(("Pump", "Date", "Time")))
+    for course in record["courses"]:
+        label = f"{course['number']} · wk {course['week']}\n{course['phase']}"
+        for day in course["days"]:
+            grams = day.get("grams")
+            table.add_row(
+                label if day["day"] == 1 else "",
+                str(day["day"]),
+                day["date"],
+                f"{day['start'][11:16]}–{day['end'][11:16]}",
+                day["location"],
+                _grams(grams, day.get("contents")),
+                BLINDED if "contents" not in day else contents_text(day["contents"]),
+                number_text(day["volume_ml"]),
+                "\n".join(
+                    f"{number_text(s['rate_ml_per_h'])} mL/h · {s['minutes']} min · "
+                    f"{number_text(s['volume_ml'])} mL"
+                    for s in day["steps"]
+                ),
+                _duration(day["infusion_minutes"]),
+            )
+    console.print(table)
+    if record["warnings"]:
+        console.print("Warnings:", markup=False)
+        for warning in record["warnings"]:
+            console.print(f"  ! {warning['code']}: {warning['message']}", markup=False)
+    console.print("Decision support only: a pharmacist verifies every plan before dispensing.",
+                  markup=False)
+    return out.getvalue()

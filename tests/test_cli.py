@@ -1,0 +1,159 @@
+"""The command line: exit codes, one-line errors, atomic files, formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ivig_schedule import __version__
+from ivig_schedule.cli import cli
+
+from .conftest import SAMPLES
+
+PRODERM = str(SAMPLES / "proderm.toml")
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+@pytest.mark.parametrize("command", [[], ["plan"], ["products"], ["regimens"]])
+def test_help_everywhere(command):
+    """--help works on the group and every command."""
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_version():
+    """--version prints the package version."""
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_plan_json_is_the_contract():
+    """plan --format json prints the documented top-level fields."""
+    result = run("plan", PRODERM, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["format", "view", "patient", "regimen", "product", "arm", "courses",
+                          "warnings"]
+    assert data["format"] == "ivig-schedule/plan@1"
+
+
+def test_bad_input_exits_1_with_one_line():
+    """A negative weight exits 1 with one line naming field, value and what is allowed."""
+    result = run("plan", PRODERM, "--weight", "-5")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        'error: patient.weight_kg: must be a number of kilograms above 0 (got "-5")']
+
+
+def test_refused_exits_3_naming_the_rule():
+    """MIGHT above 120 kg exits 3 and names the rule."""
+    result = run("plan", str(SAMPLES / "might.toml"), "--weight", "130")
+    assert result.exit_code == 3
+    assert "might.max_weight_kg" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_error_exits_2():
+    """An unknown format is a usage error (exit 2)."""
+    assert run("plan", PRODERM, "--format", "xml").exit_code == 2
+
+
+def test_no_file_flags_only(tmp_path):
+    """With --weight, --product, --regimen and --start no file is needed."""
+    result = run("plan", "--weight", "70", "--product", "octagam-10", "--regimen", "2g-q4w",
+                 "--start", "2027-03-01", "--timezone", "Europe/Amsterdam", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("patient_id,regimen_id,course")
+
+
+def test_output_file_written(tmp_path):
+    """-o writes the rendering to the file and nothing to stdout."""
+    target = tmp_path / "plan.json"
+    result = run("plan", PRODERM, "-f", "json", "-o", str(target))
+    assert result.exit_code == 0
+    assert result.output == ""
+    assert json.loads(target.read_text())["patient"]["id"] == "PD-0042"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_failure_leaves_existing_file_untouched(tmp_path):
+    """When planning fails, an existing output file keeps its bytes and no temp file remains."""
+    target = tmp_path / "plan.json"
+    target.write_text("old")
+    result = run("plan", PRODERM, "--weight", "0", "-o", str(target))
+    assert result.exit_code == 1
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
+    """If the write itself fails, no file (final or temporary) is left behind."""
+    import os
+
+    from ivig_schedule import cli as cli_module
+
+    def broken_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    target = tmp_path / "plan.json"
+    result = run("plan", PRODERM, "-f", "json", "-o", str(target))
+    assert result.exit_code == 1
+    assert list(tmp_path.iterdir()) == []
+    assert cli_module is not None
+
+
+def test_malformed_toml_is_one_line(tmp_path):
+    """Malformed TOML exits 1 with its line and column on one line."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[patient]\nweight_kg = = 3\n")
+    result = run("plan", str(bad))
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "line 2" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_nurse_outputs_identical_across_arms(fmt):
+    """For a blinded regimen the nurse output is byte-identical for both arms."""
+    active = run("plan", PRODERM, "--view", "nurse", "-f", fmt, "--arm", "active")
+    placebo = run("plan", PRODERM, "--view", "nurse", "-f", fmt, "--arm", "placebo")
+    assert active.exit_code == placebo.exit_code == 0
+    assert active.output == placebo.output
+    assert "sodium chloride" not in active.output
+    assert "Octagam" not in active.output
+
+
+@pytest.mark.parametrize("command", ["products", "regimens"])
+def test_catalog_listings(command):
+    """products and regimens list the catalog as a table and as JSON."""
+    table = run(command)
+    assert table.exit_code == 0
+    data = json.loads(run(command, "--format", "json").output)
+    assert data[command]
+    assert all(entry["source"] for entry in data[command])
+
+
+def test_json_path_does_not_import_heavy_libraries():
+    """--help and --format json never import rich or icalendar (fast start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from ivig_schedule.cli import cli\n"
+        f"r = CliRunner().invoke(cli, ['plan', {PRODERM!r}, '-f', 'json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "CliRunner().invoke(cli, ['--help'])\n"
+        "print(sorted(m for m in ('rich', 'icalendar') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

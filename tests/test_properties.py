@@ -1,0 +1,86 @@
+"""Invariants over weights 3-250 kg, every complete product, 1-5 days and both arms."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, assume, given, settings
+
+from ivig_schedule import engine
+from ivig_schedule.dosing import VialSet
+from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.render.records import to_csv, to_json
+from ivig_schedule.render.table import to_table
+from ivig_schedule.views import plan_record
+
+from . import strategies as s
+from .conftest import make
+
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def build(weight, product, days, arm="active", rounding="nearest-vial", risks=(), regimen=None):
+    regimen_table = regimen or {
+        "id": "blind", "source": "test", "phase": [
+            {"name": "p", "dose_g_per_kg": 2, "days": [1, 5], "weeks": [0, 4], "blinded": True}]}
+    try:
+        return engine.plan(make(
+            patient={"weight_kg": str(weight), "risk_factors": list(risks)},
+            order={"product": product, "regimen": None, "indication": None,
+                   "days_per_course": days, "rounding": rounding},
+            regimen=regimen_table, trial={"arm": arm}))
+    except (PrescriptionError, RefusedBySafetyRule) as e:
+        # Tiny patients can have too few vials for the days asked; that is a clear refusal.
+        assume(False)
+        raise AssertionError from e
+
+
+@SETTINGS
+@given(s.weights_kg, s.products, s.days, s.arms, s.roundings, s.risks)
+def test_days_sum_to_rounded_total_and_are_whole_vials(weight, product, days, arm, rounding, risks):
+    """Every course's days sum to its rounded total; every day is whole vials unless 'none'."""
+    plan = build(weight, product, days, arm, rounding, risks)
+    vials = VialSet(plan.prescription.product.vials_g, Decimal(100))
+    for course in plan.courses:
+        assert sum(d.grams for d in course.days) == course.rounded_g
+        if rounding != "none":
+            for day in course.days:
+                assert vials.makeable(vials.units(day.grams))
+                assert vials.units(day.grams) * vials.grain_g == day.grams
+
+
+@SETTINGS
+@given(s.weights_kg, s.products, s.days, s.risks)
+def test_no_rate_above_cap_and_steps_sum_to_volume(weight, product, days, risks):
+    """No step rate exceeds the cap in mL/h, and step volumes sum exactly to the day's volume."""
+    plan = build(weight, product, days, risks=risks)
+    product_ = plan.prescription.product
+    cap_ml_h = (plan.cap_mg_per_kg_min * plan.dosing_weight.kg * 60
+                / product_.concentration_mg_per_ml)
+    for course in plan.courses:
+        for day in course.days:
+            assert all(step.rate_ml_per_h <= cap_ml_h for step in day.steps)
+            assert all(step.rate_mg_per_kg_min <= plan.cap_mg_per_kg_min for step in day.steps)
+            assert sum(step.volume_ml for step in day.steps) == day.volume_ml
+            assert day.infusion_minutes == sum(step.minutes for step in day.steps)
+
+
+@SETTINGS
+@given(s.weights_kg, s.products, s.days, s.roundings)
+def test_nurse_view_does_not_depend_on_arm(weight, product, days, rounding):
+    """The nurse JSON, CSV and table are byte-identical for the active and the placebo arm."""
+    active = plan_record(build(weight, product, days, "active", rounding), "nurse")
+    placebo = plan_record(build(weight, product, days, "placebo", rounding), "nurse")
+    assert to_json(active) == to_json(placebo)
+    assert to_csv(active) == to_csv(placebo)
+    assert to_table(active) == to_table(placebo)
+
+
+@SETTINGS
+@given(s.weights_kg, s.products, s.days)
+def test_pharmacy_view_does_show_the_arm(weight, product, days):
+    """The pharmacy view differs between arms, so the nurse test above is not vacuous."""
+    active = plan_record(build(weight, product, days, "active"), "pharmacy")
+    placebo = plan_record(build(weight, product, days, "placebo"), "pharmacy")
+    assert to_json(active) != to_json(placebo)

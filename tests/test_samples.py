@@ -1,0 +1,47 @@
+"""Every sample plans and matches its golden outputs (checked by hand once; see README)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ivig_schedule import engine, prescription
+from ivig_schedule.render.records import to_json
+from ivig_schedule.views import plan_record
+
+from .conftest import SAMPLES
+
+PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
+
+
+def render(path: Path, view: str, arm: str | None = None) -> str:
+    rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
+    return to_json(plan_record(engine.plan(rx), view))  # type: ignore[arg-type]
+
+
+def test_one_sample_per_preset_and_generic_regimen():
+    """samples/ has a prescription for every catalog regimen."""
+    regimens = {tomllib.loads(p.read_text())["order"]["regimen"] for p in PRESCRIPTIONS}
+    assert regimens == {"2g-q4w", "loading-2g-then-1g-q3w", "time-is-muscle", "might",
+                        "proderm", "lim-2021"}
+
+
+@pytest.mark.parametrize("path", PRESCRIPTIONS, ids=[p.stem for p in PRESCRIPTIONS])
+@pytest.mark.parametrize("view", ["pharmacy", "nurse"])
+def test_sample_matches_golden(path, view, update_golden):
+    """The rendered JSON equals the checked-in golden file."""
+    golden = path.with_suffix(f".{view}.json")
+    rendered = render(path, view)
+    if update_golden:
+        golden.write_text(rendered, encoding="utf-8", newline="\n")
+    assert golden.read_text(encoding="utf-8") == rendered
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in PRESCRIPTIONS if "arm" in tomllib.loads(p.read_text()).get("trial", {})],
+    ids=lambda p: p.stem)
+def test_blinded_samples_nurse_identical_across_arms(path):
+    """For each blinded sample the nurse JSON is the same for both arms."""
+    assert render(path, "nurse", "active") == render(path, "nurse", "placebo")
