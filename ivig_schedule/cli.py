@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input, 2 usage (click), 3 refused by a safety rule.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from ivig_schedule.errors import IvigScheduleError, RefusedBySafetyRule
 
 EXIT_BAD_INPUT = 1
 EXIT_REFUSED = 3
-PLAN_FORMATS = ("table", "json", "csv")
+PLAN_FORMATS = ("table", "json", "csv", "ics")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -92,6 +93,24 @@ def _read_prescription(path: Path | None) -> str | None:
         raise PrescriptionError("(file)", str(path), "must be UTF-8 text") from None
 
 
+def _stamp(value: str | None) -> dt.datetime | None:
+    """--stamp: 'now' reads the clock (here, at the edge); otherwise an aware ISO date-time."""
+    from ivig_schedule.errors import PrescriptionError
+
+    if value is None:
+        return None
+    if value.strip().lower() == "now":
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise PrescriptionError("--stamp", value,
+                                "must be 'now' or a date-time with offset, e.g. 2027-01-01T12:00:00Z")
+    return moment
+
+
 def _local_timezone() -> str:
     import pendulum.tz
 
@@ -137,10 +156,15 @@ def cli() -> None:
               help="nurse hides everything that would reveal a blinded arm.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
+@click.option("--stamp", help="ics: DTSTAMP as ISO 8601 with offset (e.g. 2027-01-01T12:00:00Z) "
+              "or 'now'; default: derived from the plan, so the same inputs give the same bytes.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ics: the file sent before; changed events get SEQUENCE + 1, removed ones "
+              "are cancelled, unchanged ones keep their bytes.")
 @override_options
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, debug: bool,
-         **overrides: Any) -> None:
+def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, stamp: str | None,
+         previous: Path | None, debug: bool, **overrides: Any) -> None:
     """Plan a prescription file (TOML), or one given entirely by flags.
 
     With --weight, --product, --regimen and --start, no file is needed.
@@ -154,6 +178,7 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, de
         parsed = rx.from_text(text, overrides, _local_timezone())
         result = engine.plan(parsed)
         record = plan_record(result, view)  # type: ignore[arg-type]
+        rendered: str | bytes
         if fmt == "json":
             from ivig_schedule.render.records import to_json
 
@@ -162,6 +187,11 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, de
             from ivig_schedule.render.records import to_csv
 
             rendered = to_csv(record)
+        elif fmt == "ics":
+            from ivig_schedule.render.ics import to_ics
+
+            rendered = to_ics(record, parsed.order, parsed.regimen.id, stamp=_stamp(stamp),
+                              previous=previous.read_bytes() if previous else None)
         else:
             from ivig_schedule.render.table import to_table
 

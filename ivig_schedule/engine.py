@@ -33,6 +33,7 @@ from ivig_schedule.model import (
     ProductContents,
     RateStep,
     Regimen,
+    VisitDay,
 )
 
 HOME = "home"
@@ -231,6 +232,10 @@ def plan(prescription: Prescription) -> Plan:
         cap_mg_per_kg_min=cap,
         courses=tuple(courses),
         warnings=tuple(warnings),
+        visits=tuple(
+            VisitDay(week=v.week, date=order.start + dt.timedelta(weeks=v.week), name=v.name)
+            for v in sorted(regimen.visits, key=lambda v: v.week)
+        ),
     )
 
 

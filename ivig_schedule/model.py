@@ -363,6 +363,21 @@ class Course:
 
 
 @attrs.frozen
+class VisitDay:
+    """An assessment visit placed on the calendar.
+
+    Attributes:
+        week: Week counted from the start date.
+        date: First day of that week.
+        name: What happens at the visit.
+    """
+
+    week: int
+    date: dt.date
+    name: str
+
+
+@attrs.frozen
 class DosingWeight:
     """The weight the doses and rates use, and how it was reached.
 
@@ -392,6 +407,7 @@ class Plan:
         cap_mg_per_kg_min: The rate ceiling applied to every step.
         courses: Courses in date order.
         warnings: Findings that do not stop the plan.
+        visits: Assessment visits named by the regimen, in date order.
     """
 
     prescription: Prescription
@@ -400,6 +416,7 @@ class Plan:
     cap_mg_per_kg_min: Decimal
     courses: tuple[Course, ...]
     warnings: tuple[Finding, ...] = ()
+    visits: tuple[VisitDay, ...] = ()
 
     @property
     def course_count(self) -> int:

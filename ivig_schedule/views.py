@@ -110,4 +110,7 @@ def plan_record(plan: Plan, view: View) -> Record:
         _course(c, hide=c.blinded and view == "nurse") for c in plan.courses
     ]
     record["warnings"] = [{"code": w.code, "message": w.message} for w in plan.warnings]
+    record["visits"] = [
+        {"week": v.week, "date": v.date.isoformat(), "name": v.name} for v in plan.visits
+    ]
     return record

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivig_schedule import engine, prescription
+from ivig_schedule.render.ics import to_ics
 from ivig_schedule.render.records import to_json
 from ivig_schedule.views import plan_record
 
@@ -19,6 +20,12 @@ PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
 def render(path: Path, view: str, arm: str | None = None) -> str:
     rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
     return to_json(plan_record(engine.plan(rx), view))  # type: ignore[arg-type]
+
+
+def render_ics(path: Path, view: str, arm: str | None = None) -> bytes:
+    rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
+    record = plan_record(engine.plan(rx), view)  # type: ignore[arg-type]
+    return to_ics(record, rx.order, rx.regimen.id)
 
 
 def test_one_sample_per_preset_and_generic_regimen():
@@ -37,6 +44,26 @@ def test_sample_matches_golden(path, view, update_golden):
     if update_golden:
         golden.write_text(rendered, encoding="utf-8", newline="\n")
     assert golden.read_text(encoding="utf-8") == rendered
+
+
+@pytest.mark.parametrize("path", PRESCRIPTIONS, ids=[p.stem for p in PRESCRIPTIONS])
+@pytest.mark.parametrize("view", ["pharmacy", "nurse"])
+def test_sample_calendar_matches_golden(path, view, update_golden):
+    """The rendered .ics equals the checked-in golden file, byte for byte."""
+    golden = path.with_suffix(f".{view}.ics")
+    rendered = render_ics(path, view)
+    if update_golden:
+        golden.write_bytes(rendered)
+    assert golden.read_bytes() == rendered
+
+
+BLINDED = [p for p in PRESCRIPTIONS if "arm" in tomllib.loads(p.read_text()).get("trial", {})]
+
+
+@pytest.mark.parametrize("path", BLINDED, ids=lambda p: p.stem)
+def test_blinded_samples_nurse_calendar_identical_across_arms(path):
+    """For each blinded sample the nurse .ics is the same for both arms."""
+    assert render_ics(path, "nurse", "active") == render_ics(path, "nurse", "placebo")
 
 
 @pytest.mark.parametrize(
