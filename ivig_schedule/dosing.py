@@ -188,6 +188,18 @@ def unrounded_vial_set(concentration_mg_per_ml: Decimal) -> VialSet:
     return VialSet(sizes_g=(UNROUNDED_STEP_G,), concentration_mg_per_ml=concentration_mg_per_ml)
 
 
+def vial_neighbours(prescribed_g: Decimal, vials: VialSet) -> tuple[Decimal | None, Decimal]:
+    """The largest whole-vial total at or below the dose (None if none) and the smallest above."""
+    exact_units = prescribed_g / vials.grain_g
+    below = int(exact_units.to_integral_value(ROUND_FLOOR))
+    above = int(exact_units.to_integral_value(ROUND_CEILING))
+    limit = above + max(vials.sizes_units)
+    table = vials.table(limit)
+    down = next((u for u in range(below, 0, -1) if table[u] is not None), None)
+    up = next(u for u in range(max(above, 1), limit + 1) if table[u] is not None)
+    return (None if down is None else vials.grams(down)), vials.grams(up)
+
+
 def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding) -> Decimal:
     """Round the prescribed course grams to a total whole vials can make.
 
@@ -195,12 +207,7 @@ def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding
     makeable total at or below; ``none`` uses `vials` = `unrounded_vial_set` so it rounds to the
     nearest 0.1 g.
     """
-    exact_units = prescribed_g / vials.grain_g
-    below = int(exact_units.to_integral_value(ROUND_FLOOR))
-    above = int(exact_units.to_integral_value(ROUND_CEILING))
-    limit = above + max(vials.sizes_units)
-    table = vials.table(limit)
-    down = next((u for u in range(below, 0, -1) if table[u] is not None), None)
+    down, up = vial_neighbours(prescribed_g, vials)
     if rounding == "down":
         if down is None:
             raise RefusedBySafetyRule(
@@ -210,13 +217,10 @@ def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding
                 "order.rounding",
                 "rounding down leaves no whole vial; use rounding = 'nearest-vial' or 'none'",
             )
-        return vials.grams(down)
-    up = next(u for u in range(max(above, 1), limit + 1) if table[u] is not None)
-    if down is None:
-        return vials.grams(up)
-    if exact_units - down <= up - exact_units:
-        return vials.grams(down)
-    return vials.grams(up)
+        return down
+    if down is None or prescribed_g - down <= up - prescribed_g:
+        return up if down is None else down
+    return up
 
 
 def _sequences(total: int, count: int, values_desc: Sequence[int]) -> Iterator[tuple[int, ...]]:

@@ -21,11 +21,14 @@ from ivig_schedule.dosing import (
     unrounded_vial_set,
 )
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.guardrails import Breach, Limits
 from ivig_schedule.model import (
     Course,
     Finding,
     InfusionDay,
     Ladder,
+    LimitsUsed,
+    Override,
     Phase,
     PlaceboContents,
     Plan,
@@ -93,12 +96,6 @@ def _choose_ladder(prescription: Prescription, warnings: list[Finding]) -> Ladde
                 "ladder.indication_fallback",
                 f"no titration ladder for {wanted!r}; the product's default ladder is used",
             ))
-    if ladder.default_doubling:
-        warnings.append(Finding(
-            "ladder.default_doubling",
-            "the label gives only an initial and a maximum rate; the steps double every "
-            f"{ladder.step_minutes} minutes: confirm with your local protocol",
-        ))
     return ladder
 
 
@@ -131,13 +128,27 @@ def _day_grams(
     return (first_g, *split_days(rest, days - 1, vials))
 
 
-def plan(prescription: Prescription) -> Plan:
-    """Compute the plan: doses, vials, pump steps, dates and warnings."""
+def compute(prescription: Prescription) -> Plan:
+    """The calculation alone: doses, vials, pump steps, dates; no limits are checked."""
     patient, order, product, regimen = (prescription.patient, prescription.order,
                                         prescription.product, prescription.regimen)
-    guardrails.check_eligibility(prescription)
+    missing = product.missing_fields()
+    if missing:
+        raise PrescriptionError(
+            "order.product", product.id,
+            f"has unconfirmed {', '.join(missing)}; supply a local [product] table from your "
+            "pharmacy protocol",
+        )
     weight = dosing_weight(patient, order.dosing_weight)
-    warnings: list[Finding] = list(guardrails.data_findings(prescription))
+    warnings: list[Finding] = []
+    if regimen.notes:
+        warnings.append(Finding("regimen.notes", regimen.notes))
+    if product.local:
+        warnings.append(Finding(
+            "product.local",
+            "the product table comes from the prescription (local protocol), not the catalog; "
+            "check it against the label",
+        ))
     ladder = _choose_ladder(prescription, warnings)
     assert product.vials_g is not None
     concentration = product.concentration_mg_per_ml
@@ -162,7 +173,6 @@ def plan(prescription: Prescription) -> Plan:
                                 "rounding 'none': doses use part of a vial; discard the rest"))
     longest_minutes = order.max_infusion_hours * 60
     courses: list[Course] = []
-    over_hours = False
     for number, (phase, week) in enumerate(course_weeks(regimen, order.courses), start=1):
         prescribed = phase.dose_g_per_kg * weight.kg
         rounded = round_course_grams(prescribed, grams_grid, order.rounding)
@@ -179,9 +189,6 @@ def plan(prescription: Prescription) -> Plan:
             chosen = (grams, programme)
             if max(sum(s.minutes for s in p) for p in programme) <= longest_minutes:
                 break
-        else:
-            if chosen is not None:
-                over_hours = True
         if chosen is None:
             assert failure is not None
             raise failure
@@ -219,12 +226,6 @@ def plan(prescription: Prescription) -> Plan:
             dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed, rounded_g=rounded,
             days=tuple(days),
         ))
-    if over_hours:
-        warnings.append(Finding(
-            "days.over_max_infusion_hours",
-            f"a day's infusion is longer than {order.max_infusion_hours} h even on the most days "
-            "the regimen or order allows; review the days per course",
-        ))
     return Plan(
         prescription=prescription,
         dosing_weight=weight,
@@ -254,3 +255,94 @@ def _day_options(days_per_course: int | tuple[tuple[str, int], ...] | None,
 def _volume(grams: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:
     """Bag volume in mL: grams × 1000 ÷ mg/mL, to 0.1 mL."""
     return (grams * 1000 / concentration_mg_per_ml).quantize(Decimal("0.1"))
+
+
+@attrs.frozen
+class Assessment:
+    """A plan (None when it cannot be computed) and every limit it breaks."""
+
+    plan: Plan | None
+    breaches: tuple[Breach, ...]
+
+
+def assess(prescription: Prescription, limits: Limits, today: dt.date | None) -> Assessment:
+    """Compute what can be computed and evaluate every rule; refuse nothing (for `check`)."""
+    inputs = guardrails.input_measurements(prescription, today)
+    if prescription.product.missing_fields():
+        return Assessment(None, guardrails.evaluate(limits, prescription, inputs, None))
+    result = compute(prescription)
+    measured = guardrails.merged(inputs, guardrails.plan_measurements(result))
+    return Assessment(result, guardrails.evaluate(limits, prescription, measured, result))
+
+
+def _refusal(breach: Breach, others: int, note: str = "") -> RefusedBySafetyRule:
+    unit = "" if breach.rule.unit == "flag" else f" {breach.rule.unit}"
+    flag = breach.rule.unit == "flag"
+    extra = f"; {others} more hard breach(es): run `ivig-schedule check`" if others else ""
+    return RefusedBySafetyRule(
+        breach.rule.id,
+        breach.where if flag else f"{guardrails.number(breach.value)}{unit} ({breach.where})",
+        "" if flag else f"{guardrails.number(breach.limit)}{unit}",
+        breach.rule.source,
+        breach.rule.message + note + extra,
+        breach.direction,
+        breach.severity,
+    )
+
+
+def plan(
+    prescription: Prescription,
+    *,
+    limits: Limits | None = None,
+    today: dt.date | None = None,
+    accepted: tuple[tuple[str, str], ...] = (),
+    strict: bool = False,
+) -> Plan:
+    """Compute the plan and hold it to the limits.
+
+    A hard breach raises `RefusedBySafetyRule` (it cannot be accepted here; a pharmacy changes
+    its limits file). A soft breach becomes a warning, or an override when `accepted` names its
+    rule with a reason. With `strict`, an unacknowledged soft breach is refused too.
+    """
+    limits = limits or guardrails.built_in_limits()
+    reasons = dict(accepted)
+    inputs = guardrails.input_measurements(prescription, today)
+    early = [b for b in guardrails.evaluate(limits, prescription, inputs, None)
+             if b.severity == "hard"]
+    if early:
+        raise _refusal(early[0], len(early) - 1, _hard_note(early[0], reasons))
+    assessment = assess(prescription, limits, today)
+    assert assessment.plan is not None
+    hard = [b for b in assessment.breaches if b.severity == "hard"]
+    if hard:
+        raise _refusal(hard[0], len(hard) - 1, _hard_note(hard[0], reasons))
+    soft = [b for b in assessment.breaches if b.severity == "soft"]
+    unacknowledged = [b for b in soft if b.rule.id not in reasons]
+    if strict and unacknowledged:
+        raise _refusal(unacknowledged[0], 0,
+                       "; --strict: acknowledge it with --accept RULE --reason TEXT")
+    unit = {b.rule.id: "" if b.rule.unit == "flag" else f" {b.rule.unit}" for b in soft}
+    overrides = tuple(
+        Override(b.rule.id, f"{guardrails.number(b.value)}{unit[b.rule.id]}",
+                 f"{guardrails.number(b.limit)}{unit[b.rule.id]}", reasons[b.rule.id])
+        for b in soft if b.rule.id in reasons
+    )
+    findings = [Finding(b.rule.id, b.describe()) for b in unacknowledged]
+    broken = {b.rule.id for b in soft}
+    findings.extend(
+        Finding("override.unused", f"--accept {rule} matched no soft breach; nothing recorded")
+        for rule in reasons if rule not in broken
+    )
+    return attrs.evolve(
+        assessment.plan,
+        warnings=assessment.plan.warnings + tuple(findings),
+        overrides=overrides,
+        limits=LimitsUsed(limits.name, limits.version, limits.origin),
+    )
+
+
+def _hard_note(breach: Breach, reasons: dict[str, str]) -> str:
+    if breach.rule.id in reasons:
+        return ("; hard limits cannot be overridden from the command line: "
+                "change them in your own --limits file")
+    return ""

@@ -69,15 +69,18 @@ class RefusedBySafetyRule(IvigScheduleError):
         source: Where the rule comes from.
     """
 
-    def __init__(self, rule: str, value: str, limit: str, source: str, message: str = "") -> None:
+    def __init__(self, rule: str, value: str, limit: str, source: str, message: str = "",
+                 direction: str = "beyond", severity: str = "hard") -> None:
         self.rule = rule
         self.value = value
         self.limit = limit
         self.source = source
         self.detail = message
-        text = f"refused by rule {rule}: {value} is beyond the limit {limit}"
+        text = f"refused by rule {rule}: {value}"
+        if limit:
+            text += f" is {direction} the {severity} limit {limit}"
         if message:
-            text += f" ({message})"
+            text += f": {message}"
         if source:
             text += f"; source: {source}"
         super().__init__(text)

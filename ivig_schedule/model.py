@@ -42,6 +42,8 @@ class Patient:
         sex: Needed for the Devine ideal body weight.
         timezone: IANA zone of the patient's home; infusion times are local to it.
         risk_factors: Thrombosis or renal risk; lowers the rate cap where the label gives one.
+        weight_input: The weight as written (e.g. ``160 lb``), shown beside the kilograms.
+        height_input: The height as written (e.g. ``5 ft 9 in``).
     """
 
     id: str
@@ -50,6 +52,8 @@ class Patient:
     height_cm: Decimal | None = None
     sex: Sex | None = None
     risk_factors: tuple[RiskFactor, ...] = ()
+    weight_input: str = ""
+    height_input: str | None = None
 
 
 @attrs.frozen
@@ -276,12 +280,14 @@ class RateStep:
         rate_mg_per_kg_min: The ladder rate it came from, before rounding.
         minutes: How long the rate is held; the last step runs until the bag is empty.
         volume_ml: Volume to be infused (VTBI) in this step; the steps sum to the day's volume.
+        exact_ml_per_h: The rate before rounding down, kept for the calculation trail.
     """
 
     rate_ml_per_h: Decimal
     rate_mg_per_kg_min: Decimal
     minutes: int
     volume_ml: Decimal
+    exact_ml_per_h: Decimal | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -363,6 +369,32 @@ class Course:
 
 
 @attrs.frozen
+class Override:
+    """A soft limit the pharmacist acknowledged, with the reason that travels with the plan.
+
+    Attributes:
+        rule: Rule id, e.g. ``weight.range``.
+        value: The value that crossed it, with its unit.
+        limit: The soft limit, with its unit.
+        reason: Why it is acceptable, as the pharmacist wrote it.
+    """
+
+    rule: str
+    value: str
+    limit: str
+    reason: str
+
+
+@attrs.frozen
+class LimitsUsed:
+    """Which limits file checked the plan: ``origin`` is ``built-in`` or the file path."""
+
+    name: str
+    version: str
+    origin: str
+
+
+@attrs.frozen
 class VisitDay:
     """An assessment visit placed on the calendar.
 
@@ -408,6 +440,8 @@ class Plan:
         courses: Courses in date order.
         warnings: Findings that do not stop the plan.
         visits: Assessment visits named by the regimen, in date order.
+        overrides: Soft limits acknowledged with a reason.
+        limits: The limits file that checked the plan (None: not checked).
     """
 
     prescription: Prescription
@@ -417,6 +451,8 @@ class Plan:
     courses: tuple[Course, ...]
     warnings: tuple[Finding, ...] = ()
     visits: tuple[VisitDay, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    limits: LimitsUsed | None = None
 
     @property
     def course_count(self) -> int:

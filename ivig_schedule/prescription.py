@@ -13,7 +13,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any, cast
 
-from ivig_schedule import catalog
+from ivig_schedule import catalog, units
 from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.fields import Fields
 from ivig_schedule.model import (
@@ -126,8 +126,11 @@ def _patient(table: Fields, default_timezone: str) -> Patient:
     if not PATIENT_ID.fullmatch(pid):
         raise PrescriptionError(table.at("id"), pid,
                                 "allowed: 1-64 letters, digits, '.', '_' or '-' (no names)")
-    weight = table.number("weight_kg", unit="kilograms", required=True)
-    assert weight is not None
+    if not table.has("weight_kg"):
+        raise PrescriptionError(table.at("weight_kg"), None, "is required (kilograms)")
+    weight, weight_input = units.weight_kg(table.data["weight_kg"], table.at("weight_kg"))
+    height, height_input = (units.height_cm(table.data["height_cm"], table.at("height_cm"))
+                            if table.has("height_cm") else (None, None))
     risks = table.data.get("risk_factors", [])
     if not isinstance(risks, list) or any(r not in RISK_FACTORS for r in risks):
         raise PrescriptionError(table.at("risk_factors"), risks,
@@ -136,7 +139,9 @@ def _patient(table: Fields, default_timezone: str) -> Patient:
     return Patient(
         id=pid,
         weight_kg=weight,
-        height_cm=table.number("height_cm", unit="centimetres"),
+        weight_input=weight_input,
+        height_cm=height,
+        height_input=height_input,
         sex=cast(Sex | None, table.choice("sex", SEXES)),
         timezone=_timezone(zone, table.at("timezone")),
         risk_factors=tuple(sorted(set(cast(list[RiskFactor], risks)))),
@@ -203,16 +208,7 @@ def _resolve_product(data: Mapping[str, Any], order: Fields, regimen: Regimen) -
     known = catalog.products()
     if named not in known:
         raise PrescriptionError(order.at("product"), named, "allowed: " + ", ".join(known))
-    product = known[named]
-    missing = product.missing_fields()
-    if missing:
-        raise PrescriptionError(
-            order.at("product"),
-            named,
-            f"has unconfirmed {', '.join(missing)} in the catalog; "
-            "supply a local [product] table from your pharmacy protocol",
-        )
-    return product
+    return known[named]
 
 
 def _resolve_regimen(data: Mapping[str, Any], order: Fields) -> Regimen:

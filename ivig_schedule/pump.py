@@ -47,6 +47,13 @@ def capped_ladder(
     return tuple(kept), cap
 
 
+def exact_ml_per_h(
+    rate_mg_per_kg_min: Decimal, dosing_weight_kg: Decimal, concentration_mg_per_ml: Decimal
+) -> Decimal:
+    """Pump rate in mL/h before any rounding."""
+    return rate_mg_per_kg_min * dosing_weight_kg * MINUTES_PER_HOUR / concentration_mg_per_ml
+
+
 def rate_ml_per_h(
     rate_mg_per_kg_min: Decimal,
     dosing_weight_kg: Decimal,
@@ -54,7 +61,7 @@ def rate_ml_per_h(
     resolution_ml_per_h: Decimal,
 ) -> Decimal:
     """Pump rate in mL/h, rounded down to the pump's resolution."""
-    exact = rate_mg_per_kg_min * dosing_weight_kg * MINUTES_PER_HOUR / concentration_mg_per_ml
+    exact = exact_ml_per_h(rate_mg_per_kg_min, dosing_weight_kg, concentration_mg_per_ml)
     return (exact / resolution_ml_per_h).to_integral_value(ROUND_FLOOR) * resolution_ml_per_h
 
 
@@ -76,6 +83,7 @@ def programme(
     steps: list[RateStep] = []
     remaining = volume_ml
     for index, rate in enumerate(rates_mg_per_kg_min):
+        exact = exact_ml_per_h(rate, dosing_weight_kg, concentration_mg_per_ml)
         ml_per_h = rate_ml_per_h(rate, dosing_weight_kg, concentration_mg_per_ml,
                                  resolution_ml_per_h)
         if ml_per_h <= 0:
@@ -89,10 +97,10 @@ def programme(
         ) * VTBI_RESOLUTION_ML
         is_last = index == len(rates_mg_per_kg_min) - 1
         if not is_last and held_ml < remaining:
-            steps.append(RateStep(ml_per_h, rate, step_minutes, held_ml))
+            steps.append(RateStep(ml_per_h, rate, step_minutes, held_ml, exact))
             remaining -= held_ml
             continue
         minutes = int((remaining * MINUTES_PER_HOUR / ml_per_h).to_integral_value(ROUND_CEILING))
-        steps.append(RateStep(ml_per_h, rate, minutes, remaining))
+        steps.append(RateStep(ml_per_h, rate, minutes, remaining, exact))
         break
     return tuple(steps)

@@ -95,6 +95,10 @@ def plan_record(plan: Plan, view: View) -> Record:
             "weight_kg": prescription.patient.weight_kg,
             "dosing_weight_kg": plan.dosing_weight.kg.quantize(HUNDREDTH),
             "dosing_weight_basis": plan.dosing_weight.used,
+            "weight_input": prescription.patient.weight_input,
+            "height_cm": (None if prescription.patient.height_cm is None
+                          else prescription.patient.height_cm.quantize(TENTH)),
+            "height_input": prescription.patient.height_input,
         },
         "regimen": {"id": prescription.regimen.id, "name": prescription.regimen.name},
     }
@@ -113,4 +117,11 @@ def plan_record(plan: Plan, view: View) -> Record:
     record["visits"] = [
         {"week": v.week, "date": v.date.isoformat(), "name": v.name} for v in plan.visits
     ]
+    record["overrides"] = [
+        {"rule": o.rule, "value": o.value, "limit": o.limit, "reason": o.reason}
+        for o in plan.overrides
+    ]
+    record["limits"] = (None if plan.limits is None else
+                        {"name": plan.limits.name, "version": plan.limits.version,
+                         "source": plan.limits.origin})
     return record

@@ -40,7 +40,7 @@ def test_plan_json_is_the_contract():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == ["format", "view", "patient", "regimen", "product", "arm", "courses",
-                          "warnings", "visits"]
+                          "warnings", "visits", "overrides", "limits"]
     assert data["format"] == "ivig-schedule/plan@1"
 
 
@@ -56,7 +56,7 @@ def test_refused_exits_3_naming_the_rule():
     """MIGHT above 120 kg exits 3 and names the rule."""
     result = run("plan", str(SAMPLES / "might.toml"), "--weight", "130")
     assert result.exit_code == 3
-    assert "might.max_weight_kg" in result.output
+    assert "eligibility.max_weight" in result.output
     assert "Traceback" not in result.output
 
 

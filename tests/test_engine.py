@@ -113,7 +113,7 @@ def test_rule_h_uses_maximum_and_warns_when_nothing_fits():
     """If no day count fits, the maximum is used and a warning says so."""
     plan = engine.plan(make(order={"days_per_course": None, "max_infusion_hours": 1}))
     assert len(plan.courses[0].days) == 5
-    assert "days.over_max_infusion_hours" in [w.code for w in plan.warnings]
+    assert "infusion.max_hours" in [w.code for w in plan.warnings]
 
 
 def test_dst_change_keeps_wall_clock_and_duration():
@@ -129,7 +129,7 @@ def test_dst_change_keeps_wall_clock_and_duration():
 
 def test_might_refuses_patients_over_120_kg():
     """MIGHT excludes patients over 120 kg; the refusal names the rule."""
-    with pytest.raises(RefusedBySafetyRule, match=r"might\.max_weight_kg"):
+    with pytest.raises(RefusedBySafetyRule, match=r"eligibility\.max_weight"):
         engine.plan(make(patient={"weight_kg": 121}, order={"regimen": "might"},
                          trial={"arm": "active"}))
     assert engine.plan(make(patient={"weight_kg": 120}, order={"regimen": "might"},
@@ -139,7 +139,7 @@ def test_might_refuses_patients_over_120_kg():
 def test_default_doubling_ladder_warns():
     """A plan on a default doubling ladder carries the ladder warning."""
     plan = engine.plan(make(order={"product": "privigen", "indication": None}))
-    assert "ladder.default_doubling" in [w.code for w in plan.warnings]
+    assert "data.default_ladder" in [w.code for w in plan.warnings]
 
 
 def test_overlapping_courses_are_rejected():
@@ -148,3 +148,12 @@ def test_overlapping_courses_are_rejected():
         {"name": "a", "dose_g_per_kg": 1, "days": [1, 10], "every_weeks": 1, "count": 2}]}
     with pytest.raises(PrescriptionError, match="would start before"):
         engine.plan(make(order={"regimen": None, "days_per_course": 8}, regimen=regimen))
+
+
+def test_unconfirmed_product_is_refused_and_asks_for_local_table():
+    """Nanogam (vials and rates unconfirmed) is refused by a data rule; compute alone says why."""
+    rx = make(order={"product": "nanogam", "indication": None})
+    with pytest.raises(RefusedBySafetyRule, match=r"data\.product_unverified"):
+        engine.plan(rx)
+    with pytest.raises(PrescriptionError, match=r"local \[product\] table"):
+        engine.compute(rx)

@@ -89,12 +89,6 @@ def test_malformed_toml_reports_line_and_column():
     assert 'got "days_per_course = = 3"' in str(error)
 
 
-def test_unconfirmed_product_asks_for_local_table():
-    """Planning with Nanogam (vials and rates unconfirmed) asks for a local [product] table."""
-    error = error_of(BASE.replace('"octagam-10"', '"nanogam"'))
-    assert "local [product] table" in str(error)
-
-
 def test_inline_product_is_validated_like_catalog():
     """An inline [product] with a bad field names product.<field>."""
     with pytest.raises(PrescriptionError, match=r"product\.vials_g\[1\]"):

@@ -35,8 +35,11 @@ def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -
     console = Console(file=out, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False)
     patient = record["patient"]
+    weight = number_text(patient["weight_kg"])
+    if patient.get("weight_input") and patient["weight_input"] not in (weight, f"{weight} kg"):
+        weight += f" (entered {patient['weight_input']})"
     lines = [
-        f"Patient {patient['id']} · {number_text(patient['weight_kg'])} kg · dosing weight "
+        f"Patient {patient['id']} · {weight} kg · dosing weight "
         f"{number_text(patient['dosing_weight_kg'])} kg ({patient['dosing_weight_basis']}) · "
         f"times in {patient['timezone']}",
         f"Regimen {record['regimen']['name']} ({record['regimen']['id']}) · {record['view']} view",
@@ -83,6 +86,15 @@ def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -
         console.print("Warnings:", markup=False)
         for warning in record["warnings"]:
             console.print(f"  ! {warning['code']}: {warning['message']}", markup=False)
+    if record.get("overrides"):
+        console.print("Accepted soft limits:", markup=False)
+        for override in record["overrides"]:
+            console.print(f"  ✓ {override['rule']}: {override['value']} beyond "
+                          f"{override['limit']}; reason: {override['reason']}", markup=False)
+    if record.get("limits"):
+        limits = record["limits"]
+        console.print(f"Checked against {limits['name']} {limits['version']} "
+                      f"({limits['source']}).", markup=False)
     console.print("Decision support only: a pharmacist verifies every plan before dispensing.",
                   markup=False)
     return out.getvalue()
