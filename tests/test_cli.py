@@ -157,3 +157,72 @@ def test_json_path_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_existing_output_needs_force(tmp_path):
+    """An existing -o file is not overwritten without --force; with it, it is replaced."""
+    target = tmp_path / "plan.json"
+    target.write_text("keep me")
+    refused = run("plan", PRODERM, "-f", "json", "-o", str(target))
+    assert refused.exit_code == 1
+    assert "--force" in refused.output
+    assert target.read_text() == "keep me"
+    forced = run("plan", PRODERM, "-f", "json", "-o", str(target), "--force")
+    assert forced.exit_code == 0
+    assert json.loads(target.read_text())["format"] == "ivig-schedule/plan@1"
+
+
+def test_failure_mid_render_leaves_no_file(tmp_path, monkeypatch):
+    """A renderer that fails half-way creates no file and prints one line, no traceback."""
+    from ivig_schedule.render import records
+
+    def broken(record):
+        raise RuntimeError("renderer failed half-way")
+
+    monkeypatch.setattr(records, "to_json", broken)
+    target = tmp_path / "plan.json"
+    result = run("plan", PRODERM, "-f", "json", "-o", str(target))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_debug_shows_traceback():
+    """--debug lets the exception through for a bug report."""
+    result = run("plan", PRODERM, "--weight", "-5", "--debug")
+    assert result.exit_code != 0
+    assert result.exception is not None
+
+
+def test_accept_needs_reason():
+    """--accept without --reason is a usage error."""
+    assert run("plan", PRODERM, "--accept", "weight.range").exit_code == 2
+
+
+def test_accept_records_override_in_table():
+    """An accepted soft limit shows in the table with its reason."""
+    result = run("plan", PRODERM, "--weight", "155", "--accept", "weight.range", "--reason",
+                 "weighed on the ward scale", "--today", "2027-01-01")
+    assert result.exit_code == 0, result.output
+    assert "weight.range: 155 kg beyond 150 kg; reason: weighed on the ward scale" in result.output
+
+
+def test_limits_file_recorded_in_json(tmp_path):
+    """--limits FILE is used and recorded with its version."""
+    limits = tmp_path / "limits.toml"
+    limits.write_text('name = "Local"\nversion = "9"\n[[rule]]\nid = "w"\nquantity = '
+                      '"weight_kg"\nunit = "kg"\nupper_hard = 500\nmessage = "m"\nsource = "s"\n')
+    result = run("plan", PRODERM, "-f", "json", "--limits", str(limits))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["limits"] == {"name": "Local", "version": "9",
+                                                   "source": str(limits)}
+
+
+def test_bad_limits_file_is_one_line(tmp_path):
+    """A broken limits file is one error line naming the file, exit 1."""
+    limits = tmp_path / "limits.toml"
+    limits.write_text('name = "x"\nversion = "1"\n[[rule]]\nid = "w"\n')
+    result = run("plan", PRODERM, "--limits", str(limits))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {limits}: rule[0]")

@@ -49,7 +49,7 @@ def _dosing_weight(plan: Plan) -> Record:
                      f"{_n(weight.bmi_kg_per_m2)} kg/m²")
     if weight.used == "adjusted" and weight.ideal_kg is not None:
         steps.append(f"adjusted: {_n(weight.ideal_kg)} + 0.4 × ({_n(patient.weight_kg)} − "
-                     f"{_n(weight.ideal_kg)}) = {_n(weight.kg)} kg (capped at the actual weight)")
+                     f"{_n(weight.ideal_kg)}) = {_n(weight.kg)} kg (never above the actual weight)")
     steps.append(f"dosing weight ({weight.used}): {_n(weight.kg)} kg")
     return record
 

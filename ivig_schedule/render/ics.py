@@ -73,6 +73,8 @@ def _description(record: Record, course: Record, day: Record, arrive: dt.datetim
             kind = "Saline" if day["contents"]["kind"] == "placebo" else "Vials"
             lines.append(f"{kind}: {contents_text(day['contents'])}")
         lines.extend(f"Warning: {w['message']} [{w['code']}]" for w in record["warnings"])
+        lines.extend(f"Accepted: {o['rule']} {o['value']} beyond {o['limit']}; "
+                     f"reason: {o['reason']}" for o in record.get("overrides", []))
     lines.append("Decision support: check against the prescription and the pump before starting.")
     return "\n".join(lines)
 
