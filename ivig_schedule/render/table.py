@@ -35,11 +35,12 @@ def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -
     console = Console(file=out, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False)
     patient = record["patient"]
-    weight = number_text(patient["weight_kg"])
-    if patient.get("weight_input") and patient["weight_input"] not in (weight, f"{weight} kg"):
-        weight += f" (entered {patient['weight_input']})"
+    weight = f"{number_text(patient['weight_kg'])} kg"
+    written = patient.get("weight_input") or ""
+    if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
+        weight += f" (entered {written})"
     lines = [
-        f"Patient {patient['id']} · {weight} kg · dosing weight "
+        f"Patient {patient['id']} · {weight} · dosing weight "
         f"{number_text(patient['dosing_weight_kg'])} kg ({patient['dosing_weight_basis']}) · "
         f"times in {patient['timezone']}",
         f"Regimen {record['regimen']['name']} ({record['regimen']['id']}) · {record['view']} view",
