@@ -207,8 +207,7 @@ def plan_measurements(plan: Plan) -> Measurements:
                                           f"ladder {plan.ladder.indication}")]
     for course in plan.courses:
         place = f"course {course.number}"
-        deviation = abs(course.rounded_g - course.prescribed_g) / course.prescribed_g * 100
-        values["rounding_deviation_percent"].append((deviation, place))
+        values["rounding_deviation_percent"].append((course.rounding_deviation_percent, place))
         for day in course.days:
             where = f"{place} day {day.day}"
             values["day_grams"].append((day.grams, where))

@@ -367,6 +367,11 @@ class Course:
     rounded_g: Decimal
     days: tuple[InfusionDay, ...]
 
+    @property
+    def rounding_deviation_percent(self) -> Decimal:
+        """How far vial rounding moved the course dose from the prescription, in percent."""
+        return abs(self.rounded_g - self.prescribed_g) / self.prescribed_g * 100
+
 
 @attrs.frozen
 class Override:

@@ -120,7 +120,7 @@ def _timezone(value: str, path: str) -> str:
     return value
 
 
-def _patient(table: Fields, default_timezone: str) -> Patient:
+def patient_from_table(table: Fields, default_timezone: str) -> Patient:
     table.reject_unknown(PATIENT_KEYS)
     pid = table.text("id", default=DEFAULT_PATIENT_ID) or DEFAULT_PATIENT_ID
     if not PATIENT_ID.fullmatch(pid):
@@ -161,7 +161,7 @@ def _days_per_course(table: Fields) -> int | tuple[tuple[str, int], ...] | None:
     return table.integer("days_per_course", unit="days")
 
 
-def _order(table: Fields) -> Order:
+def order_from_table(table: Fields) -> Order:
     table.reject_unknown(ORDER_KEYS)
     if not table.has("start"):
         raise PrescriptionError(table.at("start"), None, "is required (first infusion day)")
@@ -261,8 +261,8 @@ def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
         raise PrescriptionError("patient", None, "is required: a [patient] table or --weight")
     if order_table is None:
         raise PrescriptionError("order", None, "is required: an [order] table or --start")
-    patient = _patient(patient_table, default_timezone)
-    order = _order(order_table)
+    patient = patient_from_table(patient_table, default_timezone)
+    order = order_from_table(order_table)
     regimen = _resolve_regimen(data, order_table)
     product = _resolve_product(data, order_table, regimen)
     _check_days(order, regimen)

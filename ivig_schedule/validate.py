@@ -18,8 +18,9 @@ def _section_errors(data: Mapping[str, Any], default_timezone: str) -> list[Pres
     """Validate each section on its own so that one bad section does not hide another."""
     checks: list[Callable[[], object]] = [
         lambda: Fields(data, "").reject_unknown(prescription.TOP_KEYS),
-        lambda: prescription._patient(Fields(data.get("patient"), "patient"), default_timezone),
-        lambda: prescription._order(Fields(data.get("order"), "order")),
+        lambda: prescription.patient_from_table(Fields(data.get("patient"), "patient"),
+                                                default_timezone),
+        lambda: prescription.order_from_table(Fields(data.get("order"), "order")),
     ]
     if "product" in data:
         checks.append(lambda: catalog.product_from_mapping(data["product"], "product",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Callable
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from ivig_schedule.errors import CatalogError, PrescriptionError
 from ivig_schedule.fields import Fields, to_int
@@ -24,6 +25,7 @@ from ivig_schedule.model import (
     Visit,
 )
 
+T = TypeVar("T")
 DEFAULT_DOUBLING = "default doubling; confirm with local protocol"
 LADDER_SOURCES = ("label", DEFAULT_DOUBLING, "local protocol")
 _LADDER_KEYS = ("titration", "step_minutes", "max_rate", "ladder_source", "source")
@@ -204,25 +206,24 @@ def _load(filename: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _entries(filename: str, parse: Callable[[Any, str, str], T]) -> dict[str, T]:
+    """Every entry of a shipped catalog file, parsed; errors name the file and the key."""
+    entries = {}
+    for key, raw in _load(filename).items():
+        try:
+            entries[key] = parse(raw, key, key)
+        except PrescriptionError as e:
+            raise CatalogError(filename, e.field, e.allowed) from e
+    return entries
+
+
 @functools.cache
 def products() -> dict[str, Product]:
     """The shipped products by id."""
-    entries = {}
-    for pid, raw in _load("products.toml").items():
-        try:
-            entries[pid] = product_from_mapping(raw, pid, pid)
-        except PrescriptionError as e:
-            raise CatalogError("products.toml", e.field, e.allowed) from e
-    return entries
+    return _entries("products.toml", product_from_mapping)
 
 
 @functools.cache
 def regimens() -> dict[str, Regimen]:
     """The shipped regimens by id."""
-    entries = {}
-    for rid, raw in _load("regimens.toml").items():
-        try:
-            entries[rid] = regimen_from_mapping(raw, rid, rid)
-        except PrescriptionError as e:
-            raise CatalogError("regimens.toml", e.field, e.allowed) from e
-    return entries
+    return _entries("regimens.toml", regimen_from_mapping)

@@ -81,7 +81,6 @@ def _courses(plan: Plan) -> list[Record]:
     courses = []
     for course in plan.courses:
         below, above = vial_neighbours(course.prescribed_g, grid)
-        deviation = abs(course.rounded_g - course.prescribed_g) / course.prescribed_g * 100
         days = []
         for day in course.days:
             steps = []
@@ -129,7 +128,7 @@ def _courses(plan: Plan) -> list[Record]:
                 "whole_vials_below_g": below,
                 "whole_vials_above_g": above,
                 "rounded_g": tenth(course.rounded_g),
-                "deviation_percent": deviation.quantize(Decimal("0.01")),
+                "deviation_percent": course.rounding_deviation_percent.quantize(Decimal("0.01")),
             },
             "split": [tenth(d.grams) for d in course.days],
             "days": days,
