@@ -19,7 +19,7 @@ def run(*args: str, input: str | None = None):
     return CliRunner().invoke(cli, list(args), input=input)
 
 
-@pytest.mark.parametrize("command", [[], ["plan"], ["products"], ["regimens"]])
+@pytest.mark.parametrize("command", [[], ["plan"], ["products"], ["regimens"], ["check"], ["explain"]])
 def test_help_everywhere(command):
     """--help works on the group and every command."""
     result = run(*command, "--help")

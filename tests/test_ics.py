@@ -232,3 +232,15 @@ def test_stamp_must_have_an_offset():
                                       "--stamp", "2027-01-01T10:00:00"])
     assert result.exit_code == 1
     assert "--stamp" in result.output
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.ics")), ids=lambda p: p.name)
+def test_every_sample_calendar_parses_independently(path):
+    """vobject reads every shipped .ics, with one event per infusion day plus one per visit."""
+    import json
+
+    events = independent_events(path.read_bytes())
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    days = sum(len(course["days"]) for course in record["courses"])
+    assert len(events) == days + len(record["visits"])
+    assert all(e.dtend.value > e.dtstart.value for e in events)
