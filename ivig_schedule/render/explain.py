@@ -14,6 +14,7 @@ from ivig_schedule import guardrails
 from ivig_schedule.dosing import CM_PER_INCH, VialSet, unrounded_vial_set, vial_neighbours
 from ivig_schedule.guardrails import Breach, Limits
 from ivig_schedule.model import Plan
+from ivig_schedule.render.listing import ladder_record
 from ivig_schedule.render.records import number_text
 from ivig_schedule.views import tenth
 
@@ -55,18 +56,11 @@ def _dosing_weight(plan: Plan) -> Record:
 
 
 def _ladder(plan: Plan) -> Record:
-    product, ladder = plan.prescription.product, plan.ladder
     return {
-        "indication": ladder.indication,
-        "rate_unit": ladder.rate_unit,
-        "titration": list(ladder.titration),
-        "step_minutes": ladder.step_minutes,
-        "max_rate": ladder.max_rate,
-        "default_doubling": ladder.default_doubling,
-        "at_risk_max_rate": product.at_risk_max_rate,
+        **ladder_record(plan.ladder),
+        "at_risk_max_rate": plan.prescription.product.at_risk_max_rate,
         "risk_factors": list(plan.prescription.patient.risk_factors),
         "cap_mg_per_kg_min": plan.cap_mg_per_kg_min,
-        "source": ladder.source,
     }
 
 

@@ -5,9 +5,22 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
-from ivig_schedule.model import Product, Regimen
+from ivig_schedule.model import Ladder, Product, Regimen
 from ivig_schedule.render.records import number_text, to_json
 from ivig_schedule.views import Record
+
+
+def ladder_record(ladder: Ladder) -> Record:
+    """A titration ladder in the label's own unit."""
+    return {
+        "indication": ladder.indication,
+        "rate_unit": ladder.rate_unit,
+        "titration": list(ladder.titration),
+        "step_minutes": ladder.step_minutes,
+        "max_rate": ladder.max_rate,
+        "default_doubling": ladder.default_doubling,
+        "source": ladder.source,
+    }
 
 
 def _product(product: Product) -> Record:
@@ -16,18 +29,7 @@ def _product(product: Product) -> Record:
         "name": product.name,
         "concentration_mg_per_ml": product.concentration_mg_per_ml,
         "vials_g": list(product.vials_g) if product.vials_g else None,
-        "ladders": [
-            {
-                "indication": ladder.indication,
-                "rate_unit": ladder.rate_unit,
-                "titration": list(ladder.titration),
-                "step_minutes": ladder.step_minutes,
-                "max_rate": ladder.max_rate,
-                "default_doubling": ladder.default_doubling,
-                "source": ladder.source,
-            }
-            for ladder in product.ladders
-        ],
+        "ladders": [ladder_record(ladder) for ladder in product.ladders],
         "at_risk_max_rate": product.at_risk_max_rate,
         "at_risk_rate_unit": product.at_risk_rate_unit,
         "missing": list(product.missing_fields()),
