@@ -25,7 +25,6 @@ DOSING_WEIGHT_BASES: tuple[DosingWeightBasis, ...] = ("actual", "ideal", "adjust
 ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
 ARMS: tuple[Arm, ...] = ("active", "placebo")
 RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
-VIEWS: tuple[View, ...] = ("pharmacy", "nurse")
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
 DEFAULT_LADDER = "default"
@@ -258,17 +257,15 @@ class Prescription:
 
 @attrs.frozen
 class Finding:
-    """A warning (or, from the guardrails, a breach) returned alongside a plan.
+    """A warning returned alongside a plan; the plan stands.
 
     Attributes:
-        code: Stable machine-readable identifier, e.g. ``ladder.default_doubling``.
+        code: Stable machine-readable identifier, e.g. ``data.default_ladder``.
         message: One sentence for the pharmacist or nurse.
-        severity: ``warn`` (plan stands) or ``refuse`` (plan must not be used).
     """
 
     code: str
     message: str
-    severity: Literal["warn", "refuse"] = "warn"
 
 
 @attrs.frozen
@@ -458,8 +455,3 @@ class Plan:
     visits: tuple[VisitDay, ...] = ()
     overrides: tuple[Override, ...] = ()
     limits: LimitsUsed | None = None
-
-    @property
-    def course_count(self) -> int:
-        """Number of courses."""
-        return len(self.courses)

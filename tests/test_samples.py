@@ -17,15 +17,22 @@ from .conftest import SAMPLES
 PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
 
 
-def render(path: Path, view: str, arm: str | None = None) -> str:
+def _plan(path: Path, arm: str | None):
     rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
-    return to_json(plan_record(engine.plan(rx), view))  # type: ignore[arg-type]
+    return rx, engine.plan(rx)
+
+
+def render(path: Path, view: str, arm: str | None = None) -> str:
+    _, plan = _plan(path, arm)
+    return to_json(plan_record(plan, view))  # type: ignore[arg-type]
 
 
 def render_ics(path: Path, view: str, arm: str | None = None) -> bytes:
-    rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
-    record = plan_record(engine.plan(rx), view)  # type: ignore[arg-type]
-    return to_ics(record, rx.order, rx.regimen.id)
+    rx, plan = _plan(path, arm)
+    return to_ics(plan_record(plan, view), rx.order, rx.regimen.id)  # type: ignore[arg-type]
+
+
+RENDERERS = {"json": lambda p, v: render(p, v).encode("utf-8"), "ics": render_ics}
 
 
 def test_one_sample_per_preset_and_generic_regimen():
@@ -37,21 +44,11 @@ def test_one_sample_per_preset_and_generic_regimen():
 
 @pytest.mark.parametrize("path", PRESCRIPTIONS, ids=[p.stem for p in PRESCRIPTIONS])
 @pytest.mark.parametrize("view", ["pharmacy", "nurse"])
-def test_sample_matches_golden(path, view, update_golden):
-    """The rendered JSON equals the checked-in golden file."""
-    golden = path.with_suffix(f".{view}.json")
-    rendered = render(path, view)
-    if update_golden:
-        golden.write_text(rendered, encoding="utf-8", newline="\n")
-    assert golden.read_text(encoding="utf-8") == rendered
-
-
-@pytest.mark.parametrize("path", PRESCRIPTIONS, ids=[p.stem for p in PRESCRIPTIONS])
-@pytest.mark.parametrize("view", ["pharmacy", "nurse"])
-def test_sample_calendar_matches_golden(path, view, update_golden):
-    """The rendered .ics equals the checked-in golden file, byte for byte."""
-    golden = path.with_suffix(f".{view}.ics")
-    rendered = render_ics(path, view)
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_sample_matches_golden(path, view, fmt, update_golden):
+    """The rendered JSON and .ics equal the checked-in golden files, byte for byte."""
+    golden = path.with_suffix(f".{view}.{fmt}")
+    rendered = RENDERERS[fmt](path, view)
     if update_golden:
         golden.write_bytes(rendered)
     assert golden.read_bytes() == rendered
