@@ -1,103 +1,101 @@
-"""Command line. The only module that touches files, the console and the clock.
+"""Command line. The only module that reads files, standard input, the console and the clock.
 
-Exit codes: 0 ok, 1 bad input, 2 usage (click), 3 refused by a safety rule.
+Each command parses its options, builds a `jobs.Request`, runs the one use-case path, renders the
+outcome and writes it. Exit codes (0 ok, 1 bad input, 2 usage, 3 refused by a safety rule) come
+from `ivig_schedule.jobs`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-import attrs
 import click
 
-from ivig_schedule import __version__
-from ivig_schedule.errors import IvigScheduleError, RefusedBySafetyRule
+from ivig_schedule import jobs
+from ivig_schedule.errors import (
+    IvigScheduleError,
+    PrescriptionError,
+    RefusedBySafetyRule,
+)
 
-EXIT_BAD_INPUT = 1
-EXIT_REFUSED = 3
 PLAN_FORMATS = ("table", "json", "csv", "ics")
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+def _version() -> str:
+    """The installed version, read only when --version asks for it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ivig-schedule")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0+unknown"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"ivig-schedule, version {_version()}")
+        ctx.exit()
+
+
+def _fail(error: IvigScheduleError) -> NoReturn:
+    code = jobs.EXIT_REFUSED if isinstance(error, RefusedBySafetyRule) else jobs.EXIT_BAD_INPUT
+    click.echo(f"error: {error}", err=True)
     sys.exit(code)
 
 
-@contextlib.contextmanager
+@contextmanager
 def _user_errors(debug: bool) -> Iterator[None]:
-    """Map the project's errors to one stderr line and an exit code; no traceback unless asked."""
+    """The project's errors as one stderr line and an exit code; a bug says how to report it."""
     try:
         yield
-    except RefusedBySafetyRule as e:
-        if debug:
-            raise
-        _fail(str(e), EXIT_REFUSED)
     except IvigScheduleError as e:
         if debug:
             raise
-        _fail(str(e), EXIT_BAD_INPUT)
+        _fail(e)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as e:
         if debug:
             raise
-        _fail(f"internal error ({type(e).__name__}: {e}); run again with --debug and report it",
-              EXIT_BAD_INPUT)
+        click.echo(f"error: internal error ({type(e).__name__}); this is a bug in ivig-schedule: "
+                   "run again with --debug and report it", err=True)
+        sys.exit(jobs.EXIT_BAD_INPUT)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, then rename.
+def _emit(data: str | bytes, output: Path | None, force: bool) -> None:
+    from ivig_schedule import output as out
 
-    Readers see the old file or the complete new one, never a part; on failure nothing changes.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _emit(text: str | bytes, output: Path | None) -> None:
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     if output is None:
-        click.echo(data, nl=False)
+        out.write_stdout(raw)
     else:
-        write_atomic(output, data)
+        out.write_file(output, raw, force=force)
 
 
 def _read_prescription(path: Path | None) -> str | None:
-    from ivig_schedule.errors import PrescriptionError
+    from ivig_schedule import tomltext
 
     if path is None:
         return None
+    label = "(stdin)" if str(path) == "-" else str(path)
     try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(tomltext.MAX_BYTES + 1)
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(tomltext.MAX_BYTES + 1)
     except OSError as e:
-        raise PrescriptionError("(file)", str(path), f"cannot be read: {e.strerror}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PrescriptionError("(file)", str(path), "must be UTF-8 text") from None
+        raise PrescriptionError("(file)", label, f"cannot be read: {e.strerror}") from None
+    return tomltext.decode(raw, label)
 
 
 def _stamp(value: str | None) -> dt.datetime | None:
     """--stamp: 'now' reads the clock (here, at the edge); otherwise an aware ISO date-time."""
-    from ivig_schedule.errors import PrescriptionError
-
     if value is None:
         return None
     if value.strip().lower() == "now":
@@ -121,7 +119,7 @@ def _local_timezone() -> str:
 def override_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Flags that override single prescription fields, for quick what-ifs."""
     options = [
-        click.option("--weight", help="Patient weight in kg (patient.weight_kg)."),
+        click.option("--weight", help="Patient weight in kg, or e.g. '160 lb' (patient.weight_kg)."),
         click.option("--start", help="First infusion day, YYYY-MM-DD (order.start)."),
         click.option("--days", type=click.IntRange(min=1), help="Days per course."),
         click.option("--product", help="Product id from `ivig-schedule products`."),
@@ -158,46 +156,25 @@ def guard_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@attrs.frozen
-class _Job:
-    """A parsed prescription with the guardrail settings the command line gave."""
-
-    prescription: Any
-    limits: Any
-    today: dt.date
-    accepted: tuple[tuple[str, str], ...]
-    strict: bool
-
-
-def _job(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ...],
-         reasons: tuple[str, ...], strict: bool, limits_file: Path | None,
-         today: str | None) -> _Job:
-    from ivig_schedule import prescription as rx
-
-    _check_accepts(accepts, reasons)
-    parsed = rx.from_text(_read_prescription(path), overrides, _local_timezone())
-    return _Job(parsed, _job_limits(limits_file), _today(today),
-                tuple(zip(accepts, reasons, strict=True)), strict)
-
-
-def _check_accepts(accepts: tuple[str, ...], reasons: tuple[str, ...]) -> None:
-    if len(accepts) != len(reasons) or any(not r.strip() for r in reasons):
-        raise click.UsageError("every --accept RULE needs its own non-empty --reason TEXT")
-
-
-def _job_limits(limits_file: Path | None) -> Any:
+def _limits(limits_file: Path | None) -> Any:
     """The built-in limits, or the pharmacy's own file."""
-    from ivig_schedule import guardrails
+    from ivig_schedule import limits, tomltext
 
     if limits_file is None:
-        return guardrails.built_in_limits()
-    return guardrails.load_limits(limits_file.read_text(encoding="utf-8"), str(limits_file))
+        return limits.built_in_limits()
+    try:
+        raw = limits_file.read_bytes()
+        text = tomltext.decode(raw, str(limits_file))
+    except OSError as e:
+        raise PrescriptionError("--limits", str(limits_file), f"cannot be read: {e.strerror}") \
+            from None
+    except PrescriptionError as e:
+        raise limits.as_catalog_error(str(limits_file), e) from None
+    return limits.load_limits(text, str(limits_file))
 
 
 def _today(value: str | None) -> dt.date:
     """--today, or the system date: the clock is read here, at the edge, and nowhere else."""
-    from ivig_schedule.errors import PrescriptionError
-
     if value is None:
         return dt.date.today()
     try:
@@ -206,8 +183,29 @@ def _today(value: str | None) -> dt.date:
         raise PrescriptionError("--today", value, "must be a date like 2027-01-11") from None
 
 
+def _request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ...],
+             reasons: tuple[str, ...], strict: bool, limits_file: Path | None,
+             today: str | None) -> jobs.Request:
+    if len(accepts) != len(reasons) or any(not r.strip() for r in reasons):
+        raise click.UsageError("every --accept RULE needs its own non-empty --reason TEXT")
+    needs_zone = overrides.get("timezone") is None
+    return jobs.Request(
+        text=_read_prescription(path), overrides=overrides,
+        default_timezone=_local_timezone() if needs_zone else "UTC",
+        limits=_limits(limits_file), today=_today(today),
+        accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict)
+
+
+def _needs_input(prescription: Path | None, overrides: dict[str, Any]) -> None:
+    if prescription is None and overrides.get("weight") is None and overrides.get("start") is None:
+        raise click.UsageError(
+            "give a prescription FILE (or - for standard input), or plan from flags: "
+            "--weight, --regimen, --start (and --product when the regimen names none)")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ivig-schedule")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")
 def cli() -> None:
     """Plan IVIg courses: whole-vial doses, pump steps, placebo volumes and calendars.
 
@@ -220,6 +218,25 @@ PRESCRIPTION_ARGUMENT = click.argument(
                                                     path_type=Path))
 
 
+def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes | None,
+            color: bool) -> str | bytes:
+    if fmt == "json":
+        from ivig_schedule.render.records import to_json
+
+        return to_json(view)
+    if fmt == "csv":
+        from ivig_schedule.render.records import to_csv
+
+        return to_csv(view)
+    if fmt == "ics":
+        from ivig_schedule.render.ics import to_ics
+
+        return to_ics(view, stamp=stamp, previous=previous)
+    from ivig_schedule.render.table import to_table
+
+    return to_table(view, color=color)
+
+
 @cli.command()
 @PRESCRIPTION_ARGUMENT
 @click.option("--format", "-f", "fmt", type=click.Choice(PLAN_FORMATS), default="table",
@@ -229,7 +246,7 @@ PRESCRIPTION_ARGUMENT = click.argument(
               help="nurse hides everything that would reveal a blinded arm.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
-@click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
 @click.option("--stamp", help="ics: DTSTAMP as ISO 8601 with offset (e.g. 2027-01-01T12:00:00Z) "
               "or 'now'; default: derived from the plan, so the same inputs give the same bytes.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -243,40 +260,43 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
          debug: bool, **overrides: Any) -> None:
     """Plan a prescription file (TOML), or one given entirely by flags.
 
-    With --weight, --product, --regimen and --start, no file is needed.
+    With --weight, --regimen, --start (and --product when the regimen names none), no file is
+    needed.
     """
+    _needs_input(prescription, overrides)
+    if previous is not None and fmt != "ics":
+        raise click.UsageError("--previous goes with --format ics")
     with _user_errors(debug):
-        from ivig_schedule import engine
-        from ivig_schedule.errors import PrescriptionError
-        from ivig_schedule.views import plan_record
+        from ivig_schedule import output as out
+        from ivig_schedule.views import plan_view
 
-        if output is not None and output.exists() and not force:
-            raise PrescriptionError("--output", str(output),
-                                    "already exists; add --force to overwrite it")
-        job = _job(prescription, overrides, accepts, reasons, strict, limits_file, today)
-        result = engine.plan(job.prescription, limits=job.limits, today=job.today,
-                             accepted=job.accepted, strict=job.strict)
-        record = plan_record(result, view)  # type: ignore[arg-type]
-        rendered: str | bytes
-        if fmt == "json":
-            from ivig_schedule.render.records import to_json
+        if output is not None:
+            out.check_target(output, "--output", force=force)
+        outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
+                                    limits_file, today))
+        if outcome.error is not None:
+            _fail(outcome.error)
+        assert outcome.plan is not None
+        previous_bytes = None
+        if previous is not None:
+            previous_bytes = _read_previous(previous)
+        rendered = _render(fmt, plan_view(outcome.plan, view),  # type: ignore[arg-type]
+                           stamp=_stamp(stamp), previous=previous_bytes,
+                           color=output is None and sys.stdout.isatty())
+        _emit(rendered, output, force)
 
-            rendered = to_json(record)
-        elif fmt == "csv":
-            from ivig_schedule.render.records import to_csv
 
-            rendered = to_csv(record)
-        elif fmt == "ics":
-            from ivig_schedule.render.ics import to_ics
+def _read_previous(path: Path) -> bytes:
+    from ivig_schedule import tomltext
 
-            rendered = to_ics(record, job.prescription.order, job.prescription.regimen.id,
-                              stamp=_stamp(stamp),
-                              previous=previous.read_bytes() if previous else None)
-        else:
-            from ivig_schedule.render.table import to_table
-
-            rendered = to_table(record, color=output is None and sys.stdout.isatty())
-        _emit(rendered, output)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(tomltext.MAX_BYTES * 8 + 1)
+    except OSError as e:
+        raise PrescriptionError("--previous", str(path), f"cannot be read: {e.strerror}") from None
+    if len(raw) > tomltext.MAX_BYTES * 8:
+        raise PrescriptionError("--previous", str(path), "is larger than 8 MiB")
+    return raw
 
 
 @cli.command()
@@ -290,18 +310,17 @@ def check(prescription: Path | None, accepts: tuple[str, ...], reasons: tuple[st
 
     Exit 0 when it would plan, 1 on input errors, 3 when a limit refuses it.
     """
+    _needs_input(prescription, overrides)
     with _user_errors(debug):
-        from ivig_schedule.validate import check_text
+        from ivig_schedule.render.verdict import check_lines
 
-        _check_accepts(accepts, reasons)
-        text = _read_prescription(prescription)
-        lines, code = check_text(text, overrides, _local_timezone(), accepts=accepts,
-                                 reasons=reasons, strict=strict,
-                                 limits=_job_limits(limits_file), today=_today(today))
-        for line in lines:
-            click.echo(line, err=code != 0 and line.startswith("error:"))
-        if code:
-            sys.exit(code)
+        outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
+                                    limits_file, today))
+        lines = check_lines(outcome)
+        from ivig_schedule import output as out
+
+        out.write_stdout("".join(f"{line}\n" for line in lines).encode("utf-8"))
+        sys.exit(outcome.exit_code)
 
 
 @cli.command()
@@ -315,31 +334,31 @@ def explain(prescription: Path | None, fmt: str, accepts: tuple[str, ...],
             today: str | None, debug: bool, **overrides: Any) -> None:
     """Show the calculation trail: every number with its formula and inputs, and the limits.
 
-    Exits 3 (after printing) when a hard limit is broken.
+    Exits 3 (after printing) when a safety rule refuses the plan.
     """
-    del strict
+    _needs_input(prescription, overrides)
     with _user_errors(debug):
-        from ivig_schedule import engine, guardrails
+        from ivig_schedule import guardrails
+        from ivig_schedule import output as out
         from ivig_schedule.render import explain as trail_module
+        from ivig_schedule.views import plan_view
 
-        job = _job(prescription, overrides, accepts, reasons, False, limits_file, today)
-        assessment = engine.assess(job.prescription, job.limits, job.today)
-        if assessment.plan is None:
-            engine.plan(job.prescription, limits=job.limits, today=job.today)  # raises
-            raise AssertionError("an uncomputable plan is always refused")
-        measured = guardrails.merged(
-            guardrails.input_measurements(job.prescription, job.today),
-            guardrails.plan_measurements(assessment.plan))
-        record = trail_module.trail(assessment.plan, job.limits, assessment.breaches,
-                                    dict(job.accepted), set(measured))
+        request = _request(prescription, overrides, accepts, reasons, strict, limits_file, today)
+        outcome = jobs.run(request)
+        if outcome.plan is None or outcome.decision is None:
+            assert outcome.error is not None
+            _fail(outcome.error)
+        outcomes = guardrails.rule_outcomes(request.limits, outcome.measured, outcome.decision)
+        record = trail_module.trail(plan_view(outcome.plan, "pharmacy"), request.limits, outcomes)
         if fmt == "json":
-            from ivig_schedule.render.records import to_json
+            from ivig_schedule.render.records import dumps
 
-            click.echo(to_json(record), nl=False)
+            out.write_stdout(dumps(record).encode("utf-8"))
         else:
-            click.echo(trail_module.to_text(record), nl=False)
-        if any(b.severity == "hard" for b in assessment.breaches):
-            sys.exit(EXIT_REFUSED)
+            out.write_stdout(trail_module.to_text(record).encode("utf-8"))
+        if outcome.error is not None:
+            click.echo(f"error: {outcome.error}", err=True)
+        sys.exit(outcome.exit_code)
 
 
 @cli.command()
@@ -349,11 +368,12 @@ def products(fmt: str) -> None:
     """List the products in the catalog, with their sources."""
     with _user_errors(False):
         from ivig_schedule import catalog
+        from ivig_schedule import output as out
         from ivig_schedule.render import listing
 
         entries = catalog.products().values()
-        click.echo(listing.products_json(entries) if fmt == "json"
-                   else listing.products_table(entries), nl=False)
+        text = listing.products_json(entries) if fmt == "json" else listing.products_table(entries)
+        out.write_stdout(text.encode("utf-8"))
 
 
 @cli.command()
@@ -363,11 +383,12 @@ def regimens(fmt: str) -> None:
     """List the regimens and trial presets in the catalog, with their sources."""
     with _user_errors(False):
         from ivig_schedule import catalog
+        from ivig_schedule import output as out
         from ivig_schedule.render import listing
 
         entries = catalog.regimens().values()
-        click.echo(listing.regimens_json(entries) if fmt == "json"
-                   else listing.regimens_table(entries), nl=False)
+        text = listing.regimens_json(entries) if fmt == "json" else listing.regimens_table(entries)
+        out.write_stdout(text.encode("utf-8"))
 
 
 def main() -> None:

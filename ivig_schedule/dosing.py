@@ -16,15 +16,34 @@ from fractions import Fraction
 import attrs
 
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import DosingWeight, DosingWeightBasis, Patient, Rounding, VialCount
+from ivig_schedule.model import (
+    Calc,
+    DosingWeight,
+    DosingWeightBasis,
+    Patient,
+    Rounding,
+    RoundingTrail,
+    VialCount,
+)
+from ivig_schedule.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
 
-CM_PER_INCH = Decimal("2.54")
 DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}
+"""Devine (1974), as used by the Australian NBA BloodSTAR calculator and Ontario's IG tool."""
 DEVINE_KG_PER_INCH = Decimal("2.3")
 DEVINE_FROM_INCHES = Decimal(60)
 ADJUSTED_FACTOR = Decimal("0.4")
+"""NBA dose-determining weight: IBW + 0.4 × (actual − IBW)."""
 AUTO_BMI_ABOVE = Decimal(30)
+"""Ontario: the adjusted-weight calculator must be used for obese patients (BMI > 30)."""
 AUTO_MIN_HEIGHT_CM = Decimal("152.4")
+"""Ontario: the calculator applies from 152.4 cm (60 in); below it, actual weight is used."""
+
+POUNDS_FORMULA = "{pounds} lb × {kg_per_lb} kg/lb"
+IBW_FORMULA = "{base} + {per_inch} × ({height} cm ÷ {cm_per_in} − {from_inches})"
+BMI_FORMULA = "{weight} ÷ ({height_m} m)²"
+ADJUSTED_FORMULA = "{ideal} + {factor} × ({weight} − {ideal})"
+PRESCRIBED_FORMULA = "{dose} g/kg × {weight} kg"
+VOLUME_FORMULA = "{grams} g × {mg_per_g} ÷ {concentration} mg/mL"
 _TABLE_BLOCK = 512
 """Vial tables are built in blocks of this many grains so that nearby totals share one table."""
 UNROUNDED_STEP_G = Decimal("0.1")
@@ -33,19 +52,31 @@ UNROUNDED_STEP_G = Decimal("0.1")
 
 def ideal_body_weight_kg(height_cm: Decimal, sex: str) -> Decimal:
     """Devine ideal body weight: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 60 in."""
-    inches = height_cm / CM_PER_INCH
+    inches = height_cm / CM_PER_IN
     return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
 
 
+def _pounds(patient: Patient) -> tuple[Calc, ...]:
+    """The pound-to-kilogram conversion, when the weight was written in pounds."""
+    if patient.weight_lb is None:
+        return ()
+    return (Calc("weight", POUNDS_FORMULA,
+                 (("pounds", patient.weight_lb), ("kg_per_lb", KG_PER_LB)),
+                 patient.weight_kg, "kg"),)
+
+
 def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
-    """Dosing weight for `basis`; ideal, adjusted and auto need height and sex.
+    """Dosing weight for `basis`, with the formulas applied; ideal, adjusted and auto need
+    height and sex.
 
     Adjusted is IBW + 0.4 × (actual − IBW). Auto uses adjusted when BMI > 30 and the height is at
     least 152.4 cm, and actual otherwise. The result never exceeds the actual weight.
     """
     actual = patient.weight_kg
+    trail = _pounds(patient)
     if basis == "actual":
-        return DosingWeight(kg=actual, basis=basis, used="actual")
+        return DosingWeight(kg=actual, basis=basis, used="actual",
+                            reason="actual body weight, as ordered", trail=trail)
     if patient.height_cm is None:
         raise PrescriptionError(
             "patient.height_cm", None, f"required for dosing_weight = {basis!r}; give the height"
@@ -61,20 +92,52 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
             str(patient.height_cm),
             "too short for the Devine formula; use dosing_weight = 'actual'",
         )
-    height_m = patient.height_cm / 100
+    height_m = patient.height_cm / CM_PER_M
     bmi = actual / (height_m * height_m)
+    trail += (
+        Calc(f"IBW (Devine, {patient.sex})", IBW_FORMULA,
+             (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
+              ("height", patient.height_cm), ("cm_per_in", CM_PER_IN),
+              ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
+        Calc("BMI", BMI_FORMULA, (("weight", actual), ("height_m", height_m)), bmi, "kg/m²"),
+    )
     used: DosingWeightBasis = basis
+    reason = f"{basis} body weight, as ordered"
     if basis == "auto":
-        obese = bmi > AUTO_BMI_ABOVE and patient.height_cm >= AUTO_MIN_HEIGHT_CM
-        used = "adjusted" if obese else "actual"
+        tall = patient.height_cm >= AUTO_MIN_HEIGHT_CM
+        obese = bmi > AUTO_BMI_ABOVE
+        used = "adjusted" if obese and tall else "actual"
+        reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
+                  f"{AUTO_MIN_HEIGHT_CM} cm; BMI {_short(bmi)}, height "
+                  f"{_short(patient.height_cm)} cm → {used}")
     if used == "ideal":
         kg = ideal
     elif used == "adjusted":
         kg = ideal + ADJUSTED_FACTOR * (actual - ideal)
+        trail += (Calc("adjusted", ADJUSTED_FORMULA,
+                       (("ideal", ideal), ("factor", ADJUSTED_FACTOR), ("weight", actual)),
+                       kg, "kg"),)
     else:
         kg = actual
+    if kg > actual:
+        reason += f"; the formula gives {_short(kg)} kg, above the actual weight, so actual is used"
     return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
-                        bmi_kg_per_m2=bmi)
+                        bmi_kg_per_m2=bmi, reason=reason, trail=trail)
+
+
+def _short(value: Decimal) -> str:
+    """A value for a sentence: at most three decimals."""
+    return format(value.quantize(Decimal("0.001")).normalize(), "f")
+
+
+def prescribed_grams(dose_g_per_kg: Decimal, weight_kg: Decimal) -> Decimal:
+    """Course grams before rounding: g/kg × dosing weight."""
+    return dose_g_per_kg * weight_kg
+
+
+def volume_ml(grams: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:
+    """Bag volume in mL: grams × 1000 ÷ mg/mL, to 0.1 mL."""
+    return (grams * MG_PER_G / concentration_mg_per_ml).quantize(Decimal("0.1"))
 
 
 # --- vials ----------------------------------------------------------------------------
@@ -176,7 +239,7 @@ class VialSet:
         return tuple(
             VialCount(
                 grams=self.grams(size),
-                ml=self.grams(size) * 1000 / self.concentration_mg_per_ml,
+                ml=self.grams(size) * MG_PER_G / self.concentration_mg_per_ml,
                 count=count,
             )
             for size, count in sorted(counts.items(), reverse=True)
@@ -207,7 +270,19 @@ def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding
     makeable total at or below; ``none`` uses `vials` = `unrounded_vial_set` so it rounds to the
     nearest 0.1 g.
     """
+    return _round(prescribed_g, vials, rounding)[0]
+
+
+def round_course(prescribed_g: Decimal, vials: VialSet,
+                 rounding: Rounding) -> tuple[Decimal, RoundingTrail]:
+    """The rounded course grams and the trail: the whole-vial totals either side."""
+    return _round(prescribed_g, vials, rounding)
+
+
+def _round(prescribed_g: Decimal, vials: VialSet,
+           rounding: Rounding) -> tuple[Decimal, RoundingTrail]:
     down, up = vial_neighbours(prescribed_g, vials)
+    trail = RoundingTrail(method=rounding, grain_g=vials.grain_g, below_g=down, above_g=up)
     if rounding == "down":
         if down is None:
             raise RefusedBySafetyRule(
@@ -217,10 +292,10 @@ def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding
                 "order.rounding",
                 "rounding down leaves no whole vial; use rounding = 'nearest-vial' or 'none'",
             )
-        return down
-    if down is None or prescribed_g - down <= up - prescribed_g:
-        return up if down is None else down
-    return up
+        return down, trail
+    if down is None:
+        return up, trail
+    return (down if prescribed_g - down <= up - prescribed_g else up), trail
 
 
 def _sequences(total: int, count: int, values_desc: Sequence[int]) -> Iterator[tuple[int, ...]]:

@@ -1,23 +1,52 @@
 """The project's errors: one root, each error carrying the fields that explain it.
 
-Warnings are never raised; they are returned as `ivig_schedule.model.Finding` values.
+Warnings are never raised; they are returned as `ivig_schedule.model.Finding` values. Every text
+that came from the user (a value, a key name inside a field path) is escaped and shortened before
+it reaches a message, so an error line can neither write control sequences to a terminal nor
+echo a whole file back.
 """
 
 from __future__ import annotations
 
-import json
+import unicodedata
 from typing import Any
 
-_MAX_SHOWN_VALUE = 60
+MAX_SHOWN_VALUE = 60
+"""Longest quoted value in a message, in characters; longer values are cut with an ellipsis."""
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def escape(text: str) -> str:
+    """Escape backslashes, quotes and every control or invisible formatting character.
+
+    C0 and C1 controls (ESC, BEL, CR, CSI …), bidirectional overrides and line separators become
+    ``\\uXXXX``, so a key or value from a file cannot move the cursor or recolour a terminal.
+    """
+    out = []
+    for char in text:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def show_value(value: Any) -> str:
-    """Quote a user's value for a one-line message, shortened so a huge input stays one line."""
+    """Quote a user's value for a one-line message: escaped, whitespace folded, shortened."""
     text = value if isinstance(value, str) else repr(value)
-    text = " ".join(str(text).split())
-    if len(text) > _MAX_SHOWN_VALUE:
-        text = text[: _MAX_SHOWN_VALUE - 1] + "…"
-    return json.dumps(text, ensure_ascii=False)
+    if len(text) > MAX_SHOWN_VALUE:
+        text = text[: MAX_SHOWN_VALUE - 1] + "…"
+    return '"' + escape(text) + '"'
+
+
+def show_field(field: str) -> str:
+    """A field path for a message; key names come from the file, so they are escaped too."""
+    if len(field) > MAX_SHOWN_VALUE * 2:
+        field = field[: MAX_SHOWN_VALUE * 2 - 1] + "…"
+    return escape(field)
 
 
 class IvigScheduleError(Exception):
@@ -30,7 +59,7 @@ class PrescriptionError(IvigScheduleError, ValueError):
     Fix it by changing the named field to one of the allowed values.
 
     Attributes:
-        field: Dotted path of the field, e.g. ``patient.weight_kg``.
+        field: Dotted path of the field, e.g. ``patient.weight_kg`` or ``change[2].course``.
         value: The value that was given (``None`` when the field is missing).
         allowed: What the field accepts, phrased to complete "must be …" or as a hint.
     """
@@ -43,27 +72,69 @@ class PrescriptionError(IvigScheduleError, ValueError):
 
     @property
     def message(self) -> str:
+        """``field: allowed (got "value")`` on one line."""
         got = "nothing" if self.value is None else show_value(self.value)
-        return f"{self.field}: {self.allowed} (got {got})"
+        return f"{show_field(self.field)}: {self.allowed} (got {got})"
+
+
+class InputErrors(PrescriptionError):
+    """Several input errors found at once; the first speaks for all on a one-line channel.
+
+    Attributes:
+        errors: Every error, in the order the fields were read.
+    """
+
+    def __init__(self, errors: tuple[PrescriptionError, ...]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.field, first.value, first.allowed)
+
+    @property
+    def message(self) -> str:
+        """The first error, with how many more there are."""
+        first = self.errors[0].message
+        more = len(self.errors) - 1
+        return first if not more else f"{first}; and {more} more: run `ivig-schedule check`"
 
 
 class CatalogError(IvigScheduleError, ValueError):
-    """A catalog or local rules file is malformed; the message names the file and key."""
+    """A catalog, limits or local rules file is malformed; the message names the file and key.
+
+    Attributes:
+        source: The file (``products.toml``, a ``--limits`` path, …).
+        field: The key inside it, e.g. ``rule[3].upper_hard``.
+        problem: What is wrong, and what is allowed.
+    """
 
     def __init__(self, source: str, field: str, problem: str) -> None:
         self.source = source
         self.field = field
         self.problem = problem
-        super().__init__(f"{source}: {field}: {problem}")
+        super().__init__(f"{show_field(source)}: {show_field(field)}: {problem}")
+
+
+class OutputError(IvigScheduleError, OSError):
+    """An output could not be written; nothing was changed.
+
+    Attributes:
+        target: ``--output PATH``, ``stdout`` or the folder.
+        reason: The operating system's reason, or why the target is refused.
+    """
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"{show_field(target)}: {reason}")
 
 
 class RefusedBySafetyRule(IvigScheduleError):
-    """A plan was refused because a value breaks a hard rule.
+    """A plan was refused because a value breaks a hard rule (or a soft one under --strict).
 
-    It cannot be overridden from the command line; a pharmacy changes the rule in its own data.
+    Hard limits cannot be overridden from the command line; a pharmacy changes the rule in its
+    own limits file. Soft ones are acknowledged with ``--accept RULE --reason TEXT``.
 
     Attributes:
-        rule: Identifier of the rule, e.g. ``might.max_weight_kg``.
+        rule: Identifier of the rule, e.g. ``eligibility.max_weight``.
         value: The value that broke it, with its unit.
         limit: The limit, with its unit.
         source: Where the rule comes from.

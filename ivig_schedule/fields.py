@@ -2,19 +2,59 @@
 
 TOML floats are converted with ``Decimal(str(x))`` so that 0.3 stays 0.3 (``Decimal(0.3)`` would
 carry the binary error, and 0.3 × 72 would floor to 21.5 instead of 21.6).
+
+`Collector` gathers every error of a file instead of stopping at the first, so that ``check``
+can list them all and ``plan`` can say how many there are.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.errors import InputErrors, PrescriptionError
 
+T = TypeVar("T")
 MAX_NUMBER = Decimal(10) ** 6
-"""No clinical quantity here reaches a million; larger numbers are typing errors."""
+"""No quantity here reaches a million; larger numbers are typing errors."""
+
+
+class Incomplete(Exception):
+    """A table had errors that were already collected; its value cannot be built."""
+
+
+class Collector:
+    """Collects input errors so that one bad field does not hide the next."""
+
+    def __init__(self) -> None:
+        self.errors: list[PrescriptionError] = []
+
+    def run(self, read: Callable[[], T], default: T | None = None) -> T | None:
+        """The value `read` returns, or `default` after recording its error."""
+        try:
+            return read()
+        except InputErrors as e:
+            self.errors.extend(e.errors)
+        except PrescriptionError as e:
+            self.errors.append(e)
+        except Incomplete:
+            pass
+        return default
+
+    def mark(self) -> int:
+        """A position to compare with `failed_since`."""
+        return len(self.errors)
+
+    def failed_since(self, mark: int) -> bool:
+        """True when errors were recorded after `mark`."""
+        return len(self.errors) > mark
+
+    def raise_if_any(self) -> None:
+        """Raise `InputErrors` with every recorded error."""
+        if self.errors:
+            raise InputErrors(tuple(self.errors))
 
 
 class Fields:
@@ -39,13 +79,24 @@ class Fields:
         """True when `key` is present."""
         return key in self.data
 
-    def reject_unknown(self, known: Collection[str]) -> None:
-        """Fail on the first key not in `known`, suggesting the nearest valid key."""
+    def unknown(self, known: Collection[str]) -> list[PrescriptionError]:
+        """An error for every key not in `known`, each suggesting the nearest valid key."""
+        errors = []
         for key in self.data:
             if key not in known:
                 near = difflib.get_close_matches(str(key), sorted(known), n=1)
                 hint = f"did you mean {near[0]}?" if near else "allowed: " + ", ".join(sorted(known))
-                raise PrescriptionError(self.at(str(key)), str(key), f"unknown key; {hint}")
+                errors.append(PrescriptionError(self.at(str(key)), str(key),
+                                                f"unknown key; {hint}"))
+        return errors
+
+    def reject_unknown(self, known: Collection[str]) -> None:
+        """Fail on unknown keys (all of them at once), suggesting the nearest valid key."""
+        errors = self.unknown(known)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise InputErrors(tuple(errors))
 
     def table(self, key: str) -> Fields | None:
         """A sub-table, or None when absent."""
@@ -97,17 +148,18 @@ class Fields:
 
     def integer(
         self, key: str, *, unit: str, default: int | None = None, minimum: int = 1,
-        required: bool = False,
+        maximum: int | None = None, required: bool = False,
     ) -> int | None:
-        """A whole number, at least `minimum`."""
+        """A whole number, at least `minimum` (and at most `maximum`)."""
         if key not in self.data:
             if required:
                 raise PrescriptionError(self.at(key), None, f"is required ({unit})")
             return default
-        return to_int(self.data[key], self.at(key), unit=unit, minimum=minimum)
+        return to_int(self.data[key], self.at(key), unit=unit, minimum=minimum, maximum=maximum)
 
-    def numbers(self, key: str, *, unit: str, required: bool = False) -> tuple[Decimal, ...] | None:
-        """A non-empty list of positive numbers."""
+    def numbers(self, key: str, *, unit: str, required: bool = False,
+                most: int | None = None) -> tuple[Decimal, ...] | None:
+        """A non-empty list of positive numbers (at most `most` of them)."""
         if key not in self.data:
             if required:
                 raise PrescriptionError(self.at(key), None, f"is required (a list of {unit})")
@@ -115,6 +167,8 @@ class Fields:
         value = self.data[key]
         if not isinstance(value, list) or not value:
             raise PrescriptionError(self.at(key), value, f"must be a non-empty list of {unit}")
+        if most is not None and len(value) > most:
+            raise PrescriptionError(self.at(key), value, f"must list at most {most} {unit}")
         return tuple(to_decimal(v, f"{self.at(key)}[{i}]", unit=unit) for i, v in enumerate(value))
 
 
@@ -129,12 +183,15 @@ def to_decimal(
     """Convert a TOML/JSON/flag number to Decimal via its text, checking its range."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise PrescriptionError(path, value, f"must be a number of {unit}")
+    text = str(value).strip()
+    if len(text) > 40:
+        raise PrescriptionError(path, value, f"must be a number of {unit} below {MAX_NUMBER}")
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
         raise PrescriptionError(path, value, f"must be a number of {unit}") from None
     if not number.is_finite() or abs(number) >= MAX_NUMBER:
-        raise PrescriptionError(path, value, f"must be a finite number of {unit}")
+        raise PrescriptionError(path, value, f"must be a finite number of {unit} below {MAX_NUMBER}")
     if minimum is not None and number < minimum:
         raise PrescriptionError(path, value, f"must be a number of {unit} of at least {minimum}")
     if minimum is None and above is not None and number <= above:
@@ -142,10 +199,17 @@ def to_decimal(
     return number
 
 
-def to_int(value: Any, path: str, *, unit: str, minimum: int = 1) -> int:
-    """Convert to a whole number, at least `minimum`."""
+def to_int(value: Any, path: str, *, unit: str, minimum: int = 1,
+           maximum: int | None = None) -> int:
+    """Convert to a whole number, at least `minimum` and at most `maximum`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise PrescriptionError(path, value, f"must be a whole number of {unit}, at least {minimum}")
-    if value >= MAX_NUMBER:
-        raise PrescriptionError(path, value, f"must be a whole number of {unit} below {MAX_NUMBER}")
+    top = maximum if maximum is not None else int(MAX_NUMBER) - 1
+    if value > top:
+        raise PrescriptionError(path, value, f"must be a whole number of {unit}, at most {top}")
     return value
+
+
+def mapping_or_empty(data: Mapping[str, Any], key: str) -> Any:
+    """A section of `data`, or an empty table when it is absent."""
+    return data.get(key, {})

@@ -1,67 +1,27 @@
-"""Safety limits as data (catalog/limits.toml) → breaches.
+"""Limits → breaches → one decision.
 
 Every computed value (weight, doses, rounding, each programmed rate, infusion time, data flags,
-dates) is measured and compared with the rules. A hard breach refuses the plan; a soft breach is a
-warning that a pharmacist may acknowledge with a reason. Nothing here raises for a breach: the
-engine decides what to do with them, so `check` can list them all at once.
+dates) is measured from the plan and compared with the rules of a `Limits` set. Nothing here
+raises for a breach; `decide` is the one place that turns breaches into ok, warn or refuse, so
+``plan``, ``check`` and ``explain`` cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
-from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
-from ivig_schedule.errors import CatalogError, PrescriptionError
-from ivig_schedule.fields import Fields, to_decimal
-from ivig_schedule.model import Plan, Prescription
+from ivig_schedule import pump
+from ivig_schedule.errors import RefusedBySafetyRule
+from ivig_schedule.limits import BOUNDS, QUANTITIES, Limits, Rule
+from ivig_schedule.model import Finding, Override, Plan, Prescription
 
-QUANTITIES = (
-    "weight_kg", "dosing_weight_kg", "course_dose_g_per_kg", "day_dose_g_per_kg", "day_grams",
-    "rounding_deviation_percent", "step_rate_mg_per_kg_min", "step_rate_ml_per_kg_min",
-    "step_rate_ml_per_h", "infusion_minutes", "start_days_from_today", "product_unverified",
-    "ladder_default_doubling", "regimen_unverified",
-)
-PLAN_LIMITS = ("cap_mg_per_kg_min", "max_infusion_minutes", "regimen_max_weight_kg")
-BOUNDS = ("lower_hard", "lower_soft", "upper_soft", "upper_hard")
-SCOPES = ("product", "indication", "regimen", "risk_factor")
-RULE_KEYS = ("id", "quantity", "unit", *BOUNDS, "scope", "message", "source")
-BUILT_IN = "built-in"
-
-Bound = Decimal | str | None
 Measurements = dict[str, list[tuple[Decimal, str]]]
-
-
-@attrs.frozen
-class Rule:
-    """One limit on one quantity; a bound is a number or the name of a plan-carried limit."""
-
-    id: str
-    quantity: str
-    unit: str
-    message: str
-    source: str
-    lower_hard: Bound = None
-    lower_soft: Bound = None
-    upper_soft: Bound = None
-    upper_hard: Bound = None
-    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-
-@attrs.frozen
-class Limits:
-    """A rule set and where it came from (recorded in every plan)."""
-
-    name: str
-    version: str
-    origin: str
-    rules: tuple[Rule, ...]
+Status = Literal["ok", "warn", "refused"]
 
 
 @attrs.frozen
@@ -86,14 +46,19 @@ class Breach:
     direction: Literal["above", "below"]
     count: int = 1
 
+    @property
+    def unit(self) -> str:
+        """The rule's unit with a leading space, or nothing for yes/no facts."""
+        return "" if self.rule.unit == "flag" else f" {self.rule.unit}"
+
     def describe(self) -> str:
         """One sentence: value, limit, where, and what to check."""
+        message = self.rule.says(self.direction)
         if self.rule.unit == "flag":
-            return f"{self.where}: {self.rule.message}"
-        unit = f" {self.rule.unit}"
+            return f"{self.where}: {message}"
         more = f" and {self.count - 1} more" if self.count > 1 else ""
-        return (f"{number(self.value)}{unit} is {self.direction} the {self.severity} limit "
-                f"{number(self.limit)}{unit} ({self.where}{more}): {self.rule.message}")
+        return (f"{number(self.value)}{self.unit} is {self.direction} the {self.severity} limit "
+                f"{number(self.limit)}{self.unit} ({self.where}{more}): {message}")
 
 
 def number(value: Decimal) -> str:
@@ -101,77 +66,9 @@ def number(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.001")).normalize(), "f")
 
 
-def _bound(table: Fields, key: str) -> Bound:
-    if not table.has(key):
-        return None
-    value = table.data[key]
-    if isinstance(value, str):
-        if value not in PLAN_LIMITS:
-            raise PrescriptionError(table.at(key), value,
-                                    "must be a number or one of: " + ", ".join(PLAN_LIMITS))
-        return value
-    return to_decimal(value, table.at(key), unit="the rule's unit", above=None)
-
-
-def _rule(table: Fields) -> Rule:
-    table.reject_unknown(RULE_KEYS)
-    quantity = table.choice("quantity", QUANTITIES)
-    if quantity is None:
-        raise PrescriptionError(table.at("quantity"), None, "is required")
-    scope: list[tuple[str, tuple[str, ...]]] = []
-    scope_table = table.table("scope")
-    if scope_table is not None:
-        scope_table.reject_unknown(SCOPES)
-        for key in SCOPES:
-            if scope_table.has(key):
-                raw = scope_table.data[key]
-                values = raw if isinstance(raw, list) else [raw]
-                if not values or not all(isinstance(v, str) and v for v in values):
-                    raise PrescriptionError(scope_table.at(key), raw,
-                                            "must be a name or a list of names")
-                scope.append((key, tuple(values)))
-    bounds = {key: _bound(table, key) for key in BOUNDS}
-    if all(b is None for b in bounds.values()):
-        raise PrescriptionError(table.path, None, "needs at least one of " + ", ".join(BOUNDS))
-    return Rule(
-        id=table.text("id", required=True) or "",
-        quantity=quantity,
-        unit=table.text("unit", required=True) or "",
-        message=table.text("message", required=True) or "",
-        source=table.text("source", required=True) or "",
-        scope=tuple(scope),
-        **bounds,
-    )
-
-
-def load_limits(text: str, origin: str) -> Limits:
-    """Parse a limits file; errors name the file, the rule and the key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise CatalogError(origin, "(toml)", f"not valid TOML: {e}") from None
-    try:
-        top = Fields(data, "")
-        top.reject_unknown(("name", "version", "rule"))
-        raw_rules = data.get("rule")
-        if not isinstance(raw_rules, list) or not raw_rules:
-            raise PrescriptionError("rule", raw_rules, "needs one or more [[rule]] tables")
-        rules = tuple(_rule(Fields(r, f"rule[{i}]")) for i, r in enumerate(raw_rules))
-        ids = [r.id for r in rules]
-        if len(set(ids)) != len(ids):
-            raise PrescriptionError("rule", ids, "rule ids must be unique")
-        return Limits(name=top.text("name", required=True) or "",
-                      version=top.text("version", required=True) or "",
-                      origin=origin, rules=rules)
-    except PrescriptionError as e:
-        raise CatalogError(origin, e.field, f"{e.allowed} (got {e.value!r})") from e
-
-
-@functools.cache
-def built_in_limits() -> Limits:
-    """The limits shipped in catalog/limits.toml."""
-    text = resources.files("ivig_schedule.catalog").joinpath("limits.toml").read_text("utf-8")
-    return load_limits(text, BUILT_IN)
+def describe_bound(bound: object) -> str:
+    """A bound for display: a number, or the name of the plan-carried limit."""
+    return bound if isinstance(bound, str) else number(bound)  # type: ignore[arg-type]
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -200,7 +97,6 @@ def input_measurements(prescription: Prescription, today: dt.date | None) -> Mea
 def plan_measurements(plan: Plan) -> Measurements:
     """Values the calculation produced: doses, rounding, every programmed rate, durations."""
     weight = plan.dosing_weight.kg
-    concentration = plan.prescription.product.concentration_mg_per_ml
     values: Measurements = {name: [] for name in QUANTITIES}
     values["dosing_weight_kg"] = [(weight, "patient")]
     values["ladder_default_doubling"] = [(_flag(plan.ladder.default_doubling),
@@ -213,13 +109,25 @@ def plan_measurements(plan: Plan) -> Measurements:
             values["day_grams"].append((day.grams, where))
             values["day_dose_g_per_kg"].append((day.grams / weight, where))
             values["infusion_minutes"].append((Decimal(day.infusion_minutes), where))
-            for number_, step in enumerate(day.steps, start=1):
-                at = f"{where} step {number_}"
-                ml_per_kg_min = step.rate_ml_per_h / (weight * 60)
+            for index, step in enumerate(day.steps, start=1):
+                at = f"{where} step {index}"
                 values["step_rate_ml_per_h"].append((step.rate_ml_per_h, at))
-                values["step_rate_ml_per_kg_min"].append((ml_per_kg_min, at))
-                values["step_rate_mg_per_kg_min"].append((ml_per_kg_min * concentration, at))
+                values["step_rate_ml_per_kg_min"].append(
+                    (pump.ml_per_kg_min(step.rate_ml_per_h, weight), at))
+                values["step_rate_mg_per_kg_min"].append((step.programmed_mg_per_kg_min, at))
     return {k: v for k, v in values.items() if v}
+
+
+def measure(prescription: Prescription, plan: Plan | None, today: dt.date | None) -> Measurements:
+    """Everything measurable: the inputs, and the plan when there is one."""
+    values = input_measurements(prescription, today)
+    if plan is not None:
+        for key, found in plan_measurements(plan).items():
+            values.setdefault(key, []).extend(found)
+    return values
+
+
+# --- evaluating -----------------------------------------------------------------------
 
 
 def plan_limits(prescription: Prescription, plan: Plan | None) -> dict[str, Decimal | None]:
@@ -241,10 +149,10 @@ def _applies(rule: Rule, prescription: Prescription, indication: str | None) -> 
     return all(facts[key] & set(names) for key, names in rule.scope)
 
 
-def _resolve(bound: Bound, named: dict[str, Decimal | None]) -> Decimal | None:
+def _resolve(bound: object, named: dict[str, Decimal | None]) -> Decimal | None:
     if isinstance(bound, str):
         return named.get(bound)
-    return bound
+    return bound  # type: ignore[return-value]
 
 
 def _crossings(rule: Rule, value: Decimal, where: str,
@@ -279,21 +187,121 @@ def evaluate(limits: Limits, prescription: Prescription, measurements: Measureme
     return tuple(found)
 
 
-def rules_checked(limits: Limits, measurements: Iterable[str]) -> tuple[Rule, ...]:
-    """Rules whose quantity was measured (for the explain trail)."""
-    measured = set(measurements)
-    return tuple(r for r in limits.rules if r.quantity in measured)
+@attrs.frozen
+class RuleOutcome:
+    """What one checked rule concluded, for the explain trail.
+
+    Attributes:
+        rule: The rule.
+        outcome: ``ok``, ``soft``, ``accepted`` or ``hard``.
+        detail: The breach in words (empty when ok).
+        reason: The pharmacist's reason, for an accepted soft breach.
+    """
+
+    rule: Rule
+    outcome: str
+    detail: str
+    reason: str
 
 
-def merged(*parts: Measurements) -> Measurements:
-    """Measurements from several stages, in one mapping."""
-    out: Measurements = {}
-    for part in parts:
-        for key, values in part.items():
-            out.setdefault(key, []).extend(values)
-    return out
+# --- deciding -------------------------------------------------------------------------
 
 
-def describe_bound(bound: Any) -> str:
-    """A bound for display: a number, or the name of the plan-carried limit."""
-    return bound if isinstance(bound, str) else number(bound)
+@attrs.frozen
+class Decision:
+    """What the breaches mean for this plan, decided once for plan, check and explain.
+
+    Attributes:
+        status: ``ok`` (nothing to say), ``warn`` (plans, with warnings) or ``refused``.
+        breaches: Every breach, hard first.
+        refusals: The breaches that refuse: every hard one, and under ``--strict`` every
+            unacknowledged soft one.
+        warnings: Soft breaches not acknowledged, as findings (and unused ``--accept``s).
+        overrides: Soft breaches acknowledged with a reason.
+        accepted: The ``--accept`` rule ids and their reasons.
+        strict: Whether ``--strict`` was given.
+    """
+
+    status: Status
+    breaches: tuple[Breach, ...]
+    refusals: tuple[Breach, ...]
+    warnings: tuple[Finding, ...]
+    overrides: tuple[Override, ...]
+    accepted: tuple[tuple[str, str], ...]
+    strict: bool
+
+    def outcome_of(self, breach: Breach) -> str:
+        """``hard``, ``accepted`` or ``soft`` for one breach (``ok`` rules have none)."""
+        if breach.severity == "hard":
+            return "hard"
+        return "accepted" if breach.rule.id in dict(self.accepted) else "soft"
+
+    def refusal(self) -> RefusedBySafetyRule:
+        """The error that speaks for a refused decision: the first refusing breach."""
+        assert self.refusals, "only a refused decision has a refusal"
+        breach = self.refusals[0]
+        reasons = dict(self.accepted)
+        if breach.severity == "soft":
+            note = "; --strict refuses unacknowledged soft limits: acknowledge it with --accept " \
+                   f"{breach.rule.id} --reason TEXT"
+        elif breach.rule.id in reasons:
+            note = ("; hard limits cannot be overridden from the command line: "
+                    "change them in your own --limits file")
+        else:
+            note = ""
+        others = len(self.refusals) - 1
+        if others:
+            note += f"; {others} more: run `ivig-schedule check`"
+        flag = breach.rule.unit == "flag"
+        return RefusedBySafetyRule(
+            breach.rule.id,
+            breach.where if flag else f"{number(breach.value)}{breach.unit} ({breach.where})",
+            "" if flag else f"{number(breach.limit)}{breach.unit}",
+            breach.rule.source,
+            breach.rule.says(breach.direction) + note,
+            breach.direction,
+            breach.severity,
+        )
+
+
+def rule_outcomes(limits: Limits, measured: frozenset[str],
+                  decision: Decision) -> tuple[RuleOutcome, ...]:
+    """Every rule whose quantity was measured, with what it concluded."""
+    by_rule = {b.rule.id: b for b in decision.breaches}
+    reasons = dict(decision.accepted)
+    rows = []
+    for rule in limits.rules:
+        if rule.quantity not in measured:
+            continue
+        breach = by_rule.get(rule.id)
+        outcome = "ok" if breach is None else decision.outcome_of(breach)
+        rows.append(RuleOutcome(rule, outcome, breach.describe() if breach else "",
+                                reasons.get(rule.id, "") if outcome == "accepted" else ""))
+    return tuple(rows)
+
+
+def decide(breaches: tuple[Breach, ...], accepted: tuple[tuple[str, str], ...],
+           strict: bool) -> Decision:
+    """Hard refuses; soft warns, or is an override when accepted; ``--strict`` refuses soft."""
+    reasons = dict(accepted)
+    ordered = tuple(sorted(breaches, key=lambda b: b.severity != "hard"))
+    hard = tuple(b for b in ordered if b.severity == "hard")
+    soft = tuple(b for b in ordered if b.severity == "soft")
+    unacknowledged = tuple(b for b in soft if b.rule.id not in reasons)
+    overrides = tuple(
+        Override(b.rule.id, f"{number(b.value)}{b.unit}", f"{number(b.limit)}{b.unit}",
+                 reasons[b.rule.id])
+        for b in soft if b.rule.id in reasons
+    )
+    broken = {b.rule.id for b in soft}
+    warnings = tuple(Finding(b.rule.id, b.describe()) for b in unacknowledged) + tuple(
+        Finding("override.unused", f"--accept {rule} matched no soft breach; nothing recorded")
+        for rule in reasons if rule not in broken
+    )
+    refusals = hard + (unacknowledged if strict else ())
+    status: Status = "refused" if refusals else ("warn" if soft else "ok")
+    return Decision(status=status, breaches=ordered, refusals=refusals, warnings=warnings,
+                    overrides=overrides, accepted=accepted, strict=strict)
+
+
+__all__ = ["BOUNDS", "Breach", "Decision", "Measurements", "decide", "evaluate", "measure"]

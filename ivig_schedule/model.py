@@ -27,6 +27,10 @@ ARMS: tuple[Arm, ...] = ("active", "placebo")
 RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
+MAX_COURSES = 100
+"""Input bound: most courses one plan may hold (about eight years of three-weekly courses)."""
+MAX_WEEK = 1000
+"""Input bound: latest course or visit week accepted (about 19 years after the start)."""
 DEFAULT_LADDER = "default"
 
 
@@ -43,6 +47,7 @@ class Patient:
         risk_factors: Thrombosis or renal risk; lowers the rate cap where the label gives one.
         weight_input: The weight as written (e.g. ``160 lb``), shown beside the kilograms.
         height_input: The height as written (e.g. ``5 ft 9 in``).
+        weight_lb: The weight in pounds, when it was written in pounds.
     """
 
     id: str
@@ -53,6 +58,7 @@ class Patient:
     risk_factors: tuple[RiskFactor, ...] = ()
     weight_input: str = ""
     height_input: str | None = None
+    weight_lb: Decimal | None = None
 
 
 @attrs.frozen
@@ -269,6 +275,27 @@ class Finding:
 
 
 @attrs.frozen
+class Calc:
+    """One step of the calculation trail: a formula, the values put into it, and its result.
+
+    The engine records these as it computes; ``explain`` only prints them.
+
+    Attributes:
+        name: What is computed, e.g. ``ideal body weight``.
+        formula: A `str.format` template over `inputs`, e.g. ``{dose} g/kg × {weight} kg``.
+        inputs: The values put into the formula, by name.
+        result: The exact result.
+        unit: Unit of the result.
+    """
+
+    name: str
+    formula: str
+    inputs: tuple[tuple[str, Decimal], ...]
+    result: Decimal
+    unit: str
+
+
+@attrs.frozen
 class RateStep:
     """One pump programme line.
 
@@ -278,13 +305,18 @@ class RateStep:
         minutes: How long the rate is held; the last step runs until the bag is empty.
         volume_ml: Volume to be infused (VTBI) in this step; the steps sum to the day's volume.
         exact_ml_per_h: The rate before rounding down, kept for the calculation trail.
+        programmed_mg_per_kg_min: The programmed mL/h converted back to mg/kg/min, as the
+            guardrails check it.
+        exact_minutes: For a step that ends when the bag is empty: its minutes before rounding up.
     """
 
     rate_ml_per_h: Decimal
     rate_mg_per_kg_min: Decimal
     minutes: int
     volume_ml: Decimal
-    exact_ml_per_h: Decimal | None = attrs.field(default=None, eq=False)
+    exact_ml_per_h: Decimal = attrs.field(eq=False)
+    programmed_mg_per_kg_min: Decimal = attrs.field(eq=False)
+    exact_minutes: Decimal | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -319,7 +351,10 @@ class InfusionDay:
         day: 1-based day within the course.
         date: Local calendar date.
         start: Local start of the infusion (time zone aware).
-        end: Local end of the infusion: `start` plus `infusion_minutes`.
+        end: Local end of the infusion: `start` plus `infusion_minutes`, in elapsed time.
+        arrive: When the nurse arrives: `start` less the order's set-up minutes.
+        leave: When the nurse leaves: `end` plus the observation minutes (longer after the
+            plan's first infusion).
         location: ``home`` or where the protocol says, e.g. ``ward``.
         grams: Immunoglobulin grams for this day (what the active arm receives).
         volume_ml: Bag volume, the same for both arms.
@@ -332,12 +367,31 @@ class InfusionDay:
     date: dt.date
     start: dt.datetime
     end: dt.datetime
+    arrive: dt.datetime
+    leave: dt.datetime
     location: str
     grams: Decimal
     volume_ml: Decimal
     contents: ProductContents | PlaceboContents
     steps: tuple[RateStep, ...]
     infusion_minutes: int
+
+
+@attrs.frozen
+class RoundingTrail:
+    """How the prescribed course grams became a whole-vial total.
+
+    Attributes:
+        method: The order's rounding.
+        grain_g: Largest step dividing every vial size (0.1 g for rounding ``none``).
+        below_g: Largest whole-vial total at or below the prescription (None: none exists).
+        above_g: Smallest whole-vial total above it.
+    """
+
+    method: Rounding
+    grain_g: Decimal
+    below_g: Decimal | None
+    above_g: Decimal
 
 
 @attrs.frozen
@@ -353,6 +407,7 @@ class Course:
         prescribed_g: Dose per kg times dosing weight, before rounding.
         rounded_g: Course total after vial rounding; the days sum to it.
         days: Infusion days.
+        rounding: How `rounded_g` was reached.
     """
 
     number: int
@@ -363,6 +418,7 @@ class Course:
     prescribed_g: Decimal
     rounded_g: Decimal
     days: tuple[InfusionDay, ...]
+    rounding: RoundingTrail
 
     @property
     def rounding_deviation_percent(self) -> Decimal:
@@ -421,6 +477,8 @@ class DosingWeight:
         used: The formula actually applied (``auto`` resolves to ``actual`` or ``adjusted``).
         ideal_kg: Devine ideal body weight, when height and sex were known.
         bmi_kg_per_m2: Body-mass index, when the height was known.
+        reason: Which rule chose the formula, in words.
+        trail: The formulas applied, in order.
     """
 
     kg: Decimal
@@ -428,6 +486,23 @@ class DosingWeight:
     used: DosingWeightBasis
     ideal_kg: Decimal | None = None
     bmi_kg_per_m2: Decimal | None = None
+    reason: str = ""
+    trail: tuple[Calc, ...] = ()
+
+
+@attrs.frozen
+class RateCap:
+    """The ceiling every pump step is held under, and where each part of it comes from.
+
+    Attributes:
+        label_mg_per_kg_min: The ladder's maximum, converted to mg/kg/min.
+        at_risk_mg_per_kg_min: The product's at-risk maximum when the patient has a risk factor.
+        cap_mg_per_kg_min: The lowest of them: the ceiling applied.
+    """
+
+    label_mg_per_kg_min: Decimal
+    at_risk_mg_per_kg_min: Decimal | None
+    cap_mg_per_kg_min: Decimal
 
 
 @attrs.frozen
@@ -438,7 +513,8 @@ class Plan:
         prescription: The validated input.
         dosing_weight: Weight the doses and rates use, with how it was reached.
         ladder: The titration ladder used.
-        cap_mg_per_kg_min: The rate ceiling applied to every step.
+        ladder_reason: Why that ladder, in words.
+        cap: The rate ceiling applied to every step, with its parts.
         courses: Courses in date order.
         warnings: Findings that do not stop the plan.
         visits: Assessment visits named by the regimen, in date order.
@@ -449,9 +525,15 @@ class Plan:
     prescription: Prescription
     dosing_weight: DosingWeight
     ladder: Ladder
-    cap_mg_per_kg_min: Decimal
+    ladder_reason: str
+    cap: RateCap
     courses: tuple[Course, ...]
     warnings: tuple[Finding, ...] = ()
     visits: tuple[VisitDay, ...] = ()
     overrides: tuple[Override, ...] = ()
     limits: LimitsUsed | None = None
+
+    @property
+    def cap_mg_per_kg_min(self) -> Decimal:
+        """The rate ceiling applied to every step, in mg/kg/min."""
+        return self.cap.cap_mg_per_kg_min

@@ -1,21 +1,23 @@
 """Prescription TOML (plus command-line overrides) → a validated `Prescription`.
 
-Every error names the field path, the value given and what is allowed.
+Every error names the field path, the value given and what is allowed. Fields are read one by one
+into a `Collector`, so a file with five mistakes reports five errors, not the first.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import re
-import tomllib
 import zoneinfo
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar, cast
 
-from ivig_schedule import catalog, units
+from ivig_schedule import catalog, tomltext, units
 from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.fields import Fields
+from ivig_schedule.fields import Collector, Fields, Incomplete, mapping_or_empty
 from ivig_schedule.model import (
     ARMS,
     DOSING_WEIGHT_BASES,
@@ -34,6 +36,7 @@ from ivig_schedule.model import (
     Sex,
 )
 
+T = TypeVar("T")
 TOP_KEYS = ("patient", "order", "trial", "product", "regimen")
 PATIENT_KEYS = ("id", "weight_kg", "height_cm", "sex", "timezone", "risk_factors")
 ORDER_KEYS = (
@@ -44,6 +47,13 @@ ORDER_KEYS = (
 TRIAL_KEYS = ("arm",)
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_PATIENT_ID = "patient"
+MAX_WEIGHT_KG = 1000
+"""Input bound, not a clinical limit: no weight at or above this is a person's (the clinical
+limits are in limits.toml)."""
+MAX_DAYS_PER_COURSE = 10
+"""Input bound: labels split a course over 1-5 days; more than 10 is a typing error."""
+MAX_MINUTES = 24 * 60
+"""Set-up and observation times are at most a day."""
 
 OVERRIDES = {
     "weight": "patient.weight_kg",
@@ -60,15 +70,8 @@ OVERRIDES = {
 
 
 def load_toml(text: str) -> dict[str, Any]:
-    """Parse TOML, reporting the line and column of a syntax error."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        where = re.search(r"line (\d+)", str(e))
-        lines = text.splitlines()
-        number = int(where.group(1)) if where else 0
-        shown = lines[number - 1] if 0 < number <= len(lines) else ""
-        raise PrescriptionError("(toml)", shown, f"not valid TOML: {e}") from None
+    """Parse prescription TOML; syntax errors name the line and column."""
+    return tomltext.loads(text, "(toml)")
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,31 +123,67 @@ def _timezone(value: str, path: str) -> str:
     return value
 
 
-def patient_from_table(table: Fields, default_timezone: str) -> Patient:
-    table.reject_unknown(PATIENT_KEYS)
+def _read(c: Collector, read: Callable[[], T]) -> T:
+    """Read one field, recording its error in `c` (the table is then not built)."""
+    return cast(T, c.run(read))
+
+
+def _complete(c: Collector, mark: int) -> None:
+    if c.failed_since(mark):
+        raise Incomplete
+
+
+def _patient_id(table: Fields) -> str:
     pid = table.text("id", default=DEFAULT_PATIENT_ID) or DEFAULT_PATIENT_ID
     if not PATIENT_ID.fullmatch(pid):
         raise PrescriptionError(table.at("id"), pid,
                                 "allowed: 1-64 letters, digits, '.', '_' or '-' (no names)")
+    return pid
+
+
+def _weight(table: Fields) -> tuple[Any, str, Any]:
     if not table.has("weight_kg"):
         raise PrescriptionError(table.at("weight_kg"), None, "is required (kilograms)")
-    weight, weight_input = units.weight_kg(table.data["weight_kg"], table.at("weight_kg"))
-    height, height_input = (units.height_cm(table.data["height_cm"], table.at("height_cm"))
-                            if table.has("height_cm") else (None, None))
+    kg, written, pounds = units.weight_kg(table.data["weight_kg"], table.at("weight_kg"))
+    if kg >= MAX_WEIGHT_KG:
+        raise PrescriptionError(table.at("weight_kg"), table.data["weight_kg"],
+                                f"must be a weight below {MAX_WEIGHT_KG} kg")
+    return kg, written, pounds
+
+
+def _risks(table: Fields) -> tuple[RiskFactor, ...]:
     risks = table.data.get("risk_factors", [])
     if not isinstance(risks, list) or any(r not in RISK_FACTORS for r in risks):
         raise PrescriptionError(table.at("risk_factors"), risks,
                                 "must be a list of: " + ", ".join(RISK_FACTORS))
-    zone = table.text("timezone", default=default_timezone) or default_timezone
+    return tuple(sorted(set(cast(list[RiskFactor], risks))))
+
+
+def patient_from_table(table: Fields, default_timezone: str, c: Collector) -> Patient:
+    """The [patient] table; every bad field is recorded in `c`."""
+    mark = c.mark()
+    c.errors.extend(table.unknown(PATIENT_KEYS))
+    pid = _read(c, lambda: _patient_id(table))
+    weight = _read(c, lambda: _weight(table))
+    height = _read(c, lambda: (units.height_cm(table.data["height_cm"],
+                                                     table.at("height_cm"))
+                                     if table.has("height_cm") else (None, None)))
+    sex = _read(c, lambda: table.choice("sex", SEXES))
+    zone = _read(c, lambda: _timezone(
+        table.text("timezone", default=default_timezone) or default_timezone,
+        table.at("timezone")))
+    risks = _read(c, lambda: _risks(table))
+    _complete(c, mark)
     return Patient(
         id=pid,
-        weight_kg=weight,
-        weight_input=weight_input,
-        height_cm=height,
-        height_input=height_input,
-        sex=cast(Sex | None, table.choice("sex", SEXES)),
-        timezone=_timezone(zone, table.at("timezone")),
-        risk_factors=tuple(sorted(set(cast(list[RiskFactor], risks)))),
+        weight_kg=weight[0],
+        weight_input=weight[1],
+        weight_lb=weight[2],
+        height_cm=height[0],
+        height_input=height[1],
+        sex=cast(Sex | None, sex),
+        timezone=zone,
+        risk_factors=risks,
     )
 
 
@@ -155,60 +194,90 @@ def _days_per_course(table: Fields) -> int | tuple[tuple[str, int], ...] | None:
     if isinstance(value, Mapping):
         by_phase = Fields(value, table.at("days_per_course"))
         return tuple(
-            (str(name), cast(int, by_phase.integer(str(name), unit="days")))
+            (str(name), cast(int, by_phase.integer(str(name), unit="days",
+                                                   maximum=MAX_DAYS_PER_COURSE)))
             for name in value
         )
-    return table.integer("days_per_course", unit="days")
+    return table.integer("days_per_course", unit="days", maximum=MAX_DAYS_PER_COURSE)
 
 
-def order_from_table(table: Fields) -> Order:
-    table.reject_unknown(ORDER_KEYS)
+def _start(table: Fields) -> dt.date:
     if not table.has("start"):
         raise PrescriptionError(table.at("start"), None, "is required (first infusion day)")
-    start = _date(table.data["start"], table.at("start"))
-    start_time = (_time(table.data["start_time"], table.at("start_time"))
-                  if table.has("start_time") else dt.time(9, 0))
-    defaults = Order(start=start)
+    return _date(table.data["start"], table.at("start"))
+
+
+def order_from_table(table: Fields, c: Collector) -> Order:
+    """The [order] table; every bad field is recorded in `c`."""
+    mark = c.mark()
+    c.errors.extend(table.unknown(ORDER_KEYS))
+    start = _read(c, lambda: _start(table))
+    start_time = _read(c, lambda: (_time(table.data["start_time"], table.at("start_time"))
+                                         if table.has("start_time") else dt.time(9, 0)))
+    defaults = Order(start=dt.date(2000, 1, 1))
     minutes = {
-        key: table.integer(key, unit="minutes", minimum=0, default=getattr(defaults, key))
+        key: _read(c, lambda key=key: table.integer(  # type: ignore[misc]
+            key, unit="minutes", minimum=0, maximum=MAX_MINUTES, default=getattr(defaults, key)))
         for key in ("setup_minutes", "observation_minutes", "first_observation_minutes")
     }
-    observation = minutes["observation_minutes"]
-    if table.has("observation_minutes") and not table.has("first_observation_minutes"):
-        minutes["first_observation_minutes"] = max(cast(int, observation),
+    if table.has("observation_minutes") and not table.has("first_observation_minutes") \
+            and minutes["observation_minutes"] is not None:
+        minutes["first_observation_minutes"] = max(minutes["observation_minutes"],
                                                    defaults.first_observation_minutes)
+    indication = _read(c, lambda: table.text("indication"))
+    days = _read(c, lambda: _days_per_course(table))
+    basis = _read(c, lambda: table.choice("dosing_weight", DOSING_WEIGHT_BASES,
+                                                default="actual"))
+    rounding = _read(c, lambda: table.choice("rounding", ROUNDINGS, default="nearest-vial"))
+    resolution = _read(c, lambda: table.number(
+        "pump_resolution_ml_h", unit="mL/h", default=defaults.pump_resolution_ml_h))
+    hours = _read(c, lambda: table.number(
+        "max_infusion_hours", unit="hours", default=defaults.max_infusion_hours))
+    courses = _read(c, lambda: table.integer("courses", unit="courses"))
+    _read(c, lambda: table.text("product"))
+    _read(c, lambda: table.text("regimen"))
+    _complete(c, mark)
     return Order(
         start=start,
         start_time=start_time,
-        indication=table.text("indication"),
-        days_per_course=_days_per_course(table),
-        dosing_weight=cast(DosingWeightBasis,
-                           table.choice("dosing_weight", DOSING_WEIGHT_BASES, default="actual")),
-        rounding=cast(Rounding, table.choice("rounding", ROUNDINGS, default="nearest-vial")),
-        pump_resolution_ml_h=cast(Any, table.number(
-            "pump_resolution_ml_h", unit="mL/h", default=defaults.pump_resolution_ml_h)),
-        max_infusion_hours=cast(Any, table.number(
-            "max_infusion_hours", unit="hours", default=defaults.max_infusion_hours)),
-        courses=table.integer("courses", unit="courses"),
+        indication=indication,
+        days_per_course=days,
+        dosing_weight=cast(DosingWeightBasis, basis),
+        rounding=cast(Rounding, rounding),
+        pump_resolution_ml_h=cast(Decimal, resolution),
+        max_infusion_hours=cast(Decimal, hours),
+        courses=courses,
         **cast(dict[str, int], minutes),
     )
 
 
-def _resolve_product(data: Mapping[str, Any], order: Fields, regimen: Regimen) -> Product:
-    named = order.text("product") or regimen.product
+def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
+    """A catalog entry by id, matched case-insensitively; an unknown id gets "did you mean"."""
+    by_lower = {key.lower(): value for key, value in known.items()}
+    if named.lower() in by_lower:
+        return by_lower[named.lower()]
+    near = difflib.get_close_matches(named.lower(), list(by_lower), n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    raise PrescriptionError(path, named, hint + "allowed: " + ", ".join(known))
+
+
+def _resolve_product(data: Mapping[str, Any], order: Fields, regimen: Regimen | None) -> Product:
+    named = order.text("product") or (regimen.product if regimen else None)
     if "product" in data:
         local = catalog.product_from_mapping(data["product"], "product", local=True)
         if order.has("product") and named != local.id:
             raise PrescriptionError(order.at("product"), named,
                                     f"must match the inline [product] id {local.id!r} or be left out")
+        missing = local.missing_fields()
+        if missing:
+            others = f" (missing too: {', '.join(missing[1:])})" if missing[1:] else ""
+            raise PrescriptionError(f"product.{missing[0]}", None,
+                                    f"is required in a local [product] table{others}")
         return local
     if named is None:
         raise PrescriptionError(order.at("product"), None,
                                 "is required: a catalog id or an inline [product] table")
-    known = catalog.products()
-    if named not in known:
-        raise PrescriptionError(order.at("product"), named, "allowed: " + ", ".join(known))
-    return known[named]
+    return _lookup(catalog.products(), named, order.at("product"))
 
 
 def _resolve_regimen(data: Mapping[str, Any], order: Fields) -> Regimen:
@@ -223,9 +292,7 @@ def _resolve_regimen(data: Mapping[str, Any], order: Fields) -> Regimen:
     if named is None:
         raise PrescriptionError(order.at("regimen"), None,
                                 "is required: " + ", ".join(known) + " or an inline [regimen]")
-    if named not in known:
-        raise PrescriptionError(order.at("regimen"), named, "allowed: " + ", ".join(known))
-    return known[named]
+    return _lookup(known, named, order.at("regimen"))
 
 
 def _check_days(order: Order, regimen: Regimen) -> None:
@@ -251,24 +318,10 @@ def _check_days(order: Order, regimen: Regimen) -> None:
                                     f"allowed: {phase.days_min}-{phase.days_max} days")
 
 
-def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
-    """Validate a prescription mapping (TOML already parsed, overrides already applied)."""
-    top = Fields(data, "")
-    top.reject_unknown(TOP_KEYS)
-    patient_table = top.table("patient")
-    order_table = top.table("order")
-    if patient_table is None:
-        raise PrescriptionError("patient", None, "is required: a [patient] table or --weight")
-    if order_table is None:
-        raise PrescriptionError("order", None, "is required: an [order] table or --start")
-    patient = patient_from_table(patient_table, default_timezone)
-    order = order_from_table(order_table)
-    regimen = _resolve_regimen(data, order_table)
-    product = _resolve_product(data, order_table, regimen)
-    _check_days(order, regimen)
-    trial = top.table("trial")
+def _arm(data: Mapping[str, Any], regimen: Regimen) -> Arm | None:
     arm: Arm | None = None
-    if trial is not None:
+    if "trial" in data:
+        trial = Fields(data["trial"], "trial")
         trial.reject_unknown(TRIAL_KEYS)
         arm = cast(Arm | None, trial.choice("arm", ARMS))
     if regimen.blinded and arm is None:
@@ -278,12 +331,50 @@ def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
     if not regimen.blinded and arm is not None:
         raise PrescriptionError("trial.arm", arm,
                                 f"regimen {regimen.id!r} has no blinded phase; leave it out")
-    indication = order.indication or regimen.indication
-    if indication is not None and product.ladder_for(indication) is None:
+    return arm
+
+
+def _indication(order: Order, product: Product) -> None:
+    if not product.ladders:
+        return  # an incomplete product is reported once, when the plan is computed
+    if order.indication is not None and product.ladder_for(order.indication) is None:
         known = [ladder.indication for ladder in product.ladders]
-        if order.indication is not None:
-            raise PrescriptionError("order.indication", indication,
-                                    f"{product.id} has ladders for: " + ", ".join(known))
+        raise PrescriptionError("order.indication", order.indication,
+                                f"{product.id} has ladders for: " + ", ".join(known))
+
+
+def _section(data: Mapping[str, Any], key: str, missing: str) -> Fields:
+    if key not in data:
+        raise PrescriptionError(key, None, missing)
+    return Fields(mapping_or_empty(data, key), key)
+
+
+def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
+    """Validate a prescription mapping (TOML already parsed, overrides already applied).
+
+    Raises `InputErrors` holding every error found, in file order.
+    """
+    c = Collector()
+    top = cast(Fields, c.run(lambda: Fields(data, "")))
+    if top is None:
+        c.raise_if_any()
+    c.errors.extend(top.unknown(TOP_KEYS))
+    patient = c.run(lambda: patient_from_table(
+        _section(data, "patient", "is required: a [patient] table or --weight"),
+        default_timezone, c))
+    order_table = c.run(lambda: _section(data, "order",
+                                         "is required: an [order] table or --start"))
+    order = c.run(lambda: order_from_table(order_table, c)) if order_table else None
+    regimen = c.run(lambda: _resolve_regimen(data, order_table)) if order_table else None
+    product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
+    arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
+    if order is not None and regimen is not None:
+        c.run(lambda: _check_days(order, regimen))
+    if order is not None and product is not None:
+        c.run(lambda: _indication(order, product))
+    c.raise_if_any()
+    assert patient is not None and order is not None and product is not None
+    assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm)
 
 

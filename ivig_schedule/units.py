@@ -1,7 +1,8 @@
-"""Unit-safe weights and heights: ``72.5``, ``"72.5 kg"``, ``"160 lb"``, ``"5 ft 9 in"``.
+"""Units: every conversion constant lives here, and unit-safe weights and heights.
 
-Conversions are exact: 1 lb = 0.45359237 kg and 1 in = 2.54 cm by definition. A bare number is
-kg or cm; any other unit is rejected rather than guessed.
+Weights and heights are read as ``72.5``, ``"72.5 kg"``, ``"160 lb"``, ``"1.75 m"`` or
+``"5 ft 9 in"``. Conversions are exact: 1 lb = 0.45359237 kg and 1 in = 2.54 cm by definition. A
+bare number is kg or cm; any other unit is rejected rather than guessed.
 """
 
 from __future__ import annotations
@@ -14,15 +15,23 @@ from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.fields import to_decimal
 
 KG_PER_LB = Decimal("0.45359237")
+"""Exact, by the international yard and pound agreement (1959)."""
 CM_PER_IN = Decimal("2.54")
+"""Exact, by the same agreement."""
 IN_PER_FT = 12
+CM_PER_M = 100
+MG_PER_G = 1000
+MINUTES_PER_HOUR = 60
+
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _WEIGHT = re.compile(rf"\s*{_NUMBER}\s*(kg|kgs|lb|lbs)?\s*", re.IGNORECASE)
 _HEIGHT_METRIC = re.compile(rf"\s*{_NUMBER}\s*(cm|m|in)?\s*", re.IGNORECASE)
 _HEIGHT_IMPERIAL = re.compile(rf"\s*{_NUMBER}\s*ft(?:\s*{_NUMBER}\s*in)?\s*", re.IGNORECASE)
+METRES_LOOKALIKE_BELOW_CM = Decimal(3)
+"""A bare height under 3 "cm" is a height in metres written without its unit (1.75)."""
 
 WEIGHT_ALLOWED = 'must be a weight like 72.5, "72.5 kg" or "160 lb"'
-HEIGHT_ALLOWED = 'must be a height like 175, "175 cm" or "5 ft 9 in", above 0'
+HEIGHT_ALLOWED = 'must be a height like 175, "175 cm", "1.75 m" or "5 ft 9 in", above 0'
 
 
 def _text(value: Any) -> str | None:
@@ -33,16 +42,22 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def weight_kg(value: Any, path: str) -> tuple[Decimal, str]:
-    """(kilograms, the input as written)."""
+def is_pounds(written: str) -> bool:
+    """True when a weight was written in pounds."""
+    return written.strip().lower().endswith(("lb", "lbs"))
+
+
+def weight_kg(value: Any, path: str) -> tuple[Decimal, str, Decimal | None]:
+    """(kilograms, the input as written, the pounds when it was written in pounds)."""
     text = _text(value)
     match = _WEIGHT.fullmatch(text) if text is not None else None
     if text is None or match is None:
         raise PrescriptionError(path, value, WEIGHT_ALLOWED)
     number = to_decimal(match.group(1), path, unit="kilograms")
     unit = (match.group(2) or "kg").lower()
-    kg = number * KG_PER_LB if unit.startswith("lb") else number
-    return kg, text.strip()
+    if unit.startswith("lb"):
+        return number * KG_PER_LB, text.strip(), number
+    return number, text.strip(), None
 
 
 def height_cm(value: Any, path: str) -> tuple[Decimal, str]:
@@ -52,16 +67,18 @@ def height_cm(value: Any, path: str) -> tuple[Decimal, str]:
         raise PrescriptionError(path, value, HEIGHT_ALLOWED)
     imperial = _HEIGHT_IMPERIAL.fullmatch(text)
     if imperial is not None:
-        feet = Decimal(imperial.group(1))
-        inches = Decimal(imperial.group(2) or 0)
+        feet = to_decimal(imperial.group(1), path, unit="feet")
+        inches = to_decimal(imperial.group(2) or "0", path, unit="inches", minimum=Decimal(0))
         cm = (feet * IN_PER_FT + inches) * CM_PER_IN
     else:
         metric = _HEIGHT_METRIC.fullmatch(text)
         if metric is None:
             raise PrescriptionError(path, value, HEIGHT_ALLOWED)
-        number = Decimal(metric.group(1))
-        unit = (metric.group(2) or "cm").lower()
-        cm = {"cm": number, "m": number * 100, "in": number * CM_PER_IN}[unit]
-    if cm <= 0:
-        raise PrescriptionError(path, value, "must be a number of centimetres above 0")
+        number = to_decimal(metric.group(1), path, unit="centimetres")
+        unit = (metric.group(2) or "").lower()
+        if not unit and number < METRES_LOOKALIKE_BELOW_CM:
+            raise PrescriptionError(path, value,
+                                    f'a bare number is centimetres; for metres write "{text} m"')
+        cm = {"": number, "cm": number, "m": number * CM_PER_M,
+              "in": number * CM_PER_IN}[unit]
     return cm, text.strip()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ivig_schedule import prescription
+from ivig_schedule import jobs, prescription
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -37,3 +37,8 @@ def make(overrides: dict[str, Any] | None = None, **sections: dict[str, Any]) ->
         for key in [k for k, v in section.items() if v is None]:
             del section[key]
     return prescription.parse(prescription.apply_overrides(data, overrides or {}), "UTC")
+
+
+def checked(rx: Any, **options: Any) -> Any:
+    """The checked plan of a prescription (warnings and overrides applied), or its error."""
+    return jobs.assess(rx, **options).checked_plan()

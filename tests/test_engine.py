@@ -11,7 +11,7 @@ from ivig_schedule import engine
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.model import PlaceboContents, ProductContents
 
-from .conftest import make
+from .conftest import checked, make
 
 
 def steps_of(day):
@@ -20,7 +20,7 @@ def steps_of(day):
 
 def test_worked_example_80kg_octagam_dm_4_days():
     """80 kg, octagam-10 DM, 4 days: 40 g/day as 30 g + 10 g, 400 mL, 48/96/192 mL/h."""
-    plan = engine.plan(make())
+    plan = checked(make())
     day = plan.courses[0].days[0]
     assert plan.courses[0].rounded_g == D(160)
     assert day.grams == D(40)
@@ -33,14 +33,14 @@ def test_worked_example_80kg_octagam_dm_4_days():
 
 def test_worked_example_with_thrombosis_risk():
     """With a thrombosis risk the last step is 158.4 mL/h for 125 min (3.3 mg/kg/min cap)."""
-    plan = engine.plan(make(patient={"risk_factors": ["thrombosis"]}))
+    plan = checked(make(patient={"risk_factors": ["thrombosis"]}))
     assert steps_of(plan.courses[0].days[0])[-1] == (D("158.4"), 125, D(328))
     assert plan.cap_mg_per_kg_min == D("3.3")
 
 
 def test_default_regimen_weeks_and_dates():
     """2g-q4w gives 3 courses at weeks 0, 4, 8, days consecutive from start + 7w."""
-    plan = engine.plan(make())
+    plan = checked(make())
     assert [c.week for c in plan.courses] == [0, 4, 8]
     assert [d.date for d in plan.courses[1].days] == [
         dt.date(2027, 2, 8), dt.date(2027, 2, 9), dt.date(2027, 2, 10), dt.date(2027, 2, 11)]
@@ -48,13 +48,13 @@ def test_default_regimen_weeks_and_dates():
 
 def test_courses_override_counts():
     """order.courses overrides the count of an every-N-weeks phase."""
-    plan = engine.plan(make(order={"courses": 5}))
+    plan = checked(make(order={"courses": 5}))
     assert [c.week for c in plan.courses] == [0, 4, 8, 12, 16]
 
 
 def test_loading_then_maintenance_weeks_follow_previous_phase():
     """Maintenance without start_week starts every_weeks after the loading course: 0, 3, 6."""
-    plan = engine.plan(make(order={"regimen": "loading-2g-then-1g-q3w", "product": "privigen",
+    plan = checked(make(order={"regimen": "loading-2g-then-1g-q3w", "product": "privigen",
                                    "indication": None, "days_per_course": None}))
     assert [(c.phase, c.week) for c in plan.courses] == [
         ("loading", 0), ("maintenance", 3), ("maintenance", 6)]
@@ -63,7 +63,7 @@ def test_loading_then_maintenance_weeks_follow_previous_phase():
 
 def test_proderm_has_ten_courses_four_blinded():
     """ProDERM: weeks 0-12 blinded, then open label every 4 weeks to week 36 (10 courses)."""
-    plan = engine.plan(make(order={"regimen": "proderm", "product": None, "indication": None},
+    plan = checked(make(order={"regimen": "proderm", "product": None, "indication": None},
                             trial={"arm": "active"}))
     assert [c.week for c in plan.courses] == [0, 4, 8, 12, 16, 20, 24, 28, 32, 36]
     assert [c.blinded for c in plan.courses] == [True] * 4 + [False] * 6
@@ -72,8 +72,8 @@ def test_proderm_has_ten_courses_four_blinded():
 def test_placebo_changes_only_the_contents():
     """Placebo and active plans are equal except that blinded bags hold saline of equal volume."""
     base = {"regimen": "proderm", "product": None, "indication": None}
-    active = engine.plan(make(order=base, trial={"arm": "active"}))
-    placebo = engine.plan(make(order=base, trial={"arm": "placebo"}))
+    active = checked(make(order=base, trial={"arm": "active"}))
+    placebo = checked(make(order=base, trial={"arm": "placebo"}))
     for a_course, p_course in zip(active.courses, placebo.courses, strict=True):
         for a_day, p_day in zip(a_course.days, p_course.days, strict=True):
             assert (a_day.grams, a_day.volume_ml, a_day.steps, a_day.start, a_day.end) == (
@@ -86,7 +86,7 @@ def test_placebo_changes_only_the_contents():
 
 def test_first_infusion_is_fixed_grams_on_the_ward():
     """A regimen with first_infusion_g gives course 1 day 1 exactly that, on the ward."""
-    plan = engine.plan(make(
+    plan = checked(make(
         order={"regimen": "time-is-muscle", "product": None, "indication": None},
         trial={"arm": "active"},
         product={"id": "local", "concentration_mg_per_ml": 50, "vials_g": [1, 2.5, 5, 10],
@@ -103,7 +103,7 @@ def test_first_infusion_is_fixed_grams_on_the_ward():
 def test_rule_h_picks_fewest_days_that_fit():
     """Without days, the fewest days whose longest infusion fits max_infusion_hours are used."""
     order = {"days_per_course": None, "max_infusion_hours": 3}
-    plan = engine.plan(make(order=order))
+    plan = checked(make(order=order))
     # 160 g: 3 days -> 54 g (540 mL, 30+30+147 min = 207 min > 180); 4 days -> 163 min fits.
     assert len(plan.courses[0].days) == 4
     assert not plan.warnings
@@ -111,14 +111,14 @@ def test_rule_h_picks_fewest_days_that_fit():
 
 def test_rule_h_uses_maximum_and_warns_when_nothing_fits():
     """If no day count fits, the maximum is used and a warning says so."""
-    plan = engine.plan(make(order={"days_per_course": None, "max_infusion_hours": 1}))
+    plan = checked(make(order={"days_per_course": None, "max_infusion_hours": 1}))
     assert len(plan.courses[0].days) == 5
     assert "infusion.max_hours" in [w.code for w in plan.warnings]
 
 
 def test_dst_change_keeps_wall_clock_and_duration():
     """Across the New York fall-back, 09:00 stays 09:00 local and end = start + minutes."""
-    plan = engine.plan(make(order={"start": "2027-11-05"}))
+    plan = checked(make(order={"start": "2027-11-05"}))
     days = plan.courses[0].days
     assert [d.start.utcoffset() for d in days] == [dt.timedelta(hours=-4)] * 2 + [
         dt.timedelta(hours=-5)] * 2
@@ -130,15 +130,15 @@ def test_dst_change_keeps_wall_clock_and_duration():
 def test_might_refuses_patients_over_120_kg():
     """MIGHT excludes patients over 120 kg; the refusal names the rule."""
     with pytest.raises(RefusedBySafetyRule, match=r"eligibility\.max_weight"):
-        engine.plan(make(patient={"weight_kg": 121}, order={"regimen": "might"},
+        checked(make(patient={"weight_kg": 121}, order={"regimen": "might"},
                          trial={"arm": "active"}))
-    assert engine.plan(make(patient={"weight_kg": 120}, order={"regimen": "might"},
+    assert checked(make(patient={"weight_kg": 120}, order={"regimen": "might"},
                             trial={"arm": "active"}))
 
 
 def test_default_doubling_ladder_warns():
     """A plan on a default doubling ladder carries the ladder warning."""
-    plan = engine.plan(make(order={"product": "privigen", "indication": None}))
+    plan = checked(make(order={"product": "privigen", "indication": None}))
     assert "data.default_ladder" in [w.code for w in plan.warnings]
 
 
@@ -147,13 +147,13 @@ def test_overlapping_courses_are_rejected():
     regimen = {"id": "weekly", "source": "test", "phase": [
         {"name": "a", "dose_g_per_kg": 1, "days": [1, 10], "every_weeks": 1, "count": 2}]}
     with pytest.raises(PrescriptionError, match="would start before"):
-        engine.plan(make(order={"regimen": None, "days_per_course": 8}, regimen=regimen))
+        checked(make(order={"regimen": None, "days_per_course": 8}, regimen=regimen))
 
 
 def test_unconfirmed_product_is_refused_and_asks_for_local_table():
     """Nanogam (vials and rates unconfirmed) is refused by a data rule; compute alone says why."""
     rx = make(order={"product": "nanogam", "indication": None})
     with pytest.raises(RefusedBySafetyRule, match=r"data\.product_unverified"):
-        engine.plan(rx)
+        checked(rx)
     with pytest.raises(PrescriptionError, match=r"local \[product\] table"):
         engine.compute(rx)

@@ -7,11 +7,12 @@ from decimal import Decimal as D
 import pytest
 
 from ivig_schedule import engine, guardrails
+from ivig_schedule import limits as limits_module
 from ivig_schedule.errors import CatalogError, RefusedBySafetyRule
 
-from .conftest import make
+from .conftest import checked, make
 
-LIMITS = guardrails.built_in_limits()
+LIMITS = limits_module.built_in_limits()
 RULES = {rule.id: rule for rule in LIMITS.rules}
 
 
@@ -19,7 +20,7 @@ def outcome(rule_id: str, value: str, rx=None, plan=None) -> str:
     """Evaluate one rule on one value: 'ok', 'soft' or 'hard'."""
     rule = RULES[rule_id]
     rx = rx or make()
-    single = guardrails.Limits("t", "1", "test", (rule,))
+    single = limits_module.Limits("t", "1", "test", (rule,))
     found = guardrails.evaluate(single, rx, {rule.quantity: [(D(value), "test")]}, plan)
     return found[0].severity if found else "ok"
 
@@ -88,10 +89,10 @@ def test_every_rule_has_a_source_and_message():
 
 def test_plan_weight_above_150_warns_and_above_300_refuses():
     """Through the engine: 150.1 kg warns, 300.1 kg is refused naming the rule and the source."""
-    plan = engine.plan(make(patient={"weight_kg": "150.1"}))
+    plan = checked(make(patient={"weight_kg": "150.1"}))
     assert "weight.range" in [w.code for w in plan.warnings]
     with pytest.raises(RefusedBySafetyRule) as info:
-        engine.plan(make(patient={"weight_kg": "300.1"}))
+        checked(make(patient={"weight_kg": "300.1"}))
     assert info.value.rule == "weight.range"
     assert "300 kg" in str(info.value)
     assert "source:" in str(info.value)
@@ -102,7 +103,7 @@ def test_prescribed_course_above_two_g_per_kg_refused():
     regimen = {"id": "high", "source": "t", "phase": [
         {"name": "a", "dose_g_per_kg": 2.5, "days": [5, 5], "weeks": [0]}]}
     with pytest.raises(RefusedBySafetyRule, match=r"dose\.course_max"):
-        engine.plan(make(order={"regimen": None, "days_per_course": 5}, regimen=regimen))
+        checked(make(order={"regimen": None, "days_per_course": 5}, regimen=regimen))
 
 
 def test_two_g_per_kg_in_one_day_refused():
@@ -110,12 +111,12 @@ def test_two_g_per_kg_in_one_day_refused():
     regimen = {"id": "oneday", "source": "t", "phase": [
         {"name": "a", "dose_g_per_kg": 2, "days": [1, 1], "weeks": [0]}]}
     with pytest.raises(RefusedBySafetyRule, match=r"dose\.day_max"):
-        engine.plan(make(order={"regimen": None, "days_per_course": 1}, regimen=regimen))
+        checked(make(order={"regimen": None, "days_per_course": 1}, regimen=regimen))
 
 
 def test_accepted_soft_breach_becomes_an_override():
     """--accept with a reason moves the soft breach from warnings to overrides."""
-    plan = engine.plan(make(patient={"weight_kg": 160}),
+    plan = checked(make(patient={"weight_kg": 160}),
                        accepted=(("weight.range", "weighed twice"),))
     assert [(o.rule, o.value, o.limit, o.reason) for o in plan.overrides] == [
         ("weight.range", "160 kg", "150 kg", "weighed twice")]
@@ -125,12 +126,12 @@ def test_accepted_soft_breach_becomes_an_override():
 def test_hard_breach_cannot_be_accepted():
     """Accepting a hard rule still refuses, and says to use a limits file."""
     with pytest.raises(RefusedBySafetyRule, match="--limits"):
-        engine.plan(make(patient={"weight_kg": 400}), accepted=(("weight.range", "sure"),))
+        checked(make(patient={"weight_kg": 400}), accepted=(("weight.range", "sure"),))
 
 
 def test_unused_accept_is_reported():
     """An --accept that matches no breach records nothing and says so."""
-    plan = engine.plan(make(), accepted=(("weight.range", "x"),))
+    plan = checked(make(), accepted=(("weight.range", "x"),))
     assert plan.overrides == ()
     assert "override.unused" in [w.code for w in plan.warnings]
 
@@ -139,8 +140,8 @@ def test_strict_refuses_unacknowledged_soft():
     """--strict turns an unacknowledged soft breach into a refusal, and accepting it clears it."""
     rx = make(patient={"weight_kg": 160})
     with pytest.raises(RefusedBySafetyRule, match="--strict"):
-        engine.plan(rx, strict=True)
-    assert engine.plan(rx, strict=True, accepted=(("weight.range", "checked"),))
+        checked(rx, strict=True)
+    assert checked(rx, strict=True, accepted=(("weight.range", "checked"),))
 
 
 def test_start_in_past_only_with_today():
@@ -148,8 +149,8 @@ def test_start_in_past_only_with_today():
     import datetime as dt
 
     rx = make()
-    assert "dates.start_in_past" not in [w.code for w in engine.plan(rx).warnings]
-    late = engine.plan(rx, today=dt.date(2027, 1, 12))
+    assert "dates.start_in_past" not in [w.code for w in checked(rx).warnings]
+    late = checked(rx, today=dt.date(2027, 1, 12))
     assert "dates.start_in_past" in [w.code for w in late.warnings]
 
 
@@ -160,8 +161,8 @@ def test_custom_limits_file_replaces_and_is_recorded():
         '[[rule]]\nid = "weight.local"\nquantity = "weight_kg"\nunit = "kg"\n'
         'upper_soft = 100\nmessage = "heavy"\nsource = "Ward 7 protocol"\n'
     )
-    limits = guardrails.load_limits(text, "ward7.toml")
-    plan = engine.plan(make(patient={"weight_kg": 101}), limits=limits)
+    limits = limits_module.load_limits(text, "ward7.toml")
+    plan = checked(make(patient={"weight_kg": 101}), limits=limits)
     assert "weight.local" in [w.code for w in plan.warnings]
     assert (plan.limits.name, plan.limits.version, plan.limits.origin) == (
         "Ward 7 limits", "3", "ward7.toml")
@@ -174,8 +175,8 @@ def test_scope_limits_a_rule_to_a_product():
         '[[rule]]\nid = "w"\nquantity = "weight_kg"\nunit = "kg"\nupper_soft = 10\n'
         'scope = { product = "privigen" }\nmessage = "m"\nsource = "s"\n'
     )
-    limits = guardrails.load_limits(text, "f.toml")
-    assert engine.plan(make(), limits=limits).warnings == ()
+    limits = limits_module.load_limits(text, "f.toml")
+    assert checked(make(), limits=limits).warnings == ()
 
 
 @pytest.mark.parametrize(
@@ -192,5 +193,5 @@ def test_scope_limits_a_rule_to_a_product():
 def test_bad_limits_file_names_file_and_key(body, field):
     """A malformed limits file fails naming the file and the rule's key."""
     with pytest.raises(CatalogError) as info:
-        guardrails.load_limits('name = "n"\nversion = "1"\n' + body, "mine.toml")
+        limits_module.load_limits('name = "n"\nversion = "1"\n' + body, "mine.toml")
     assert str(info.value).startswith(f"mine.toml: {field}:")

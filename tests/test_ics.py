@@ -9,12 +9,12 @@ import pytest
 import vobject
 from click.testing import CliRunner
 
-from ivig_schedule import engine, prescription
+from ivig_schedule import prescription
 from ivig_schedule.cli import cli
 from ivig_schedule.render.ics import to_ics
-from ivig_schedule.views import plan_record
+from ivig_schedule.views import plan_view
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, checked
 
 UTC = dt.UTC
 
@@ -22,7 +22,7 @@ UTC = dt.UTC
 def calendar(name: str, view: str = "pharmacy", **overrides) -> bytes:
     path = SAMPLES / f"{name}.toml"
     rx = prescription.from_text(path.read_text(encoding="utf-8"), overrides, "UTC")
-    return to_ics(plan_record(engine.plan(rx), view), rx.order, rx.regimen.id)
+    return to_ics(plan_view(checked(rx), view))
 
 
 def independent_events(data: bytes):

@@ -71,7 +71,8 @@ def test_message_names_value_and_what_is_allowed():
     """The one-line message says the field, the allowed values and what was given."""
     error = error_of(BASE.replace('"2g-q4w"', '"2g-q5w"'))
     assert str(error) == (
-        'order.regimen: allowed: 2g-q4w, loading-2g-then-1g-q3w, time-is-muscle, might, '
+        'order.regimen: did you mean 2g-q4w? allowed: 2g-q4w, loading-2g-then-1g-q3w, '
+        'time-is-muscle, might, '
         'proderm, lim-2021 (got "2g-q5w")')
 
 

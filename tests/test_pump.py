@@ -8,7 +8,7 @@ import pytest
 
 from ivig_schedule import pump
 from ivig_schedule.fields import to_decimal
-from ivig_schedule.model import Ladder
+from ivig_schedule.model import Ladder, Product
 
 
 def ladder(titration, max_rate, unit="mg/kg/min"):
@@ -47,24 +47,37 @@ def test_rates_round_down_to_resolution():
     assert pump.rate_ml_per_h(D(1), weight, D(100), D(1)) == D(52)
 
 
+def product(at_risk=None, unit="mg/kg/min"):
+    return Product(id="p", name="p", concentration_mg_per_ml=D(100), source="test",
+                   verified=True, vials_g=(D(10),), at_risk_max_rate=at_risk,
+                   at_risk_rate_unit=unit)
+
+
 def test_cap_drops_higher_steps_and_becomes_last():
     """At-risk 3.3 below the ladder's 4 drops 4 and ends the ladder at 3.3."""
-    rates, cap = pump.capped_ladder(ladder([1, 2, 4], 4), D(100), D("3.3"))
-    assert rates == (D(1), D(2), D("3.3"))
-    assert cap == D("3.3")
+    lad = ladder([1, 2, 4], 4)
+    cap = pump.rate_cap(lad, product(D("3.3")), at_risk=True)
+    assert cap.cap_mg_per_kg_min == D("3.3")
+    assert pump.capped_ladder(lad, D(100), cap.cap_mg_per_kg_min) == (D(1), D(2), D("3.3"))
+
+
+def test_at_risk_cap_applies_only_to_patients_at_risk():
+    """Without a risk factor the label maximum is the cap, whatever the at-risk value."""
+    cap = pump.rate_cap(ladder([1, 2, 4], 4), product(D("3.3")), at_risk=False)
+    assert (cap.cap_mg_per_kg_min, cap.at_risk_mg_per_kg_min) == (D(4), None)
 
 
 def test_cap_above_ladder_leaves_it_alone():
     """An at-risk cap above the label maximum changes nothing; the lower cap wins."""
-    rates, cap = pump.capped_ladder(ladder([1, 2, 4], 4), D(100), D(12))
-    assert rates == (D(1), D(2), D(4))
-    assert cap == D(4)
+    lad = ladder([1, 2, 4], 4)
+    cap = pump.rate_cap(lad, product(D(12)), at_risk=True)
+    assert cap.cap_mg_per_kg_min == D(4)
+    assert pump.capped_ladder(lad, D(100), cap.cap_mg_per_kg_min) == (D(1), D(2), D(4))
 
 
 def test_ladder_stopping_below_cap_is_not_extended():
     """The cap is a ceiling, not a target: a ladder ending at 2 under a cap of 3 stays at 2."""
-    rates, _ = pump.capped_ladder(ladder([0.5, 1, 2], 3), D(50), None)
-    assert rates == (D("0.5"), D(1), D(2))
+    assert pump.capped_ladder(ladder([0.5, 1, 2], 3), D(50), D(3)) == (D("0.5"), D(1), D(2))
 
 
 def test_worked_example_programme():

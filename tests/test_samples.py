@@ -7,29 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from ivig_schedule import engine, prescription
+from ivig_schedule import prescription
 from ivig_schedule.render.ics import to_ics
 from ivig_schedule.render.records import to_json
-from ivig_schedule.views import plan_record
+from ivig_schedule.views import plan_view
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, checked
 
 PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
 
 
 def _plan(path: Path, arm: str | None):
     rx = prescription.from_text(path.read_text(encoding="utf-8"), {"arm": arm}, "UTC")
-    return rx, engine.plan(rx)
+    return rx, checked(rx)
 
 
 def render(path: Path, view: str, arm: str | None = None) -> str:
     _, plan = _plan(path, arm)
-    return to_json(plan_record(plan, view))  # type: ignore[arg-type]
+    return to_json(plan_view(plan, view))
 
 
 def render_ics(path: Path, view: str, arm: str | None = None) -> bytes:
-    rx, plan = _plan(path, arm)
-    return to_ics(plan_record(plan, view), rx.order, rx.regimen.id)  # type: ignore[arg-type]
+    _rx, plan = _plan(path, arm)
+    return to_ics(plan_view(plan, view))  # type: ignore[arg-type]
 
 
 RENDERERS = {"json": lambda p, v: render(p, v).encode("utf-8"), "ics": render_ics}

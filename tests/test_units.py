@@ -19,7 +19,7 @@ from .conftest import make
 )
 def test_weights_convert_exactly(given, kg):
     """kg stays kg; pounds convert by the exact definition 1 lb = 0.45359237 kg."""
-    value, written = units.weight_kg(given, "patient.weight_kg")
+    value, written, _ = units.weight_kg(given, "patient.weight_kg")
     assert value == D(kg)
     assert written == str(given).strip()
 
@@ -51,8 +51,10 @@ def test_unknown_height_units_rejected(given):
 def test_pounds_show_in_json_record():
     """The record keeps the input as written beside the kilograms."""
     from ivig_schedule import engine
-    from ivig_schedule.views import plan_record
+    from ivig_schedule.render.records import plan_record
+    from ivig_schedule.views import plan_view
 
-    record = plan_record(engine.compute(make(patient={"weight_kg": "160 lb"})), "pharmacy")
+    view = plan_view(engine.compute(make(patient={"weight_kg": "160 lb"})), "pharmacy")
+    record = plan_record(view)
     assert record["patient"]["weight_input"] == "160 lb"
     assert record["patient"]["weight_kg"] == D("72.5747792")  # 160 x 0.45359237

@@ -16,6 +16,8 @@ from ivig_schedule.errors import CatalogError, PrescriptionError
 from ivig_schedule.fields import Fields, to_int
 from ivig_schedule.model import (
     DEFAULT_LADDER,
+    MAX_COURSES,
+    MAX_WEEK,
     RATE_UNITS,
     Ladder,
     Phase,
@@ -26,6 +28,10 @@ from ivig_schedule.model import (
 )
 
 T = TypeVar("T")
+MAX_STEPS = 12
+"""Input bound: label ladders have at most five steps."""
+MAX_DAYS = 10
+"""Input bound: labels split a course over 1-5 days."""
 DEFAULT_DOUBLING = "default doubling; confirm with local protocol"
 LADDER_SOURCES = ("label", DEFAULT_DOUBLING, "local protocol")
 _LADDER_KEYS = ("titration", "step_minutes", "max_rate", "ladder_source", "source")
@@ -49,7 +55,7 @@ def _ladder(table: Fields, indication: str, unit: RateUnit, fallback_source: str
     present = [k for k in ("titration", "step_minutes", "max_rate") if table.has(k)]
     if not present:
         return None
-    titration = table.numbers("titration", unit=unit, required=True)
+    titration = table.numbers("titration", unit=unit, required=True, most=MAX_STEPS)
     step_minutes = table.integer("step_minutes", unit="minutes", required=True)
     max_rate = table.number("max_rate", unit=unit, required=True)
     assert titration is not None and step_minutes is not None and max_rate is not None
@@ -118,20 +124,24 @@ def _phase(table: Fields) -> Phase:
         not isinstance(days, list)
         or len(days) != 2
         or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
-        or not 1 <= days[0] <= days[1]
+        or not 1 <= days[0] <= days[1] <= MAX_DAYS
     ):
-        raise PrescriptionError(table.at("days"), days, "must be [min, max] whole days, 1 ≤ min ≤ max")
+        raise PrescriptionError(table.at("days"), days,
+                                f"must be [min, max] whole days, 1 ≤ min ≤ max ≤ {MAX_DAYS}")
     weeks = table.data.get("weeks")
-    every = table.integer("every_weeks", unit="weeks")
-    count = table.integer("count", unit="courses")
-    start_week = table.integer("start_week", unit="weeks", minimum=0)
+    every = table.integer("every_weeks", unit="weeks", maximum=MAX_WEEK)
+    count = table.integer("count", unit="courses", maximum=MAX_COURSES)
+    start_week = table.integer("start_week", unit="weeks", minimum=0, maximum=MAX_WEEK)
     if weeks is not None:
         if every is not None or count is not None or start_week is not None:
             raise PrescriptionError(table.at("weeks"), weeks,
                                     "give either weeks, or every_weeks and count, not both")
         if not isinstance(weeks, list) or not weeks:
             raise PrescriptionError(table.at("weeks"), weeks, "must be a non-empty list of weeks")
-        parsed = tuple(to_int(w, f"{table.at('weeks')}[{i}]", unit="weeks", minimum=0)
+        if len(weeks) > MAX_COURSES:
+            raise PrescriptionError(table.at("weeks"), weeks, f"at most {MAX_COURSES} weeks")
+        parsed = tuple(to_int(w, f"{table.at('weeks')}[{i}]", unit="weeks", minimum=0,
+                              maximum=MAX_WEEK)
                        for i, w in enumerate(weeks))
         if list(parsed) != sorted(set(parsed)):
             raise PrescriptionError(table.at("weeks"), weeks, "must be strictly increasing")
@@ -162,7 +172,7 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
     rid = table.text("id", default=regimen_id, required=regimen_id is None)
     assert rid is not None
     raw_phases = table.data.get("phase")
-    if not isinstance(raw_phases, list) or not raw_phases:
+    if not isinstance(raw_phases, list) or not raw_phases or len(raw_phases) > MAX_COURSES:
         raise PrescriptionError(table.at("phase"), raw_phases,
                                 "needs one or more [[phase]] tables")
     phases = tuple(
@@ -172,10 +182,14 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
     if len(set(names)) != len(names):
         raise PrescriptionError(table.at("phase"), names, "phase names must be unique")
     visits = []
-    for i, raw in enumerate(table.data.get("visit", [])):
+    raw_visits = table.data.get("visit", [])
+    if not isinstance(raw_visits, list) or len(raw_visits) > MAX_COURSES:
+        raise PrescriptionError(table.at("visit"), raw_visits,
+                                f"must be [[visit]] tables, at most {MAX_COURSES}")
+    for i, raw in enumerate(raw_visits):
         visit = Fields(raw, f"{table.at('visit')}[{i}]")
         visit.reject_unknown(VISIT_KEYS)
-        week = visit.integer("week", unit="weeks", minimum=0, required=True)
+        week = visit.integer("week", unit="weeks", minimum=0, maximum=MAX_WEEK, required=True)
         name = visit.text("name", required=True)
         assert week is not None and name is not None
         visits.append(Visit(week=week, name=name, source=visit.text("source", default="") or ""))

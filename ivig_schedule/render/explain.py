@@ -1,7 +1,8 @@
 """The calculation trail for the pharmacist's independent double-check.
 
-Every number is taken from the `Plan` the engine produced (so it equals what `plan` prints); the
-trail only adds the formula and inputs that led to it.
+Every number comes from the trail the engine recorded (`PlanView.trail`), so it equals what
+``plan`` prints; this module only lays out each formula with the values that went into it. The
+formula texts are the ones `dosing` and `pump` compute by.
 """
 
 from __future__ import annotations
@@ -10,168 +11,131 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule import guardrails
-from ivig_schedule.dosing import CM_PER_INCH, VialSet, unrounded_vial_set, vial_neighbours
-from ivig_schedule.guardrails import Breach, Limits
-from ivig_schedule.model import Plan
+from ivig_schedule.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
+from ivig_schedule.guardrails import RuleOutcome, describe_bound, number
+from ivig_schedule.limits import BOUNDS, Limits
+from ivig_schedule.model import Calc
+from ivig_schedule.pump import MINUTES_FORMULA, RATE_FORMULA
 from ivig_schedule.render.listing import ladder_record
 from ivig_schedule.render.records import number_text
-from ivig_schedule.views import tenth
+from ivig_schedule.units import MG_PER_G, MINUTES_PER_HOUR
+from ivig_schedule.views import CourseTrail, PlanView, StepTrail, Trail, tenth
 
 FORMAT = "ivig-schedule/explain@1"
 Record = dict[str, Any]
 
 
-def _n(value: Decimal) -> str:
-    return guardrails.number(value)
+def _calc(calc: Calc) -> str:
+    values = {name: number(value) for name, value in calc.inputs}
+    return f"{calc.name}: {calc.formula.format(**values)} = {number(calc.result)} {calc.unit}"
 
 
-def _dosing_weight(plan: Plan) -> Record:
-    patient = plan.prescription.patient
-    weight = plan.dosing_weight
-    record: Record = {
-        "basis": weight.basis,
-        "used": weight.used,
-        "weight_kg": patient.weight_kg,
-        "weight_input": patient.weight_input,
-        "dosing_weight_kg": weight.kg,
-        "steps": [],
-    }
-    steps: list[str] = record["steps"]
-    if patient.weight_input.lower().endswith(("lb", "lbs")):
-        steps.append(f"weight: {patient.weight_input} × 0.45359237 kg/lb = "
-                     f"{_n(patient.weight_kg)} kg")
-    if weight.ideal_kg is not None and patient.height_cm is not None:
-        base = "50" if patient.sex == "male" else "45.5"
-        steps.append(f"IBW (Devine, {patient.sex}): {base} + 2.3 × ({_n(patient.height_cm)} cm ÷ "
-                     f"{CM_PER_INCH} − 60) = {_n(weight.ideal_kg)} kg")
-    if weight.bmi_kg_per_m2 is not None and patient.height_cm is not None:
-        steps.append(f"BMI: {_n(patient.weight_kg)} ÷ ({_n(patient.height_cm / 100)} m)² = "
-                     f"{_n(weight.bmi_kg_per_m2)} kg/m²")
-    if weight.used == "adjusted" and weight.ideal_kg is not None:
-        steps.append(f"adjusted: {_n(weight.ideal_kg)} + 0.4 × ({_n(patient.weight_kg)} − "
-                     f"{_n(weight.ideal_kg)}) = {_n(weight.kg)} kg (never above the actual weight)")
-    steps.append(f"dosing weight ({weight.used}): {_n(weight.kg)} kg")
-    return record
-
-
-def _ladder(plan: Plan) -> Record:
+def _step(step: StepTrail, trail: Trail, last: bool) -> Record:
+    rate = RATE_FORMULA.format(rate=number(step.rate_mg_per_kg_min),
+                               weight=number(trail.dosing_weight_kg), per_hour=MINUTES_PER_HOUR,
+                               concentration=number(trail.concentration_mg_per_ml))
+    if last and step.exact_minutes is not None:
+        held = (MINUTES_FORMULA.format(volume=number_text(step.volume_ml),
+                                       rate=number_text(step.rate_ml_per_h),
+                                       per_hour=MINUTES_PER_HOUR)
+                + f" = {number(step.exact_minutes)} → {step.minutes} min (rounded up)")
+    else:
+        held = f"held {step.minutes} min"
     return {
-        **ladder_record(plan.ladder),
-        "at_risk_max_rate": plan.prescription.product.at_risk_max_rate,
-        "risk_factors": list(plan.prescription.patient.risk_factors),
-        "cap_mg_per_kg_min": plan.cap_mg_per_kg_min,
+        "rate_mg_per_kg_min": step.rate_mg_per_kg_min,
+        "rate_formula": f"{rate} = {number(step.exact_ml_per_h)} mL/h → "
+                        f"{number_text(step.rate_ml_per_h)} mL/h (down to "
+                        f"{number_text(trail.pump_resolution_ml_h)})",
+        "rate_ml_per_h": step.rate_ml_per_h,
+        "minutes": step.minutes,
+        "minutes_formula": held,
+        "volume_ml": tenth(step.volume_ml),
     }
 
 
-def _courses(plan: Plan) -> list[Record]:
-    prescription = plan.prescription
-    product, order = prescription.product, prescription.order
-    concentration = product.concentration_mg_per_ml
-    weight = plan.dosing_weight.kg
-    assert product.vials_g is not None
-    grid = (unrounded_vial_set(concentration) if order.rounding == "none"
-            else VialSet(product.vials_g, concentration))
-    courses = []
-    for course in plan.courses:
-        below, above = vial_neighbours(course.prescribed_g, grid)
-        days = []
-        for day in course.days:
-            steps = []
-            for step in day.steps:
-                exact = step.exact_ml_per_h if step.exact_ml_per_h is not None else Decimal(0)
-                held = (f"held {step.minutes} min" if step is not day.steps[-1] else
-                        f"{number_text(step.volume_ml)} mL ÷ {number_text(step.rate_ml_per_h)} "
-                        f"mL/h × 60 = {_n(step.volume_ml * 60 / step.rate_ml_per_h)} → "
-                        f"{step.minutes} min (rounded up)")
-                steps.append({
-                    "rate_mg_per_kg_min": step.rate_mg_per_kg_min,
-                    "rate_formula": f"{_n(step.rate_mg_per_kg_min)} mg/kg/min × {_n(weight)} kg "
-                                    f"× 60 ÷ {_n(concentration)} mg/mL = {_n(exact)} mL/h → "
-                                    f"{number_text(step.rate_ml_per_h)} mL/h (down to "
-                                    f"{number_text(order.pump_resolution_ml_h)})",
-                    "rate_ml_per_h": step.rate_ml_per_h,
-                    "minutes": step.minutes,
-                    "minutes_formula": held,
-                    "volume_ml": tenth(step.volume_ml),
-                })
-            contents = day.contents
-            vials = getattr(contents, "vials", ())
-            days.append({
-                "day": day.day,
-                "grams": tenth(day.grams),
-                "vials": " + ".join(f"{v.count} × {number_text(v.grams)} g" for v in vials)
-                         or f"saline {number_text(tenth(day.volume_ml))} mL (placebo)",
-                "volume_formula": f"{number_text(day.grams)} g × 1000 ÷ {_n(concentration)} "
-                                  f"mg/mL = {number_text(day.volume_ml)} mL",
-                "volume_ml": tenth(day.volume_ml),
-                "steps": steps,
-                "infusion_minutes": day.infusion_minutes,
-            })
-        courses.append({
-            "number": course.number,
-            "phase": course.phase,
-            "week": course.week,
-            "dose_g_per_kg": course.dose_g_per_kg,
-            "prescribed_formula": f"{_n(course.dose_g_per_kg)} g/kg × {_n(weight)} kg = "
-                                  f"{_n(course.prescribed_g)} g",
-            "prescribed_g": tenth(course.prescribed_g),
-            "rounding": {
-                "method": order.rounding,
-                "grain_g": grid.grain_g,
-                "whole_vials_below_g": below,
-                "whole_vials_above_g": above,
-                "rounded_g": tenth(course.rounded_g),
-                "deviation_percent": course.rounding_deviation_percent.quantize(Decimal("0.01")),
-            },
-            "split": [tenth(d.grams) for d in course.days],
-            "days": days,
+def _course(course: CourseTrail, trail: Trail) -> Record:
+    days = []
+    for day in course.days:
+        volume = VOLUME_FORMULA.format(grams=number_text(day.grams), mg_per_g=MG_PER_G,
+                                       concentration=number(trail.concentration_mg_per_ml))
+        days.append({
+            "day": day.day,
+            "grams": tenth(day.grams),
+            "vials": (f"saline {number_text(tenth(day.volume_ml))} mL (placebo)" if day.placebo
+                      else " + ".join(f"{v.count} × {number_text(v.grams)} g" for v in day.vials)),
+            "volume_formula": f"{volume} = {number_text(day.volume_ml)} mL",
+            "volume_ml": tenth(day.volume_ml),
+            "steps": [_step(s, trail, i == len(day.steps) - 1) for i, s in enumerate(day.steps)],
+            "infusion_minutes": day.infusion_minutes,
         })
-    return courses
+    prescribed = PRESCRIBED_FORMULA.format(dose=number(course.dose_g_per_kg),
+                                           weight=number(trail.dosing_weight_kg))
+    return {
+        "number": course.number,
+        "phase": course.phase,
+        "week": course.week,
+        "dose_g_per_kg": course.dose_g_per_kg,
+        "prescribed_formula": f"{prescribed} = {number(course.prescribed_g)} g",
+        "prescribed_g": tenth(course.prescribed_g),
+        "rounding": {
+            "method": course.rounding.method,
+            "grain_g": course.rounding.grain_g,
+            "whole_vials_below_g": course.rounding.below_g,
+            "whole_vials_above_g": course.rounding.above_g,
+            "rounded_g": tenth(course.rounded_g),
+            "deviation_percent": course.deviation_percent,
+        },
+        "split": [tenth(d.grams) for d in course.days],
+        "days": days,
+    }
 
 
-def _limits(limits: Limits, breaches: tuple[Breach, ...], accepted: dict[str, str],
-            measured: set[str]) -> list[Record]:
-    by_rule = {b.rule.id: b for b in breaches}
-    rows = []
-    for rule in guardrails.rules_checked(limits, measured):
-        breach = by_rule.get(rule.id)
-        if breach is None:
-            outcome = "ok"
-        elif breach.severity == "soft" and rule.id in accepted:
-            outcome = "accepted"
-        else:
-            outcome = breach.severity
-        rows.append({
-            "rule": rule.id,
-            "quantity": rule.quantity,
-            "unit": rule.unit,
-            "bounds": {key: guardrails.describe_bound(getattr(rule, key))
-                       for key in guardrails.BOUNDS if getattr(rule, key) is not None},
-            "outcome": outcome,
-            "detail": breach.describe() if breach else "",
-            "reason": accepted.get(rule.id, "") if outcome == "accepted" else "",
-            "source": rule.source,
-        })
-    return rows
+def _rules(outcomes: tuple[RuleOutcome, ...]) -> list[Record]:
+    return [{
+        "rule": row.rule.id,
+        "quantity": row.rule.quantity,
+        "unit": row.rule.unit,
+        "bounds": {key: describe_bound(getattr(row.rule, key))
+                   for key in BOUNDS if getattr(row.rule, key) is not None},
+        "outcome": row.outcome,
+        "detail": row.detail,
+        "reason": row.reason,
+        "source": row.rule.source,
+    } for row in outcomes]
 
 
-def trail(plan: Plan, limits: Limits, breaches: tuple[Breach, ...],
-          accepted: dict[str, str], measured: set[str]) -> Record:
+def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> Record:
     """The whole calculation trail as a record (JSON-ready apart from Decimals)."""
-    prescription = plan.prescription
+    assert view.trail is not None, "the trail is part of the pharmacy view"
+    t = view.trail
+    assert view.product is not None
     return {
         "format": FORMAT,
-        "patient": prescription.patient.id,
-        "regimen": prescription.regimen.id,
-        "product": {"id": prescription.product.id,
-                    "concentration_mg_per_ml": prescription.product.concentration_mg_per_ml,
-                    "vials_g": list(prescription.product.vials_g or ())},
-        "dosing_weight": _dosing_weight(plan),
-        "ladder": _ladder(plan),
-        "courses": _courses(plan),
+        "patient": view.patient.id,
+        "regimen": view.regimen_id,
+        "product": {"id": view.product.id,
+                    "concentration_mg_per_ml": t.concentration_mg_per_ml,
+                    "vials_g": list(t.vials_g)},
+        "dosing_weight": {
+            "basis": view.patient.dosing_weight_basis,
+            "used": t.dosing_weight_used,
+            "weight_kg": view.patient.weight_kg,
+            "weight_input": view.patient.weight_input,
+            "dosing_weight_kg": t.dosing_weight_kg,
+            "reason": t.dosing_weight_reason,
+            "steps": [_calc(c) for c in t.dosing_weight]
+                     + [f"dosing weight ({t.dosing_weight_used}): {number(t.dosing_weight_kg)} kg"],
+        },
+        "ladder": {
+            **ladder_record(t.ladder),
+            "reason": t.ladder_reason,
+            "at_risk_max_rate": t.cap.at_risk_mg_per_kg_min,
+            "risk_factors": list(t.risk_factors),
+            "cap_mg_per_kg_min": t.cap.cap_mg_per_kg_min,
+        },
+        "courses": [_course(c, t) for c in t.courses],
         "limits": {"name": limits.name, "version": limits.version, "source": limits.origin,
-                   "rules": _limits(limits, breaches, accepted, measured)},
+                   "rules": _rules(outcomes)},
     }
 
 
@@ -191,15 +155,17 @@ def to_text(record: Record) -> str:
     say("Dosing weight")
     for step in record["dosing_weight"]["steps"]:
         say(f"  {step}")
+    say(f"  why: {record['dosing_weight']['reason']}")
     ladder = record["ladder"]
     say()
     say(f"Ladder ({ladder['indication']}): "
         f"{', '.join(number_text(r) for r in ladder['titration'])} {ladder['rate_unit']}, "
-        f"{ladder['step_minutes']} min a step; cap {_n(ladder['cap_mg_per_kg_min'])} mg/kg/min"
-        + (" (default doubling)" if ladder["default_doubling"] else ""))
+        f"{ladder['step_minutes']} min a step; cap {number(ladder['cap_mg_per_kg_min'])} "
+        "mg/kg/min" + (" (default doubling)" if ladder["default_doubling"] else ""))
+    say(f"  why: {ladder['reason']}")
     for course in record["courses"]:
         rounding = course["rounding"]
-        below = rounding["whole_vials_below_g"]
+        below: Decimal | None = rounding["whole_vials_below_g"]
         say()
         say(f"Course {course['number']} ({course['phase']}, week {course['week']})")
         say(f"  prescribed: {course['prescribed_formula']}")

@@ -17,10 +17,9 @@ import hashlib
 from typing import Any
 
 from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import Order, View
 from ivig_schedule.render.records import contents_text, number_text
 from ivig_schedule.render.vtimezone import component as vtimezone
-from ivig_schedule.views import Record
+from ivig_schedule.views import CourseView, DayView, PlanView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60
@@ -34,10 +33,10 @@ def uid(*parts: object) -> str:
     return f"{digest[:32]}@{UID_DOMAIN}"
 
 
-def default_stamp(record: Record) -> dt.datetime:
+def default_stamp(view: PlanView) -> dt.datetime:
     """DTSTAMP derived from the inputs: midnight UTC on the plan's first date."""
-    first = record["courses"][0]["days"][0]["date"]
-    return dt.datetime.fromisoformat(first).replace(tzinfo=dt.UTC)
+    first = view.courses[0].days[0].date
+    return dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
 
 
 def _duration(minutes: int) -> str:
@@ -48,64 +47,53 @@ def _hhmm(moment: dt.datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-def _description(record: Record, course: Record, day: Record, arrive: dt.datetime,
-                 leave: dt.datetime) -> str:
-    start = dt.datetime.fromisoformat(day["start"])
-    end = dt.datetime.fromisoformat(day["end"])
+def _description(view: PlanView, course: CourseView, day: DayView) -> str:
     lines = [
-        f"Patient: {record['patient']['id']}",
-        f"Course {course['number']} ({course['phase']}, week {course['week']}), day {day['day']}",
-        f"Arrive {_hhmm(arrive)} for set-up; infusion {_hhmm(start)}-{_hhmm(end)}; "
-        f"observe until {_hhmm(leave)}",
-        f"Volume: {number_text(day['volume_ml'])} mL",
+        f"Patient: {view.patient.id}",
+        f"Course {course.number} ({course.phase}, week {course.week}), day {day.day}",
+        f"Arrive {_hhmm(day.arrive)} for set-up; infusion {_hhmm(day.start)}-{_hhmm(day.end)}; "
+        f"observe until {_hhmm(day.leave)}",
+        f"Volume: {number_text(day.volume_ml)} mL",
         "Pump programme:",
     ]
     lines.extend(
-        f"  {i}. {number_text(s['rate_ml_per_h'])} mL/h for {s['minutes']} min, "
-        f"VTBI {number_text(s['volume_ml'])} mL"
-        for i, s in enumerate(day["steps"], start=1)
+        f"  {i}. {number_text(s.rate_ml_per_h)} mL/h for {s.minutes} min, "
+        f"VTBI {number_text(s.volume_ml)} mL"
+        for i, s in enumerate(day.steps, start=1)
     )
-    lines.append(f"Total infusion time: {_duration(day['infusion_minutes'])}")
-    if record["view"] == "pharmacy":
-        if "product" in record:
-            lines.append(f"Product: {record['product']['name']}")
-        if "contents" in day:
-            kind = "Saline" if day["contents"]["kind"] == "placebo" else "Vials"
-            lines.append(f"{kind}: {contents_text(day['contents'])}")
-        lines.extend(f"Warning: {w['message']} [{w['code']}]" for w in record["warnings"])
-        lines.extend(f"Accepted: {o['rule']} {o['value']} beyond {o['limit']}; "
-                     f"reason: {o['reason']}" for o in record.get("overrides", []))
+    lines.append(f"Total infusion time: {_duration(day.infusion_minutes)}")
+    if view.view == "pharmacy":
+        if view.product is not None:
+            lines.append(f"Product: {view.product.name}")
+        if day.contents is not None:
+            kind = "Saline" if day.contents.kind == "placebo" else "Vials"
+            lines.append(f"{kind}: {contents_text(day.contents)}")
+        lines.extend(f"Warning: {w.message} [{w.code}]" for w in view.warnings)
+        lines.extend(f"Accepted: {o.rule} {o.value} beyond {o.limit}; "
+                     f"reason: {o.reason}" for o in view.overrides)
     lines.append("Decision support: check against the prescription and the pump before starting.")
     return "\n".join(lines)
 
 
-def _events(record: Record, order: Order, regimen_id: str) -> list[Any]:
+def _events(view: PlanView) -> list[Any]:
     from icalendar import Alarm, Event
 
-    view: View = record["view"]
-    zone = record["patient"]["timezone"]
-    total = len(record["courses"])
+    zone = view.patient.timezone
+    total = len(view.courses)
     events = []
-    first = True
-    for course in record["courses"]:
-        for day in course["days"]:
-            start = dt.datetime.fromisoformat(day["start"])
-            end = dt.datetime.fromisoformat(day["end"])
-            observe = order.first_observation_minutes if first else order.observation_minutes
-            first = False
-            arrive = start - dt.timedelta(minutes=order.setup_minutes)
-            leave = end + dt.timedelta(minutes=observe)
-            label = "Study infusion" if course["blinded"] and view == "nurse" else "IVIg infusion"
-            summary = (f"{label} · course {course['number']}/{total} · "
-                       f"day {day['day']}/{len(course['days'])}")
+    for course in view.courses:
+        for day in course.days:
+            label = "Study infusion" if course.masked else "IVIg infusion"
+            summary = (f"{label} · course {course.number}/{total} · "
+                       f"day {day.day}/{len(course.days)}")
             event = Event()
             event.add("summary", summary)
-            event.add("dtstart", arrive.replace(tzinfo=None), parameters={"TZID": zone})
-            event.add("dtend", leave.replace(tzinfo=None), parameters={"TZID": zone})
-            event.add("uid", uid(record["patient"]["id"], regimen_id, course["number"],
-                                 day["day"], view))
-            event.add("location", day["location"].capitalize())
-            event.add("description", _description(record, course, day, arrive, leave))
+            event.add("dtstart", day.arrive.replace(tzinfo=None), parameters={"TZID": zone})
+            event.add("dtend", day.leave.replace(tzinfo=None), parameters={"TZID": zone})
+            event.add("uid", uid(view.patient.id, view.regimen_id, course.number, day.day,
+                                 view.view))
+            event.add("location", day.location.capitalize())
+            event.add("description", _description(view, course, day))
             event.add("class", "PRIVATE")
             event.add("status", "CONFIRMED")
             event.add("transp", "OPAQUE")
@@ -115,14 +103,13 @@ def _events(record: Record, order: Order, regimen_id: str) -> list[Any]:
             alarm.add("description", summary)
             event.add_component(alarm)
             events.append(event)
-    for visit in record["visits"]:
-        date = dt.date.fromisoformat(visit["date"])
+    for visit in view.visits:
         event = Event()
-        event.add("summary", f"Study visit · week {visit['week']}")
-        event.add("dtstart", date)
-        event.add("dtend", date + dt.timedelta(days=1))
-        event.add("uid", uid(record["patient"]["id"], regimen_id, "visit", visit["week"], view))
-        event.add("description", f"Patient: {record['patient']['id']}\n{visit['name']}")
+        event.add("summary", f"Study visit · week {visit.week}")
+        event.add("dtstart", visit.date)
+        event.add("dtend", visit.date + dt.timedelta(days=1))
+        event.add("uid", uid(view.patient.id, view.regimen_id, "visit", visit.week, view.view))
+        event.add("description", f"Patient: {view.patient.id}\n{visit.name}")
         event.add("class", "PRIVATE")
         event.add("status", "CONFIRMED")
         event.add("transp", "TRANSPARENT")
@@ -179,30 +166,29 @@ def _reissue(events: list[Any], previous: dict[str, Any], stamp: dt.datetime) ->
     return result
 
 
-def _years(record: Record) -> tuple[int, int]:
-    dates = [day["date"] for course in record["courses"] for day in course["days"]]
-    dates += [visit["date"] for visit in record["visits"]]
-    years = [int(d[:4]) for d in dates]
+def _years(view: PlanView) -> tuple[int, int]:
+    years = [day.date.year for course in view.courses for day in course.days]
+    years += [visit.date.year for visit in view.visits]
     return min(years) - 1, max(years) + 1
 
 
-def to_ics(record: Record, order: Order, regimen_id: str, *, stamp: dt.datetime | None = None,
+def to_ics(view: PlanView, *, stamp: dt.datetime | None = None,
            previous: bytes | None = None) -> bytes:
     """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding."""
     from icalendar import Calendar
 
-    stamp = (stamp or default_stamp(record)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = (stamp or default_stamp(view)).astimezone(dt.UTC).replace(microsecond=0)
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = f"IVIg plan {record['patient']['id']}"
+    name = f"IVIg plan {view.patient.id}"
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
-    first_year, last_year = _years(record)
-    calendar.add_component(vtimezone(record["patient"]["timezone"], first_year, last_year))
-    events = _events(record, order, regimen_id)
+    first_year, last_year = _years(view)
+    calendar.add_component(vtimezone(view.patient.timezone, first_year, last_year))
+    events = _events(view)
     for event in _reissue(events, _previous_events(previous) if previous else {}, stamp):
         calendar.add_component(event)
     return bytes(calendar.to_ical())

@@ -6,8 +6,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from ivig_schedule.model import Ladder, Product, Regimen
-from ivig_schedule.render.records import number_text, to_json
-from ivig_schedule.views import Record
+from ivig_schedule.render.records import Record, dumps, number_text
 
 
 def ladder_record(ladder: Ladder) -> Record:
@@ -70,12 +69,12 @@ def _regimen(regimen: Regimen) -> Record:
 
 def products_json(products: Iterable[Product]) -> str:
     """Products as a JSON list."""
-    return to_json({"products": [_product(p) for p in products]})
+    return dumps({"products": [_product(p) for p in products]})
 
 
 def regimens_json(regimens: Iterable[Regimen]) -> str:
     """Regimens as a JSON list."""
-    return to_json({"regimens": [_regimen(r) for r in regimens]})
+    return dumps({"regimens": [_regimen(r) for r in regimens]})
 
 
 def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> str:

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 from ivig_schedule.render.records import contents_text, number_text
-from ivig_schedule.views import Record
+from ivig_schedule.views import ContentsView, PlanView
 
 BLINDED = "blinded"
 TABLE_WIDTH = 140
@@ -16,17 +16,16 @@ def _duration(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def _grams(grams: object, contents: dict[str, object] | None) -> str:
+def _grams(grams: Decimal | None, contents: ContentsView | None) -> str:
     """Grams, or "blinded"; a placebo day shows the IVIg grams it is matched to."""
     if grams is None:
         return BLINDED
-    assert isinstance(grams, Decimal)
-    if contents is not None and contents["kind"] == "placebo":
+    if contents is not None and contents.kind == "placebo":
         return f"0 (matches {number_text(grams)})"
     return number_text(grams)
 
 
-def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -> str:
+def to_table(view: PlanView, *, color: bool = False, width: int = TABLE_WIDTH) -> str:
     """The plan as text tables: a header, one row per infusion day, then the warnings."""
     from rich.console import Console
     from rich.table import Table
@@ -34,23 +33,22 @@ def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -
     out = io.StringIO()
     console = Console(file=out, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False)
-    patient = record["patient"]
-    weight = f"{number_text(patient['weight_kg'])} kg"
-    written = patient.get("weight_input") or ""
+    patient = view.patient
+    weight = f"{number_text(patient.weight_kg)} kg"
+    written = patient.weight_input or ""
     if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
         weight += f" (entered {written})"
     lines = [
-        f"Patient {patient['id']} · {weight} · dosing weight "
-        f"{number_text(patient['dosing_weight_kg'])} kg ({patient['dosing_weight_basis']}) · "
-        f"times in {patient['timezone']}",
-        f"Regimen {record['regimen']['name']} ({record['regimen']['id']}) · {record['view']} view",
+        f"Patient {patient.id} · {weight} · dosing weight "
+        f"{number_text(patient.dosing_weight_kg)} kg ({patient.dosing_weight_basis}) · "
+        f"times in {patient.timezone}",
+        f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view",
     ]
-    if "product" in record:
-        product = record["product"]
-        lines.append(f"Product {product['name']} · "
-                     f"{number_text(product['concentration_mg_per_ml'])} mg/mL")
-    if record.get("arm"):
-        lines.append(f"Arm {record['arm']}")
+    if view.product is not None:
+        lines.append(f"Product {view.product.name} · "
+                     f"{number_text(view.product.concentration_mg_per_ml)} mg/mL")
+    if view.arm:
+        lines.append(f"Arm {view.arm}")
     for line in lines:
         console.print(line, markup=False)
 
@@ -62,40 +60,38 @@ def to_table(record: Record, *, color: bool = False, width: int = TABLE_WIDTH) -
     ):
         table.add_column(column, justify=justify,  # type: ignore[arg-type]
                          no_wrap=column.startswith(("Pump", "Date", "Time")))
-    for course in record["courses"]:
-        label = f"{course['number']} · wk {course['week']}\n{course['phase']}"
-        for day in course["days"]:
-            grams = day.get("grams")
+    for course in view.courses:
+        label = f"{course.number} · wk {course.week}\n{course.phase}"
+        for day in course.days:
             table.add_row(
-                label if day["day"] == 1 else "",
-                str(day["day"]),
-                day["date"],
-                f"{day['start'][11:16]}–{day['end'][11:16]}",
-                day["location"],
-                _grams(grams, day.get("contents")),
-                BLINDED if "contents" not in day else contents_text(day["contents"]),
-                number_text(day["volume_ml"]),
+                label if day.day == 1 else "",
+                str(day.day),
+                day.date.isoformat(),
+                f"{day.start:%H:%M}–{day.end:%H:%M}",
+                day.location,
+                _grams(day.grams, day.contents),
+                BLINDED if day.contents is None else contents_text(day.contents),
+                number_text(day.volume_ml),
                 "\n".join(
-                    f"{number_text(s['rate_ml_per_h'])} mL/h · {s['minutes']} min · "
-                    f"{number_text(s['volume_ml'])} mL"
-                    for s in day["steps"]
+                    f"{number_text(s.rate_ml_per_h)} mL/h · {s.minutes} min · "
+                    f"{number_text(s.volume_ml)} mL"
+                    for s in day.steps
                 ),
-                _duration(day["infusion_minutes"]),
+                _duration(day.infusion_minutes),
             )
     console.print(table)
-    if record["warnings"]:
+    if view.warnings:
         console.print("Warnings:", markup=False)
-        for warning in record["warnings"]:
-            console.print(f"  ! {warning['code']}: {warning['message']}", markup=False)
-    if record.get("overrides"):
+        for warning in view.warnings:
+            console.print(f"  ! {warning.code}: {warning.message}", markup=False)
+    if view.overrides:
         console.print("Accepted soft limits:", markup=False)
-        for override in record["overrides"]:
-            console.print(f"  ✓ {override['rule']}: {override['value']} beyond "
-                          f"{override['limit']}; reason: {override['reason']}", markup=False)
-    if record.get("limits"):
-        limits = record["limits"]
-        console.print(f"Checked against {limits['name']} {limits['version']} "
-                      f"({limits['source']}).", markup=False)
+        for override in view.overrides:
+            console.print(f"  ✓ {override.rule}: {override.value} beyond "
+                          f"{override.limit}; reason: {override.reason}", markup=False)
+    if view.limits is not None:
+        console.print(f"Checked against {view.limits.name} {view.limits.version} "
+                      f"({view.limits.source}).", markup=False)
     console.print("Decision support only: a pharmacist verifies every plan before dispensing.",
                   markup=False)
     return out.getvalue()

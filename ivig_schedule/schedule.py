@@ -1,0 +1,132 @@
+"""When things happen: weeks → dates → local times → arrival and departure → visits.
+
+Pure: no clock. Times are local to the patient's IANA zone, and durations are elapsed time, so
+an infusion that spans a daylight-saving change still lasts exactly its minutes.
+
+A wall time that occurs twice (the autumn fold) means its first occurrence, as RFC 5545 reads a
+TZID time; one that does not exist (the spring gap) moves forward by the gap. Either is reported
+as a `TimeShift` so the plan can say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.model import MAX_COURSES, MAX_WEEK, Order, Phase, Regimen, Visit, VisitDay
+
+UTC = dt.UTC
+
+
+@attrs.frozen
+class TimeShift:
+    """A wall time that was ambiguous or did not exist on a date.
+
+    Attributes:
+        date: The local date.
+        asked: The wall time the order asked for.
+        used: The wall time used (the same for a fold; later for a gap).
+        kind: ``fold`` (occurs twice: the first is used) or ``gap`` (does not exist).
+    """
+
+    date: dt.date
+    asked: dt.time
+    used: dt.time
+    kind: str
+
+
+def course_weeks(regimen: Regimen, courses: int | None) -> tuple[tuple[Phase, int], ...]:
+    """Every course as (phase, week), in order; `courses` overrides "every N weeks" counts."""
+    result: list[tuple[Phase, int]] = []
+    last: int | None = None
+    for phase in regimen.phases:
+        if phase.weeks is not None:
+            weeks = phase.weeks
+        else:
+            every, count = phase.every_weeks or 1, phase.count or 1
+            count = courses if courses is not None else count
+            first = phase.start_week
+            if first is None:
+                first = 0 if last is None else last + every
+            weeks = tuple(first + k * every for k in range(count))
+        if last is not None and weeks[0] <= last:
+            raise PrescriptionError(f"regimen.phase.{phase.name}", weeks[0],
+                                    f"must start after week {last}, the previous phase's last course")
+        result.extend((phase, week) for week in weeks)
+        last = weeks[-1]
+        if len(result) > MAX_COURSES or last > MAX_WEEK:
+            raise PrescriptionError("order.courses", len(result),
+                                    f"a plan holds at most {MAX_COURSES} courses, up to week "
+                                    f"{MAX_WEEK}")
+    return tuple(result)
+
+
+def week_start(start: dt.date, week: int) -> dt.date:
+    """The first day of week `week`: start + 7·week days."""
+    return add_days(start, 7 * week)
+
+
+def add_days(date: dt.date, days: int) -> dt.date:
+    """`date` plus `days`, refused beyond the calendar's last year (9999)."""
+    try:
+        return date + dt.timedelta(days=days)
+    except OverflowError:
+        raise PrescriptionError("order.start", date.isoformat(),
+                                "the plan would run past the year 9999") from None
+
+
+def local_start(date: dt.date, time: dt.time, zone: str) -> tuple[dt.datetime, TimeShift | None]:
+    """The aware local date-time for `time` on `date`, and any daylight-saving shift applied."""
+    tz = ZoneInfo(zone)
+    first = dt.datetime.combine(date, time, tzinfo=tz)  # fold=0: the first occurrence
+    second = first.replace(fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, None
+    resolved = first.astimezone(UTC).astimezone(tz)
+    if resolved.replace(tzinfo=None) == first.replace(tzinfo=None):
+        return first, TimeShift(date, time, time, "fold")
+    # A time in the gap: move it forward by the gap (first's offset is the one before it).
+    return resolved, TimeShift(date, time, resolved.time(), "gap")
+
+
+def after(moment: dt.datetime, minutes: int) -> dt.datetime:
+    """`moment` plus `minutes` of elapsed time, in `moment`'s zone."""
+    tz = moment.tzinfo
+    try:
+        return (moment.astimezone(UTC) + dt.timedelta(minutes=minutes)).astimezone(tz)
+    except OverflowError:
+        raise PrescriptionError("order.start", moment.date().isoformat(),
+                                "the plan would run past the year 9999") from None
+
+
+def visit_days(start: dt.date, visits: tuple[Visit, ...]) -> tuple[VisitDay, ...]:
+    """The regimen's assessment visits on their dates, in date order."""
+    return tuple(
+        VisitDay(week=v.week, date=week_start(start, v.week), name=v.name)
+        for v in sorted(visits, key=lambda v: v.week)
+    )
+
+
+@attrs.frozen
+class DayTimes:
+    """One infusion day's times: arrival, start, end, departure (all local and aware)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    arrive: dt.datetime
+    leave: dt.datetime
+    shift: TimeShift | None
+
+
+def day_times(order: Order, date: dt.date, zone: str, infusion_minutes: int,
+              first_of_plan: bool) -> DayTimes:
+    """Start at the order's time, end after the infusion, arrive for set-up, leave after
+    observation (longer after the plan's very first infusion)."""
+    start, shift = local_start(date, order.start_time, zone)
+    end = after(start, infusion_minutes)
+    observe = order.first_observation_minutes if first_of_plan else order.observation_minutes
+    return DayTimes(start=start, end=end, arrive=after(start, -order.setup_minutes),
+                    leave=after(end, observe), shift=shift)
