@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 
-from ivig_schedule import engine, prescription
+from ivig_schedule import jobs, prescription
 from ivig_schedule.render.records import to_json
-from ivig_schedule.views import plan_record
+from ivig_schedule.views import plan_view
 
 
 def timed(fn, repeat: int = 20) -> float:
@@ -34,8 +34,8 @@ def build(weight: str, regimen: str, days: int, arm: str | None) -> prescription
 def main() -> None:
     light = build("80", "2g-q4w", 4, None)
     heavy = build("250", "proderm", 5, "placebo")
-    t_light = timed(lambda: to_json(plan_record(engine.plan(light), "pharmacy")))
-    t_heavy = timed(lambda: to_json(plan_record(engine.plan(heavy), "pharmacy")))
+    t_light = timed(lambda: to_json(plan_view(jobs.assess(light).checked_plan(), "pharmacy")))
+    t_heavy = timed(lambda: to_json(plan_view(jobs.assess(heavy).checked_plan(), "pharmacy")))
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import ivig_schedule.cli"], check=True)
     t_import = time.perf_counter() - start

@@ -3,9 +3,16 @@
 This is decision support. A pharmacist verifies every plan before anything is dispensed.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("ivig-schedule")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata only when asked for (fast start-up)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ivig-schedule")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without install
+            return "0.0.0+unknown"
+    raise AttributeError(name)

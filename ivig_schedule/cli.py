@@ -26,19 +26,12 @@ from ivig_schedule.errors import (
 PLAN_FORMATS = ("table", "json", "csv", "ics")
 
 
-def _version() -> str:
-    """The installed version, read only when --version asks for it."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ivig-schedule")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0.0.0+unknown"
-
-
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version: the metadata is read here only, so other commands start faster."""
     if value and not ctx.resilient_parsing:
-        click.echo(f"ivig-schedule, version {_version()}")
+        import ivig_schedule
+
+        click.echo(f"ivig-schedule, version {ivig_schedule.__version__}")
         ctx.exit()
 
 

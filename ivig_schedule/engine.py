@@ -34,9 +34,9 @@ from ivig_schedule.model import (
     ProductContents,
     RateStep,
 )
+from ivig_schedule.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
 HOME = "home"
-MINUTES_PER_DAY = 24 * 60
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the
 clinical limit is dose.course_max in limits.toml)."""
@@ -179,7 +179,7 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
         raise PrescriptionError("regimen.phase.dose_g_per_kg", str(phase.dose_g_per_kg),
                                 f"gives a course of over {MAX_COURSE_G} g; check the dose")
     rounded, rounding = round_course(prescribed, grid, order.rounding)
-    longest_minutes = order.max_infusion_hours * 60
+    longest_minutes = order.max_infusion_hours * MINUTES_PER_HOUR
     chosen: tuple[tuple[Decimal, ...], tuple[tuple[RateStep, ...], ...]] | None = None
     failure: PrescriptionError | None = None
     for count in _day_options(order.days_per_course, phase):
@@ -202,7 +202,7 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
         if minutes > MINUTES_PER_DAY:
             raise PrescriptionError(
                 "order.max_infusion_hours", str(order.max_infusion_hours),
-                f"course {number} day {index} would infuse for {minutes // 60} h; a day's "
+                f"course {number} day {index} would infuse for {hours_and_minutes(minutes)}; a day's "
                 "infusion must end within the day (check the concentration and the rates)")
         volume = volume_ml(day_g, concentration)
         contents: ProductContents | PlaceboContents

@@ -19,6 +19,7 @@ from ivig_schedule import pump
 from ivig_schedule.errors import RefusedBySafetyRule
 from ivig_schedule.limits import BOUNDS, QUANTITIES, Limits, Rule
 from ivig_schedule.model import Finding, Override, Plan, Prescription
+from ivig_schedule.units import MINUTES_PER_HOUR
 
 Measurements = dict[str, list[tuple[Decimal, str]]]
 Status = Literal["ok", "warn", "refused"]
@@ -134,7 +135,7 @@ def plan_limits(prescription: Prescription, plan: Plan | None) -> dict[str, Deci
     """The limits a rule may name instead of a number."""
     return {
         "cap_mg_per_kg_min": plan.cap_mg_per_kg_min if plan is not None else None,
-        "max_infusion_minutes": prescription.order.max_infusion_hours * 60,
+        "max_infusion_minutes": prescription.order.max_infusion_hours * MINUTES_PER_HOUR,
         "regimen_max_weight_kg": prescription.regimen.max_weight_kg,
     }
 

@@ -52,7 +52,7 @@ MAX_WEIGHT_KG = 1000
 limits are in limits.toml)."""
 MAX_DAYS_PER_COURSE = 10
 """Input bound: labels split a course over 1-5 days; more than 10 is a typing error."""
-MAX_MINUTES = 24 * 60
+MAX_MINUTES = units.MINUTES_PER_DAY
 """Set-up and observation times are at most a day."""
 
 OVERRIDES = {

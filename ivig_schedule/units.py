@@ -22,6 +22,12 @@ IN_PER_FT = 12
 CM_PER_M = 100
 MG_PER_G = 1000
 MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 24 * MINUTES_PER_HOUR
+
+
+def hours_and_minutes(minutes: int) -> str:
+    """A duration as ``2 h 05 min``."""
+    return f"{minutes // MINUTES_PER_HOUR} h {minutes % MINUTES_PER_HOUR:02d} min"
 
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _WEIGHT = re.compile(rf"\s*{_NUMBER}\s*(kg|kgs|lb|lbs)?\s*", re.IGNORECASE)

@@ -1,13 +1,16 @@
-"""Fuzzing the prescription schema through the command line.
+"""Fuzzing the prescription schema, local product and regimen tables, and limits files.
 
-Whatever the file holds, the tool answers with exit 0, 1 or 3, never a traceback, one error line
-on exit 1, and no output file unless it succeeded.
+Whatever the files hold, the tool answers with exit 0, 1 or 3, never a traceback or an "internal
+error", one error line on exit 1, and no output file unless it succeeded.
+
+CI runs a modest number of examples; set IVIG_FUZZ_EXAMPLES (e.g. 5000) for a long local run.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -29,7 +32,19 @@ KEYS = {
               "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours",
               "courses", "setup_minutes", "strat"],
     "trial": ["arm"],
+    "product": ["id", "name", "concentration_mg_per_ml", "vials_g", "rate_unit", "titration",
+                "step_minutes", "max_rate", "at_risk_max_rate", "source", "ladders", "verified"],
+    "regimen": ["id", "name", "source", "phase", "visit", "first_infusion_g", "max_weight_kg",
+                "indication", "product"],
 }
+LOCAL_PRODUCT = {"id": "p", "concentration_mg_per_ml": 100, "vials_g": [2, 5, 10],
+                 "titration": [1, 2], "step_minutes": 30, "max_rate": 2, "source": "s"}
+LOCAL_REGIMEN = {"id": "r", "source": "s",
+                 "phase": [{"name": "a", "dose_g_per_kg": 2, "days": [2, 5], "weeks": [0, 4]}]}
+PHASE_KEYS = ["name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", "start_week",
+              "blinded"]
+RULE_KEYS = ["id", "quantity", "unit", "lower_hard", "lower_soft", "upper_soft", "upper_hard",
+             "message", "source", "scope"]
 
 
 def toml_value(value) -> str:  # noqa: PLR0911 - one return per TOML type
@@ -55,7 +70,8 @@ def to_toml(data: dict) -> str:
     lines = []
     for section, table in data.items():
         lines.append(f"[{section}]")
-        lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items())
+        lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()
+                     if v is not None)
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +89,15 @@ values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
 @st.composite
 def prescriptions(draw) -> str:
     data = json.loads(json.dumps(BASE))
+    if draw(st.booleans()):
+        data["product"] = dict(LOCAL_PRODUCT)
+        del data["order"]["product"]
+    if draw(st.booleans()):
+        data["regimen"] = json.loads(json.dumps(LOCAL_REGIMEN))
+        del data["order"]["regimen"]
+        phase = data["regimen"]["phase"][0]
+        for _ in range(draw(st.integers(min_value=0, max_value=2))):
+            phase[draw(st.sampled_from(PHASE_KEYS))] = draw(values)
     for _ in range(draw(st.integers(min_value=0, max_value=4))):
         section = draw(st.sampled_from(sorted(KEYS)))
         key = draw(st.sampled_from(KEYS[section]))
@@ -86,12 +111,13 @@ def prescriptions(draw) -> str:
     return to_toml(data)
 
 
-FUZZ = settings(max_examples=120, deadline=None,
+EXAMPLES = int(os.environ.get("IVIG_FUZZ_EXAMPLES", "120"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
 
-def check_run(tmp_path: Path, text: str | bytes) -> None:
+def check_run(tmp_path: Path, text: str | bytes, *extra: str) -> None:
     source = tmp_path / "rx.toml"
     target = tmp_path / "out.json"
     for stale in (source, target):
@@ -100,7 +126,8 @@ def check_run(tmp_path: Path, text: str | bytes) -> None:
         source.write_bytes(text)
     else:
         source.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["plan", str(source), "-f", "json", "-o", str(target)])
+    result = CliRunner().invoke(cli, ["plan", str(source), "-f", "json", "-o", str(target),
+                                      *extra])
     assert result.exit_code in (0, 1, 3), (result.exit_code, result.output, text)
     assert "Traceback" not in result.output
     if result.exit_code == 1:
@@ -111,7 +138,8 @@ def check_run(tmp_path: Path, text: str | bytes) -> None:
         assert json.loads(target.read_text(encoding="utf-8"))["format"] == "ivig-schedule/plan@1"
     else:
         assert not target.exists()
-    assert {p.name for p in tmp_path.iterdir()} <= {"out.json", "rx.toml"}
+    assert "internal error" not in result.output, (result.output, text)
+    assert {p.name for p in tmp_path.iterdir()} <= {"out.json", "rx.toml", "limits.toml"}
 
 
 @FUZZ
@@ -140,3 +168,31 @@ def test_huge_file(tmp_path):
     text = (SAMPLES / "2g-q4w.toml").read_text() + "".join(
         f"junk_{i} = {i}\n" for i in range(50_000))
     check_run(tmp_path, text)
+
+
+@st.composite
+def limits_texts(draw) -> str:
+    rules = []
+    for i in range(draw(st.integers(min_value=0, max_value=3))):
+        rule = {"id": f"r{i}", "quantity": draw(st.sampled_from(
+            ["weight_kg", "step_rate_ml_per_h", "day_grams", "infusion_minutes", "nope"])),
+            "unit": "u", "upper_soft": 100, "message": "m", "source": "s"}
+        for _ in range(draw(st.integers(min_value=0, max_value=2))):
+            rule[draw(st.sampled_from(RULE_KEYS))] = draw(values)
+        rules.append(rule)
+    head = {"name": draw(st.sampled_from(['"L"', "1", '""'])), "version": '"1"'}
+    lines = [f"{k} = {v}" for k, v in head.items()]
+    for rule in rules:
+        lines.append("[[rule]]")
+        lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in rule.items()
+                     if v is not None)
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(limits_texts())
+def test_fuzzed_limits_files(tmp_path, text):
+    """Random limits files: a clean one-line error naming the file, or a plan checked by them."""
+    limits = tmp_path / "limits.toml"
+    limits.write_text(text, encoding="utf-8")
+    check_run(tmp_path, to_toml(BASE), "--limits", str(limits))

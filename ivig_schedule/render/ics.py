@@ -19,6 +19,7 @@ from typing import Any
 from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.render.records import contents_text, number_text
 from ivig_schedule.render.vtimezone import component as vtimezone
+from ivig_schedule.units import hours_and_minutes
 from ivig_schedule.views import CourseView, DayView, PlanView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
@@ -39,10 +40,6 @@ def default_stamp(view: PlanView) -> dt.datetime:
     return dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
 
 
-def _duration(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
 def _hhmm(moment: dt.datetime) -> str:
     return moment.strftime("%H:%M")
 
@@ -61,7 +58,7 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> str:
         f"VTBI {number_text(s.volume_ml)} mL"
         for i, s in enumerate(day.steps, start=1)
     )
-    lines.append(f"Total infusion time: {_duration(day.infusion_minutes)}")
+    lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes)}")
     if view.view == "pharmacy":
         if view.product is not None:
             lines.append(f"Product: {view.product.name}")

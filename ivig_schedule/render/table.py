@@ -6,14 +6,11 @@ import io
 from decimal import Decimal
 
 from ivig_schedule.render.records import contents_text, number_text
+from ivig_schedule.units import hours_and_minutes
 from ivig_schedule.views import ContentsView, PlanView
 
 BLINDED = "blinded"
 TABLE_WIDTH = 140
-
-
-def _duration(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _grams(grams: Decimal | None, contents: ContentsView | None) -> str:
@@ -77,7 +74,7 @@ def to_table(view: PlanView, *, color: bool = False, width: int = TABLE_WIDTH) -
                     f"{number_text(s.volume_ml)} mL"
                     for s in day.steps
                 ),
-                _duration(day.infusion_minutes),
+                hours_and_minutes(day.infusion_minutes),
             )
     console.print(table)
     if view.warnings:
