@@ -112,7 +112,8 @@ def _local_timezone() -> str:
 def override_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Flags that override single prescription fields, for quick what-ifs."""
     options = [
-        click.option("--weight", help="Patient weight in kg, or e.g. '160 lb' (patient.weight_kg)."),
+        click.option("--weight", help="Patient weight in kg, or e.g. '160 lb' "
+                     "(patient.weight_kg)."),
         click.option("--start", help="First infusion day, YYYY-MM-DD (order.start)."),
         click.option("--days", type=click.IntRange(min=1), help="Days per course."),
         click.option("--product", help="Product id from `ivig-schedule products`."),
@@ -123,6 +124,19 @@ def override_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Dosing weight basis."),
         click.option("--timezone", help="IANA zone of the patient's home."),
         click.option("--patient-id", "patient_id", help="Pseudonymous patient id."),
+        click.option("--height", help="Height in cm, or e.g. '1.75 m', '5 ft 9 in' "
+                     "(patient.height_cm)."),
+        click.option("--sex", type=click.Choice(["female", "male"]), help="For the Devine "
+                     "ideal body weight (patient.sex)."),
+        click.option("--risk", multiple=True, type=click.Choice(["thrombosis", "renal"]),
+                     help="A risk factor (repeatable; patient.risk_factors)."),
+        click.option("--start-time", "start_time", help="Local start time, HH:MM "
+                     "(order.start_time)."),
+        click.option("--indication", help="Picks the product's ladder, e.g. dermatomyositis, "
+                     "cidp (order.indication)."),
+        click.option("--max-rate-ml-h", "max_rate_ml_h", type=click.FloatRange(min=0,
+                     min_open=True), help="An absolute pump-rate ceiling in mL/h "
+                     "(order.max_rate_ml_h)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -227,16 +241,24 @@ def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes |
         return to_ics(view, stamp=stamp, previous=previous)
     from ivig_schedule.render.table import to_table
 
-    return to_table(view, color=color)
+    return to_table(view, color=color, width=_width())
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS first), else 100, kept between 60 and 200."""
+    import shutil
+
+    return max(60, min(200, shutil.get_terminal_size((100, 24)).columns))
 
 
 @cli.command()
 @PRESCRIPTION_ARGUMENT
 @click.option("--format", "-f", "fmt", type=click.Choice(PLAN_FORMATS), default="table",
               show_default=True, help="Output format.")
-@click.option("--view", type=click.Choice(["pharmacy", "nurse"]), default="pharmacy",
-              show_default=True,
-              help="nurse hides everything that would reveal a blinded arm.")
+@click.option("--view", type=click.Choice(["pharmacy", "nurse", "patient", "assessor"]),
+              default="pharmacy", show_default=True,
+              help="Who reads it: pharmacy (everything), nurse (times and pump programme; no arm "
+              "unless the trial unblinds nurses), patient (appointments), assessor (dates).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
 @click.option("--force", is_flag=True, help="Replace an existing --output file.")
@@ -348,7 +370,7 @@ def explain(prescription: Path | None, fmt: str, accepts: tuple[str, ...],
 
             out.write_stdout(dumps(record).encode("utf-8"))
         else:
-            out.write_stdout(trail_module.to_text(record).encode("utf-8"))
+            out.write_stdout(trail_module.to_text(record, _width()).encode("utf-8"))
         if outcome.error is not None:
             click.echo(f"error: {outcome.error}", err=True)
         sys.exit(outcome.exit_code)
@@ -365,7 +387,8 @@ def products(fmt: str) -> None:
         from ivig_schedule.render import listing
 
         entries = catalog.products().values()
-        text = listing.products_json(entries) if fmt == "json" else listing.products_table(entries)
+        text = (listing.products_json(entries) if fmt == "json"
+                else listing.products_table(entries, _width()))
         out.write_stdout(text.encode("utf-8"))
 
 
@@ -380,7 +403,8 @@ def regimens(fmt: str) -> None:
         from ivig_schedule.render import listing
 
         entries = catalog.regimens().values()
-        text = listing.regimens_json(entries) if fmt == "json" else listing.regimens_table(entries)
+        text = (listing.regimens_json(entries) if fmt == "json"
+                else listing.regimens_table(entries, _width()))
         out.write_stdout(text.encode("utf-8"))
 
 

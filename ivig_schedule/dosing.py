@@ -18,9 +18,12 @@ import attrs
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.model import (
     Calc,
+    Dispense,
     DosingWeight,
     DosingWeightBasis,
     Patient,
+    PlaceboContents,
+    ProductContents,
     Rounding,
     RoundingTrail,
     VialCount,
@@ -86,12 +89,6 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
             "patient.sex", None, f"required for dosing_weight = {basis!r}; allowed: female, male"
         )
     ideal = ideal_body_weight_kg(patient.height_cm, patient.sex)
-    if ideal <= 0:
-        raise PrescriptionError(
-            "patient.height_cm",
-            str(patient.height_cm),
-            "too short for the Devine formula; use dosing_weight = 'actual'",
-        )
     height_m = patient.height_cm / CM_PER_M
     bmi = actual / (height_m * height_m)
     trail += (
@@ -103,6 +100,7 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     )
     used: DosingWeightBasis = basis
     reason = f"{basis} body weight, as ordered"
+    fallback = ""
     if basis == "auto":
         tall = patient.height_cm >= AUTO_MIN_HEIGHT_CM
         obese = bmi > AUTO_BMI_ABOVE
@@ -110,6 +108,17 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
         reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
                   f"{AUTO_MIN_HEIGHT_CM} cm; BMI {_short(bmi)}, height "
                   f"{_short(patient.height_cm)} cm → {used}")
+        if obese and not tall:
+            fallback = (f"dosing weight auto: BMI {_short(bmi)} is above {AUTO_BMI_ABOVE} but the "
+                        f"height {_short(patient.height_cm)} cm is below {AUTO_MIN_HEIGHT_CM} cm, "
+                        "where the Devine formula does not apply, so the actual weight "
+                        f"{_short(actual)} kg is used; check the dose with the prescriber")
+    if used in ("ideal", "adjusted") and ideal <= 0:
+        raise PrescriptionError(
+            "patient.height_cm",
+            str(patient.height_cm),
+            "too short for the Devine formula; use dosing_weight = 'actual'",
+        )
     if used == "ideal":
         kg = ideal
     elif used == "adjusted":
@@ -122,7 +131,7 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     if kg > actual:
         reason += f"; the formula gives {_short(kg)} kg, above the actual weight, so actual is used"
     return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
-                        bmi_kg_per_m2=bmi, reason=reason, trail=trail)
+                        bmi_kg_per_m2=bmi, reason=reason, trail=trail, fallback=fallback)
 
 
 def _short(value: Decimal) -> str:
@@ -244,6 +253,21 @@ class VialSet:
             )
             for size, count in sorted(counts.items(), reverse=True)
         )
+
+
+def dispense(contents: Sequence[ProductContents | PlaceboContents], grams: Decimal) -> Dispense:
+    """A course's dispensing: vials summed by size, or one saline bag per day."""
+    totals: dict[tuple[Decimal, Decimal], int] = {}
+    bags: list[Decimal] = []
+    for day in contents:
+        if isinstance(day, PlaceboContents):
+            bags.append(day.ml)
+            continue
+        for vial in day.vials:
+            totals[vial.grams, vial.ml] = totals.get((vial.grams, vial.ml), 0) + vial.count
+    vials = tuple(VialCount(g, ml, n) for (g, ml), n in sorted(totals.items(), reverse=True))
+    volume = sum(bags, Decimal(0)) + sum((v.ml * v.count for v in vials), Decimal(0))
+    return Dispense(vials=vials, bags_ml=tuple(bags), grams=grams, volume_ml=volume)
 
 
 def unrounded_vial_set(concentration_mg_per_ml: Decimal) -> VialSet:

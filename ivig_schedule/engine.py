@@ -7,6 +7,7 @@ the bag differ (product vials, or saline at the same volume). Every choice is re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -14,6 +15,7 @@ import attrs
 from ivig_schedule import pump, schedule
 from ivig_schedule.dosing import (
     VialSet,
+    dispense,
     dosing_weight,
     prescribed_grams,
     round_course,
@@ -32,14 +34,26 @@ from ivig_schedule.model import (
     Plan,
     Prescription,
     ProductContents,
+    RateCap,
     RateStep,
 )
+from ivig_schedule.schedule import TimeShift
 from ivig_schedule.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
 HOME = "home"
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the
 clinical limit is dose.course_max in limits.toml)."""
+
+
+FIXED_OFFSET_ZONES = frozenset({
+    "UTC", "GMT", "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "CET", "MET",
+    "EET", "WET", "UCT", "Universal", "Zulu", "Greenwich", "GMT0", "GMT+0", "GMT-0",
+})
+Judge = Callable[[Course], tuple[int, int]]
+"""Counts a candidate course's (hard, soft) limit breaches; rule h avoids them."""
+JudgeFactory = Callable[[RateCap, Decimal], Judge]
+"""Makes a `Judge` once the plan's rate cap and dosing weight (kg) are known."""
 
 
 @attrs.frozen
@@ -51,11 +65,12 @@ class _Pump:
     dosing_weight_kg: Decimal
     concentration_mg_per_ml: Decimal
     resolution_ml_per_h: Decimal
+    cap: RateCap
 
     def steps(self, volume: Decimal) -> tuple[RateStep, ...]:
         return pump.programme(self.rates_mg_per_kg_min, volume, self.step_minutes,
                               self.dosing_weight_kg, self.concentration_mg_per_ml,
-                              self.resolution_ml_per_h)
+                              self.resolution_ml_per_h, self.cap)
 
 
 def _day_grams(
@@ -99,9 +114,10 @@ def _day_options(days_per_course: int | tuple[tuple[str, int], ...] | None,
     return tuple(range(phase.days_min, phase.days_max + 1))
 
 
-def _notes(prescription: Prescription, fallback: str | None) -> list[Finding]:
+def _notes(prescription: Prescription, fallback: str | None,
+           weight: DosingWeight) -> list[Finding]:
     """Warnings that follow from the inputs alone."""
-    product, regimen = prescription.product, prescription.regimen
+    product, regimen, patient = prescription.product, prescription.regimen, prescription.patient
     notes = []
     if regimen.notes:
         notes.append(Finding("regimen.notes", regimen.notes))
@@ -112,8 +128,9 @@ def _notes(prescription: Prescription, fallback: str | None) -> list[Finding]:
             "check it against the label",
         ))
     if fallback is not None:
-        notes.append(Finding("ladder.indication_fallback", fallback))
-    if prescription.patient.risk_factors and product.at_risk_max_rate is None:
+        notes.append(Finding("ladder.indication_fallback", fallback, soft=True,
+                             source="products.toml: a ladder is chosen by indication"))
+    if patient.risk_factors and product.at_risk_max_rate is None:
         notes.append(Finding(
             "rate.no_at_risk_cap",
             "the label gives no numeric rate limit for patients at risk; "
@@ -122,11 +139,46 @@ def _notes(prescription: Prescription, fallback: str | None) -> list[Finding]:
     if prescription.order.rounding == "none":
         notes.append(Finding("rounding.partial_vials",
                              "rounding 'none': doses use part of a vial; discard the rest"))
+    if weight.fallback:
+        notes.append(Finding("dosing_weight.auto_actual", weight.fallback, soft=True,
+                             source="Ontario IG dose calculator criteria (dosing.py)"))
+    if not patient.timezone_given:
+        notes.append(Finding("time.zone_assumed",
+                             f"no patient.timezone was given; times are in {patient.timezone}, "
+                             "this computer's zone"))
+    if "/" not in patient.timezone or patient.timezone in FIXED_OFFSET_ZONES \
+            or patient.timezone.startswith("Etc/"):
+        notes.append(Finding(
+            "time.zone_fixed_offset",
+            f"{patient.timezone} is a fixed offset or an abbreviation, not a region: it ignores "
+            "the patient's daylight-saving changes; use a region zone like Europe/Amsterdam",
+            soft=True, source="IANA time zone database"))
     return notes
 
 
-def compute(prescription: Prescription) -> Plan:
-    """The calculation alone: doses, vials, pump steps, dates and times; no limits are checked."""
+def _time_shifts(courses: list[Course], shifts: list[tuple[int, int, TimeShift]]) -> list[Finding]:
+    """A soft warning for each day whose start time was ambiguous or did not exist."""
+    found = []
+    for number, day, shift in shifts:
+        asked, used = f"{shift.asked:%H:%M}", f"{shift.used:%H:%M}"
+        if shift.kind == "fold":
+            text = (f"course {number} day {day}: {asked} on {shift.date} happens twice (clocks "
+                    f"go back); the first {asked} is used")
+        else:
+            text = (f"course {number} day {day}: {asked} does not exist on {shift.date} (clocks "
+                    f"go forward); the infusion starts at {used}")
+        found.append(Finding(f"time.dst_{shift.kind}", text, soft=True,
+                             source="RFC 5545 3.3.5 (first occurrence); a gap moves forward"))
+    return found
+
+
+def compute(prescription: Prescription, judge_for: JudgeFactory | None = None) -> Plan:
+    """The calculation alone: doses, vials, pump steps, dates and times.
+
+    `judge_for`, when given, makes a judge that counts a candidate course's limit breaches, so
+    that rule h picks the fewest days that break no limit it can avoid; the limits themselves
+    are evaluated afterwards, by the caller.
+    """
     patient, order, product, regimen = (prescription.patient, prescription.order,
                                         prescription.product, prescription.regimen)
     missing = product.missing_fields()
@@ -139,15 +191,19 @@ def compute(prescription: Prescription) -> Plan:
     assert product.vials_g is not None
     weight = dosing_weight(patient, order.dosing_weight)
     wanted = order.indication or regimen.indication
-    ladder, ladder_reason, fell_back = pump.choose_ladder(product, wanted)
-    cap = pump.rate_cap(ladder, product, bool(patient.risk_factors))
+    source = "the order" if order.indication else f"the regimen {regimen.id}"
+    ladder, ladder_reason, fell_back = pump.choose_ladder(product, wanted, source)
+    cap = pump.rate_cap(ladder, product, bool(patient.risk_factors), order.max_rate_ml_h,
+                        weight.kg, order.pump_resolution_ml_h)
     pumping = _Pump(pump.capped_ladder(ladder, product.concentration_mg_per_ml,
                                        cap.cap_mg_per_kg_min),
                     ladder.step_minutes, weight.kg, product.concentration_mg_per_ml,
-                    order.pump_resolution_ml_h)
+                    order.pump_resolution_ml_h, cap)
+    judge = judge_for(cap, weight.kg) if judge_for is not None else None
     courses: list[Course] = []
+    shifts: list[tuple[int, int, TimeShift]] = []
     for number, (phase, week) in enumerate(schedule.course_weeks(regimen, order.courses), start=1):
-        course = _course(prescription, weight, pumping, number, phase, week)
+        course = _course(prescription, weight, pumping, number, phase, week, judge, shifts)
         if courses and course.days[0].date <= courses[-1].days[-1].date:
             raise PrescriptionError(
                 "order.days_per_course", len(course.days),
@@ -161,15 +217,22 @@ def compute(prescription: Prescription) -> Plan:
         ladder_reason=ladder_reason,
         cap=cap,
         courses=tuple(courses),
-        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None)),
+        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, weight)
+                       + _time_shifts(courses, shifts)),
         visits=schedule.visit_days(order.start, regimen.visits),
     )
 
 
 def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, number: int,
-            phase: Phase, week: int) -> Course:
-    """One course: grams, rounding, the day split (rule h), the bags and the days' times."""
-    order, product, regimen = prescription.order, prescription.product, prescription.regimen
+            phase: Phase, week: int, judge: Judge | None,
+            shifts: list[tuple[int, int, TimeShift]]) -> Course:
+    """One course: grams, rounding, the day split (rule h), the bags and the days' times.
+
+    Rule h: the fewest days whose course breaks no limit (with `judge`), else fits
+    max_infusion_hours; when every count breaks something, the one that breaks least, and on a
+    tie the most days (shorter infusions).
+    """
+    order, product = prescription.order, prescription.product
     assert product.vials_g is not None
     concentration = product.concentration_mg_per_ml
     vials = VialSet(product.vials_g, concentration)
@@ -180,7 +243,7 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
                                 f"gives a course of over {MAX_COURSE_G} g; check the dose")
     rounded, rounding = round_course(prescribed, grid, order.rounding)
     longest_minutes = order.max_infusion_hours * MINUTES_PER_HOUR
-    chosen: tuple[tuple[Decimal, ...], tuple[tuple[RateStep, ...], ...]] | None = None
+    ranked: list[tuple[tuple[int, int, int], Course]] = []
     failure: PrescriptionError | None = None
     for count in _day_options(order.days_per_course, phase):
         try:
@@ -189,15 +252,41 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
             failure = failure or e
             continue
         programme = tuple(pumping.steps(volume_ml(g, concentration)) for g in grams)
-        chosen = (grams, programme)
-        if max(sum(s.minutes for s in p) for p in programme) <= longest_minutes:
+        course = Course(number=number, phase=phase.name, week=week, blinded=phase.blinded,
+                        dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed,
+                        rounded_g=rounded, days=(), rounding=rounding)
+        candidate = attrs.evolve(course, days=_days(prescription, course, grams, programme,
+                                                    vials, []))
+        if judge is not None:
+            hard, soft = judge(candidate)
+        else:
+            hard = 0
+            soft = int(max(d.infusion_minutes for d in candidate.days) > longest_minutes)
+        ranked.append(((hard, soft, -count), candidate))
+        if hard == soft == 0:
             break
-    if chosen is None:
+    if not ranked:
         assert failure is not None
         raise failure
-    first_day = schedule.week_start(order.start, week)
+    clean = [c for key, c in ranked if key[:2] == (0, 0)]
+    chosen = clean[0] if clean else min(ranked, key=lambda item: item[0])[1]
+    grams = tuple(d.grams for d in chosen.days)
+    programme = tuple(d.steps for d in chosen.days)
+    days = _days(prescription, chosen, grams, programme, vials, shifts)
+    return attrs.evolve(chosen, days=days,
+                        dispense=dispense([d.contents for d in days], chosen.rounded_g))
+
+
+def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...],
+          programme: tuple[tuple[RateStep, ...], ...], vials: VialSet,
+          shifts: list[tuple[int, int, TimeShift]]) -> tuple[InfusionDay, ...]:
+    """A course's infusion days: bags, locations and local times."""
+    order, regimen = prescription.order, prescription.regimen
+    concentration = prescription.product.concentration_mg_per_ml
+    number, phase_blinded = course.number, course.blinded
+    first_day = schedule.week_start(order.start, course.week)
     days = []
-    for index, (day_g, steps) in enumerate(zip(*chosen, strict=True), start=1):
+    for index, (day_g, steps) in enumerate(zip(grams, programme, strict=True), start=1):
         minutes = sum(s.minutes for s in steps)
         if minutes > MINUTES_PER_DAY:
             raise PrescriptionError(
@@ -206,7 +295,7 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
                 "infusion must end within the day (check the concentration and the rates)")
         volume = volume_ml(day_g, concentration)
         contents: ProductContents | PlaceboContents
-        if phase.blinded and prescription.arm == "placebo":
+        if phase_blinded and prescription.arm == "placebo":
             contents = PlaceboContents(ml=volume)
         elif order.rounding == "none":
             contents = ProductContents(vials.cover(day_g))
@@ -218,13 +307,11 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
         date = schedule.add_days(first_day, index - 1)
         times = schedule.day_times(order, date, prescription.patient.timezone, minutes,
                                    first_of_plan=number == index == 1)
+        if times.shift is not None:
+            shifts.append((number, index, times.shift))
         days.append(InfusionDay(
             day=index, date=date, start=times.start, end=times.end, arrive=times.arrive,
             leave=times.leave, location=location, grams=day_g, volume_ml=volume,
             contents=contents, steps=steps, infusion_minutes=minutes,
         ))
-    return Course(
-        number=number, phase=phase.name, week=week, blinded=phase.blinded,
-        dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed, rounded_g=rounded,
-        days=tuple(days), rounding=rounding,
-    )
+    return tuple(days)

@@ -9,7 +9,7 @@ raises for a breach; `decide` is the one place that turns breaches into ok, warn
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Literal
 
@@ -18,7 +18,7 @@ import attrs
 from ivig_schedule import pump
 from ivig_schedule.errors import RefusedBySafetyRule
 from ivig_schedule.limits import BOUNDS, QUANTITIES, Limits, Rule
-from ivig_schedule.model import Finding, Override, Plan, Prescription
+from ivig_schedule.model import Course, Finding, Override, Plan, Prescription, RateCap
 from ivig_schedule.units import MINUTES_PER_HOUR
 
 Measurements = dict[str, list[tuple[Decimal, str]]]
@@ -55,6 +55,8 @@ class Breach:
     def describe(self) -> str:
         """One sentence: value, limit, where, and what to check."""
         message = self.rule.says(self.direction)
+        if self.rule.quantity == "plan":
+            return message
         if self.rule.unit == "flag":
             return f"{self.where}: {message}"
         more = f" and {self.count - 1} more" if self.count > 1 else ""
@@ -95,6 +97,22 @@ def input_measurements(prescription: Prescription, today: dt.date | None) -> Mea
     return values
 
 
+def _course_values(values: Measurements, course: Course, weight: Decimal) -> None:
+    place = f"course {course.number}"
+    values["rounding_deviation_percent"].append((course.rounding_deviation_percent, place))
+    for day in course.days:
+        where = f"{place} day {day.day}"
+        values["day_grams"].append((day.grams, where))
+        values["day_dose_g_per_kg"].append((day.grams / weight, where))
+        values["infusion_minutes"].append((Decimal(day.infusion_minutes), where))
+        for index, step in enumerate(day.steps, start=1):
+            at = f"{where} step {index}"
+            values["step_rate_ml_per_h"].append((step.rate_ml_per_h, at))
+            values["step_rate_ml_per_kg_min"].append(
+                (pump.ml_per_kg_min(step.rate_ml_per_h, weight), at))
+            values["step_rate_mg_per_kg_min"].append((step.programmed_mg_per_kg_min, at))
+
+
 def plan_measurements(plan: Plan) -> Measurements:
     """Values the calculation produced: doses, rounding, every programmed rate, durations."""
     weight = plan.dosing_weight.kg
@@ -103,20 +121,28 @@ def plan_measurements(plan: Plan) -> Measurements:
     values["ladder_default_doubling"] = [(_flag(plan.ladder.default_doubling),
                                           f"ladder {plan.ladder.indication}")]
     for course in plan.courses:
-        place = f"course {course.number}"
-        values["rounding_deviation_percent"].append((course.rounding_deviation_percent, place))
-        for day in course.days:
-            where = f"{place} day {day.day}"
-            values["day_grams"].append((day.grams, where))
-            values["day_dose_g_per_kg"].append((day.grams / weight, where))
-            values["infusion_minutes"].append((Decimal(day.infusion_minutes), where))
-            for index, step in enumerate(day.steps, start=1):
-                at = f"{where} step {index}"
-                values["step_rate_ml_per_h"].append((step.rate_ml_per_h, at))
-                values["step_rate_ml_per_kg_min"].append(
-                    (pump.ml_per_kg_min(step.rate_ml_per_h, weight), at))
-                values["step_rate_mg_per_kg_min"].append((step.programmed_mg_per_kg_min, at))
+        _course_values(values, course, weight)
     return {k: v for k, v in values.items() if v}
+
+
+def course_judge(limits: Limits, prescription: Prescription, cap: RateCap,
+                 weight: Decimal) -> Callable[[Course], tuple[int, int]]:
+    """For rule h: how many rules a candidate course breaks, (hard, soft)."""
+    named = _named(prescription, cap)
+
+    def judge(course: Course) -> tuple[int, int]:
+        values: Measurements = {name: [] for name in QUANTITIES}
+        _course_values(values, course, weight)
+        hard = soft = 0
+        for rule in limits.rules:
+            if rule.quantity in values and _applies(rule, prescription, None):
+                found = [b for v, w in values[rule.quantity]
+                         for b in _crossings(rule, v, w, named)]
+                hard += any(b.severity == "hard" for b in found)
+                soft += bool(found) and not any(b.severity == "hard" for b in found)
+        return hard, soft
+
+    return judge
 
 
 def measure(prescription: Prescription, plan: Plan | None, today: dt.date | None) -> Measurements:
@@ -131,13 +157,23 @@ def measure(prescription: Prescription, plan: Plan | None, today: dt.date | None
 # --- evaluating -----------------------------------------------------------------------
 
 
-def plan_limits(prescription: Prescription, plan: Plan | None) -> dict[str, Decimal | None]:
-    """The limits a rule may name instead of a number."""
-    return {
-        "cap_mg_per_kg_min": plan.cap_mg_per_kg_min if plan is not None else None,
-        "max_infusion_minutes": prescription.order.max_infusion_hours * MINUTES_PER_HOUR,
-        "regimen_max_weight_kg": prescription.regimen.max_weight_kg,
-    }
+@attrs.frozen
+class _Named:
+    """The limits a rule may name instead of a number; `exclusive` ones must not be reached."""
+
+    values: dict[str, Decimal | None]
+    exclusive: frozenset[str]
+
+
+def _named(prescription: Prescription, cap: RateCap | None) -> _Named:
+    return _Named(
+        values={
+            "cap_mg_per_kg_min": cap.cap_mg_per_kg_min if cap is not None else None,
+            "max_infusion_minutes": prescription.order.max_infusion_hours * MINUTES_PER_HOUR,
+            "regimen_max_weight_kg": prescription.regimen.max_weight_kg,
+        },
+        exclusive=frozenset({"cap_mg_per_kg_min"} if cap is not None and cap.exclusive else ()),
+    )
 
 
 def _applies(rule: Rule, prescription: Prescription, indication: str | None) -> bool:
@@ -150,22 +186,18 @@ def _applies(rule: Rule, prescription: Prescription, indication: str | None) -> 
     return all(facts[key] & set(names) for key, names in rule.scope)
 
 
-def _resolve(bound: object, named: dict[str, Decimal | None]) -> Decimal | None:
-    if isinstance(bound, str):
-        return named.get(bound)
-    return bound  # type: ignore[return-value]
-
-
-def _crossings(rule: Rule, value: Decimal, where: str,
-               named: dict[str, Decimal | None]) -> Iterator[Breach]:
+def _crossings(rule: Rule, value: Decimal, where: str, named: _Named) -> Iterator[Breach]:
     for key, severity, direction in (("upper_hard", "hard", "above"),
                                      ("lower_hard", "hard", "below"),
                                      ("upper_soft", "soft", "above"),
                                      ("lower_soft", "soft", "below")):
-        limit = _resolve(getattr(rule, key), named)
+        bound = getattr(rule, key)
+        limit = named.values.get(bound) if isinstance(bound, str) else bound
         if limit is None:
             continue
-        if (direction == "above" and value > limit) or (direction == "below" and value < limit):
+        reached = isinstance(bound, str) and bound in named.exclusive and value == limit
+        if (direction == "above" and (value > limit or reached)) or (
+                direction == "below" and (value < limit or reached)):
             yield Breach(rule, severity, value, limit, where, direction)  # type: ignore[arg-type]
             return
 
@@ -173,7 +205,7 @@ def _crossings(rule: Rule, value: Decimal, where: str,
 def evaluate(limits: Limits, prescription: Prescription, measurements: Measurements,
              plan: Plan | None) -> tuple[Breach, ...]:
     """One breach per broken rule (hard before soft, then the value furthest beyond)."""
-    named = plan_limits(prescription, plan)
+    named = _named(prescription, plan.cap if plan is not None else None)
     indication = plan.ladder.indication if plan is not None else (
         prescription.order.indication or prescription.regimen.indication)
     found = []
@@ -254,15 +286,16 @@ class Decision:
         if others:
             note += f"; {others} more: run `ivig-schedule check`"
         flag = breach.rule.unit == "flag"
+        if breach.rule.quantity == "plan":
+            value, message = breach.describe(), note.removeprefix("; ")
+        elif flag:
+            value, message = breach.where, breach.rule.says(breach.direction) + note
+        else:
+            value = f"{number(breach.value)}{breach.unit} ({breach.where})"
+            message = breach.rule.says(breach.direction) + note
         return RefusedBySafetyRule(
-            breach.rule.id,
-            breach.where if flag else f"{number(breach.value)}{breach.unit} ({breach.where})",
-            "" if flag else f"{number(breach.limit)}{breach.unit}",
-            breach.rule.source,
-            breach.rule.says(breach.direction) + note,
-            breach.direction,
-            breach.severity,
-        )
+            breach.rule.id, value, "" if flag else f"{number(breach.limit)}{breach.unit}",
+            breach.rule.source, message, breach.direction, breach.severity)
 
 
 def rule_outcomes(limits: Limits, measured: frozenset[str],
@@ -281,6 +314,13 @@ def rule_outcomes(limits: Limits, measured: frozenset[str],
     return tuple(rows)
 
 
+def finding_breach(finding: Finding) -> Breach:
+    """A soft engine warning (DST shift, ladder fallback …) as a soft breach, decided alike."""
+    rule = Rule(id=finding.code, quantity="plan", unit="flag", message=finding.message,
+                source=finding.source or "ivig-schedule engine", upper_soft=Decimal(0))
+    return Breach(rule, "soft", Decimal(1), Decimal(0), "plan", "above")
+
+
 def decide(breaches: tuple[Breach, ...], accepted: tuple[tuple[str, str], ...],
            strict: bool) -> Decision:
     """Hard refuses; soft warns, or is an override when accepted; ``--strict`` refuses soft."""
@@ -290,7 +330,8 @@ def decide(breaches: tuple[Breach, ...], accepted: tuple[tuple[str, str], ...],
     soft = tuple(b for b in ordered if b.severity == "soft")
     unacknowledged = tuple(b for b in soft if b.rule.id not in reasons)
     overrides = tuple(
-        Override(b.rule.id, f"{number(b.value)}{b.unit}", f"{number(b.limit)}{b.unit}",
+        Override(b.rule.id, b.describe() if b.rule.unit == "flag" else f"{number(b.value)}{b.unit}",
+                 "" if b.rule.unit == "flag" else f"{number(b.limit)}{b.unit}",
                  reasons[b.rule.id])
         for b in soft if b.rule.id in reasons
     )

@@ -118,20 +118,23 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     errors: tuple[PrescriptionError, ...] = ()
     refusal: RefusedBySafetyRule | None = None
     try:
-        plan = engine.compute(rx)
+        plan = engine.compute(rx, judge_for=lambda cap, kg: guardrails.course_judge(
+            limits, rx, cap, kg))
     except PrescriptionError as e:
         errors = () if refused_early else _flatten(e)
     except RefusedBySafetyRule as e:
         refusal = e
     measurements = guardrails.measure(rx, plan, today)
     breaches = guardrails.evaluate(limits, rx, measurements, plan)
+    soft_findings = tuple(w for w in plan.warnings if w.soft) if plan is not None else ()
+    breaches += tuple(guardrails.finding_breach(f) for f in soft_findings)
     decision = guardrails.decide(breaches, accepted, strict)
     if decision.status == "refused" and refusal is None:
         refusal = decision.refusal()
     if plan is not None:
         plan = attrs.evolve(
             plan,
-            warnings=plan.warnings + decision.warnings,
+            warnings=tuple(w for w in plan.warnings if not w.soft) + decision.warnings,
             overrides=decision.overrides,
             limits=LimitsUsed(limits.name, limits.version, limits.origin),
         )

@@ -17,7 +17,7 @@ DosingWeightBasis = Literal["actual", "ideal", "adjusted", "auto"]
 Rounding = Literal["nearest-vial", "down", "none"]
 Arm = Literal["active", "placebo"]
 RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
-View = Literal["pharmacy", "nurse"]
+View = Literal["pharmacy", "nurse", "patient", "assessor"]
 
 SEXES: tuple[Sex, ...] = ("female", "male")
 RISK_FACTORS: tuple[RiskFactor, ...] = ("thrombosis", "renal")
@@ -25,13 +25,26 @@ DOSING_WEIGHT_BASES: tuple[DosingWeightBasis, ...] = ("actual", "ideal", "adjust
 ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
 ARMS: tuple[Arm, ...] = ("active", "placebo")
 RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
+VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
+INDICATIONS = {
+    "pi": "primary immunodeficiency",
+    "itp": "immune thrombocytopenia",
+    "cidp": "chronic inflammatory demyelinating polyneuropathy",
+    "mmn": "multifocal motor neuropathy",
+    "dermatomyositis": "dermatomyositis",
+    "imnm": "immune-mediated necrotizing myopathy",
+    "iim": "idiopathic inflammatory myopathy",
+}
+"""Indications a ladder or a regimen may name (ids as written in the data files)."""
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
 MAX_COURSES = 100
 """Input bound: most courses one plan may hold (about eight years of three-weekly courses)."""
 MAX_WEEK = 1000
 """Input bound: latest course or visit week accepted (about 19 years after the start)."""
-DEFAULT_LADDER = "default"
+DEFAULT_MASKING_SOURCE = "project default: only the pharmacy is unblinded"
+ANY_INDICATION = "any"
+"""The indication of a local protocol's single ladder: it applies to every indication."""
 
 
 @attrs.frozen
@@ -48,6 +61,7 @@ class Patient:
         weight_input: The weight as written (e.g. ``160 lb``), shown beside the kilograms.
         height_input: The height as written (e.g. ``5 ft 9 in``).
         weight_lb: The weight in pounds, when it was written in pounds.
+        timezone_given: False when the zone was assumed (the machine's), not written.
     """
 
     id: str
@@ -59,6 +73,7 @@ class Patient:
     weight_input: str = ""
     height_input: str | None = None
     weight_lb: Decimal | None = None
+    timezone_given: bool = True
 
 
 @attrs.frozen
@@ -66,7 +81,8 @@ class Ladder:
     """A titration ladder in the label's own unit.
 
     Attributes:
-        indication: Which indication it is for; ``default`` when the order names none.
+        indication: Which indication it is for (`INDICATIONS`), or ``any`` for a local
+            protocol's single ladder.
         rate_unit: Unit of `titration` and `max_rate`, as the label writes it.
         titration: One rate per step, ascending.
         step_minutes: How long each step but the last is held.
@@ -100,6 +116,7 @@ class Product:
         ladders: Titration ladders, one per indication.
         at_risk_max_rate: Lower ceiling, in `at_risk_rate_unit`, for patients with a risk factor.
         at_risk_rate_unit: Unit of `at_risk_max_rate`.
+        at_risk_exclusive: True when the label says "less than": rates stay below the value.
         source: Where the entry's numbers come from.
         verified: False when a field could not be confirmed from a readable source.
         local: True for an inline ``[product]`` table from the prescription.
@@ -114,13 +131,13 @@ class Product:
     ladders: tuple[Ladder, ...] = ()
     at_risk_max_rate: Decimal | None = None
     at_risk_rate_unit: RateUnit = "mg/kg/min"
+    at_risk_exclusive: bool = False
     local: bool = False
 
     def ladder_for(self, indication: str | None) -> Ladder | None:
-        """The ladder for `indication`, or the default ladder when none is named or found."""
-        wanted = indication or DEFAULT_LADDER
+        """The ladder for `indication` (a local protocol's ``any`` ladder fits every one)."""
         for ladder in self.ladders:
-            if ladder.indication == wanted:
+            if ladder.indication in (indication, ANY_INDICATION):
                 return ladder
         return None
 
@@ -148,6 +165,7 @@ class Phase:
         count: Number of courses when `weeks` is not given.
         start_week: First course week; default is `every_weeks` after the previous phase.
         blinded: True when the trial blinds this phase against saline placebo.
+        scheduled: False for a phase reached only through a response rule.
     """
 
     name: str
@@ -159,6 +177,37 @@ class Phase:
     every_weeks: int | None = None
     count: int | None = None
     start_week: int | None = None
+    scheduled: bool = True
+
+
+@attrs.frozen
+class ResponseRule:
+    """A regimen's rule on a recorded response, e.g. Lim 2021: TIS < 40 at week 4 → 2 g/kg q4w.
+
+    Attributes:
+        measure: What is compared (``tis``).
+        operator: ``<``, ``<=``, ``>`` or ``>=``.
+        threshold: The number it is compared with.
+        at_week: The week the response is assessed.
+        switch_to: The unscheduled phase that replaces the remaining courses when it fires.
+        first_course: When the new phase starts (``next-scheduled``).
+        source: Where the rule comes from.
+        verified: False when part of it is a project choice.
+    """
+
+    measure: str
+    operator: str
+    threshold: Decimal
+    at_week: int
+    switch_to: str
+    first_course: str
+    source: str
+    verified: bool = True
+
+    @property
+    def when(self) -> str:
+        """The rule's condition as written, e.g. ``tis < 40``."""
+        return f"{self.measure} {self.operator} {self.threshold}"
 
 
 @attrs.frozen
@@ -193,6 +242,9 @@ class Regimen:
         first_infusion_location: Where that first infusion happens.
         visits: Assessment visits to put in the calendar.
         notes: Caveats for the pharmacist.
+        unblinded: Roles that may see the arm; every other role's output is arm-independent.
+        masking_source: Where `unblinded` comes from.
+        rules: Response rules.
     """
 
     id: str
@@ -207,11 +259,18 @@ class Regimen:
     first_infusion_location: str | None = None
     visits: tuple[Visit, ...] = ()
     notes: str = ""
+    unblinded: tuple[str, ...] = ("pharmacy",)
+    masking_source: str = DEFAULT_MASKING_SOURCE
+    rules: tuple[ResponseRule, ...] = ()
 
     @property
     def blinded(self) -> bool:
         """True when any phase is blinded."""
         return any(p.blinded for p in self.phases)
+
+    def masks(self, view: str) -> bool:
+        """True when `view` must not learn the arm of this regimen's blinded courses."""
+        return self.blinded and view not in self.unblinded
 
 
 @attrs.frozen
@@ -227,6 +286,7 @@ class Order:
         rounding: How the course grams become whole vials.
         pump_resolution_ml_h: Programmable increment of the pump; rates round down to it.
         max_infusion_hours: Longest acceptable infusion per day, used to choose the days.
+        max_rate_ml_h: An absolute pump-rate ceiling (a home-care protocol's), or None.
         courses: Overrides the count of "every N weeks" phases.
         setup_minutes: Calendar time before the infusion starts (line, checks).
         observation_minutes: Calendar time after the infusion ends.
@@ -241,6 +301,7 @@ class Order:
     rounding: Rounding = "nearest-vial"
     pump_resolution_ml_h: Decimal = Decimal("0.1")
     max_infusion_hours: Decimal = Decimal(6)
+    max_rate_ml_h: Decimal | None = None
     courses: int | None = None
     setup_minutes: int = 15
     observation_minutes: int = 30
@@ -268,10 +329,15 @@ class Finding:
     Attributes:
         code: Stable machine-readable identifier, e.g. ``data.default_ladder``.
         message: One sentence for the pharmacist or nurse.
+        soft: True for a soft warning: ``--strict`` refuses it unless ``--accept CODE`` names
+            it with a reason. False for a note that never blocks.
+        source: Why the engine warns, for the refusal line.
     """
 
     code: str
     message: str
+    soft: bool = False
+    source: str = ""
 
 
 @attrs.frozen
@@ -395,6 +461,23 @@ class RoundingTrail:
 
 
 @attrs.frozen
+class Dispense:
+    """What the pharmacy dispenses for one course.
+
+    Attributes:
+        vials: Product vials by size, summed over the course's days (empty for placebo).
+        bags_ml: For placebo: one bag of 0.9% sodium chloride per day, at these volumes.
+        grams: Immunoglobulin grams (for placebo, the grams the bags are matched to).
+        volume_ml: Total volume of the course.
+    """
+
+    vials: tuple[VialCount, ...]
+    bags_ml: tuple[Decimal, ...]
+    grams: Decimal
+    volume_ml: Decimal
+
+
+@attrs.frozen
 class Course:
     """One course: a phase's dose split over consecutive days.
 
@@ -408,6 +491,7 @@ class Course:
         rounded_g: Course total after vial rounding; the days sum to it.
         days: Infusion days.
         rounding: How `rounded_g` was reached.
+        dispense: What to dispense for the whole course.
     """
 
     number: int
@@ -419,6 +503,7 @@ class Course:
     rounded_g: Decimal
     days: tuple[InfusionDay, ...]
     rounding: RoundingTrail
+    dispense: Dispense | None = None
 
     @property
     def rounding_deviation_percent(self) -> Decimal:
@@ -479,6 +564,8 @@ class DosingWeight:
         bmi_kg_per_m2: Body-mass index, when the height was known.
         reason: Which rule chose the formula, in words.
         trail: The formulas applied, in order.
+        fallback: Why ``auto`` used the actual weight although the patient is obese (empty
+            when it did not).
     """
 
     kg: Decimal
@@ -488,6 +575,7 @@ class DosingWeight:
     bmi_kg_per_m2: Decimal | None = None
     reason: str = ""
     trail: tuple[Calc, ...] = ()
+    fallback: str = ""
 
 
 @attrs.frozen
@@ -497,12 +585,23 @@ class RateCap:
     Attributes:
         label_mg_per_kg_min: The ladder's maximum, converted to mg/kg/min.
         at_risk_mg_per_kg_min: The product's at-risk maximum when the patient has a risk factor.
+        absolute_ml_per_h: The order's absolute ceiling in mL/h, if any.
+        absolute_mg_per_kg_min: That ceiling converted for this patient.
         cap_mg_per_kg_min: The lowest of them: the ceiling applied.
+        cap_ml_per_h: The ceiling for this patient in mL/h, rounded down to the pump's
+            resolution (the highest rate that may be programmed).
+        binding: Which part sets the cap: ``label``, ``at-risk`` or ``absolute``.
+        exclusive: True when rates must stay below the cap, not reach it (a "less than" label).
     """
 
     label_mg_per_kg_min: Decimal
     at_risk_mg_per_kg_min: Decimal | None
     cap_mg_per_kg_min: Decimal
+    cap_ml_per_h: Decimal = Decimal(0)
+    absolute_ml_per_h: Decimal | None = None
+    absolute_mg_per_kg_min: Decimal | None = None
+    binding: str = "label"
+    exclusive: bool = False
 
 
 @attrs.frozen

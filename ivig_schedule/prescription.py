@@ -41,8 +41,8 @@ TOP_KEYS = ("patient", "order", "trial", "product", "regimen")
 PATIENT_KEYS = ("id", "weight_kg", "height_cm", "sex", "timezone", "risk_factors")
 ORDER_KEYS = (
     "product", "regimen", "indication", "start", "start_time", "days_per_course",
-    "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours", "courses",
-    "setup_minutes", "observation_minutes", "first_observation_minutes",
+    "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours", "max_rate_ml_h",
+    "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
 )
 TRIAL_KEYS = ("arm",)
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -65,6 +65,12 @@ OVERRIDES = {
     "regimen": "order.regimen",
     "dosing_weight": "order.dosing_weight",
     "arm": "trial.arm",
+    "height": "patient.height_cm",
+    "sex": "patient.sex",
+    "risk": "patient.risk_factors",
+    "start_time": "order.start_time",
+    "indication": "order.indication",
+    "max_rate_ml_h": "order.max_rate_ml_h",
 }
 """Command-line flag → the field it overrides."""
 
@@ -77,9 +83,10 @@ def load_toml(text: str) -> dict[str, Any]:
 def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of `data` with each non-None flag value written into its field."""
     merged: dict[str, Any] = copy.deepcopy(dict(data))
-    for flag, value in overrides.items():
-        if value is None:
+    for flag, given in overrides.items():
+        if given is None or given == ():
             continue
+        value = list(given) if isinstance(given, tuple) else given
         table, key = OVERRIDES[flag].split(".")
         section = merged.setdefault(table, {})
         if not isinstance(section, dict):
@@ -184,6 +191,7 @@ def patient_from_table(table: Fields, default_timezone: str, c: Collector) -> Pa
         sex=cast(Sex | None, sex),
         timezone=zone,
         risk_factors=risks,
+        timezone_given=table.has("timezone"),
     )
 
 
@@ -224,7 +232,8 @@ def order_from_table(table: Fields, c: Collector) -> Order:
             and minutes["observation_minutes"] is not None:
         minutes["first_observation_minutes"] = max(minutes["observation_minutes"],
                                                    defaults.first_observation_minutes)
-    indication = _read(c, lambda: table.text("indication"))
+    indication = _read(c, lambda: None if not table.has("indication") else catalog.indication(
+        table.text("indication") or "", table.at("indication")))
     days = _read(c, lambda: _days_per_course(table))
     basis = _read(c, lambda: table.choice("dosing_weight", DOSING_WEIGHT_BASES,
                                                 default="actual"))
@@ -234,6 +243,7 @@ def order_from_table(table: Fields, c: Collector) -> Order:
     hours = _read(c, lambda: table.number(
         "max_infusion_hours", unit="hours", default=defaults.max_infusion_hours))
     courses = _read(c, lambda: table.integer("courses", unit="courses"))
+    max_rate = _read(c, lambda: table.number("max_rate_ml_h", unit="mL/h"))
     _read(c, lambda: table.text("product"))
     _read(c, lambda: table.text("regimen"))
     _complete(c, mark)
@@ -246,6 +256,7 @@ def order_from_table(table: Fields, c: Collector) -> Order:
         rounding=cast(Rounding, rounding),
         pump_resolution_ml_h=cast(Decimal, resolution),
         max_infusion_hours=cast(Decimal, hours),
+        max_rate_ml_h=max_rate,
         courses=courses,
         **cast(dict[str, int], minutes),
     )
@@ -334,15 +345,6 @@ def _arm(data: Mapping[str, Any], regimen: Regimen) -> Arm | None:
     return arm
 
 
-def _indication(order: Order, product: Product) -> None:
-    if not product.ladders:
-        return  # an incomplete product is reported once, when the plan is computed
-    if order.indication is not None and product.ladder_for(order.indication) is None:
-        known = [ladder.indication for ladder in product.ladders]
-        raise PrescriptionError("order.indication", order.indication,
-                                f"{product.id} has ladders for: " + ", ".join(known))
-
-
 def _section(data: Mapping[str, Any], key: str, missing: str) -> Fields:
     if key not in data:
         raise PrescriptionError(key, None, missing)
@@ -370,8 +372,6 @@ def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
-    if order is not None and product is not None:
-        c.run(lambda: _indication(order, product))
     c.raise_if_any()
     assert patient is not None and order is not None and product is not None
     assert regimen is not None

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import DEFAULT_LADDER, Ladder, Product, RateCap, RateStep, RateUnit
+from ivig_schedule.model import Ladder, Product, RateCap, RateStep, RateUnit
 from ivig_schedule.units import MINUTES_PER_HOUR
 
 VTBI_RESOLUTION_ML = Decimal("0.1")
@@ -30,28 +30,73 @@ def to_mg_per_kg_min(rate: Decimal, unit: RateUnit, concentration_mg_per_ml: Dec
     return rate * concentration_mg_per_ml / MINUTES_PER_HOUR
 
 
-def choose_ladder(product: Product, indication: str | None) -> tuple[Ladder, str, bool]:
-    """The ladder for `indication`, why it was chosen, and whether that was a fallback."""
+def ladder_maximum(ladder: Ladder, concentration_mg_per_ml: Decimal) -> Decimal:
+    """A ladder's maximum rate in mg/kg/min."""
+    return to_mg_per_kg_min(ladder.max_rate, ladder.rate_unit, concentration_mg_per_ml)
+
+
+def slowest_ladder(product: Product) -> Ladder:
+    """The ladder with the lowest maximum; on a tie, the gentler start, then the name."""
+    concentration = product.concentration_mg_per_ml
+    return min(product.ladders, key=lambda lad: (
+        ladder_maximum(lad, concentration),
+        tuple(to_mg_per_kg_min(r, lad.rate_unit, concentration) for r in lad.titration),
+        lad.indication))
+
+
+def choose_ladder(product: Product, indication: str | None,
+                  indication_from: str) -> tuple[Ladder, str, bool]:
+    """The ladder for `indication`, why it was chosen, and whether it was a fallback.
+
+    A product without a ladder for the indication (or an order with no indication at all) gets
+    the product's slowest ladder: the one with the lowest maximum rate. Never a faster one.
+    """
     ladder = product.ladder_for(indication)
     if ladder is not None:
-        return ladder, f"{product.id}'s ladder for {ladder.indication}", False
-    fallback = product.ladder_for(None)
-    if fallback is None:
+        scope = "every indication (local protocol)" if ladder.indication != indication else (
+            indication)
+        return ladder, f"{product.id}'s ladder for {scope}; the indication comes from " \
+            f"{indication_from}", False
+    if not product.ladders:
         raise PrescriptionError("order.product", product.id, "has no titration ladder")
-    return (fallback, f"{product.id} has no ladder for {indication}; its "
-            f"{DEFAULT_LADDER} ladder is used", indication is not None)
+    slowest = slowest_ladder(product)
+    wanted = f"no ladder for {indication}" if indication else "no indication was given"
+    maximum = format(ladder_maximum(slowest, product.concentration_mg_per_ml).normalize(), "f")
+    return (slowest, f"{product.id} has {wanted}; its slowest ladder is used "
+            f"({slowest.indication}, up to {maximum} mg/kg/min)", True)
 
 
-def rate_cap(ladder: Ladder, product: Product, at_risk: bool) -> RateCap:
-    """The ceiling: the ladder's maximum, or the at-risk maximum when it applies and is lower."""
+def floor_to(value: Decimal, resolution: Decimal) -> Decimal:
+    """`value` rounded down to a multiple of `resolution` (how a pump is programmed)."""
+    return (value / resolution).to_integral_value(ROUND_FLOOR) * resolution
+
+
+def rate_cap(ladder: Ladder, product: Product, at_risk: bool, absolute_ml_per_h: Decimal | None,
+             dosing_weight_kg: Decimal, resolution_ml_per_h: Decimal = Decimal("0.1")) -> RateCap:
+    """The ceiling: the lowest of the ladder's maximum, the at-risk maximum (when the patient has
+    a risk factor) and the order's absolute mL/h converted for this patient."""
     concentration = product.concentration_mg_per_ml
-    label = to_mg_per_kg_min(ladder.max_rate, ladder.rate_unit, concentration)
-    risk = None
+    parts = {"label": ladder_maximum(ladder, concentration)}
+    risk = absolute = None
     if at_risk and product.at_risk_max_rate is not None:
         risk = to_mg_per_kg_min(product.at_risk_max_rate, product.at_risk_rate_unit,
                                 concentration)
-    return RateCap(label_mg_per_kg_min=label, at_risk_mg_per_kg_min=risk,
-                   cap_mg_per_kg_min=label if risk is None else min(label, risk))
+        parts["at-risk"] = risk
+    if absolute_ml_per_h is not None:
+        absolute = mg_per_kg_min(absolute_ml_per_h, dosing_weight_kg, concentration)
+        parts["absolute"] = absolute
+    binding = min(parts, key=lambda name: parts[name])
+    exact = absolute_ml_per_h if binding == "absolute" else exact_ml_per_h(
+        parts[binding], dosing_weight_kg, concentration)
+    assert exact is not None
+    exclusive = binding == "at-risk" and product.at_risk_exclusive
+    highest = floor_to(exact, resolution_ml_per_h)
+    if exclusive and highest == exact:
+        highest -= resolution_ml_per_h
+    return RateCap(label_mg_per_kg_min=parts["label"], at_risk_mg_per_kg_min=risk,
+                   cap_mg_per_kg_min=parts[binding], cap_ml_per_h=highest,
+                   absolute_ml_per_h=absolute_ml_per_h,
+                   absolute_mg_per_kg_min=absolute, binding=binding, exclusive=exclusive)
 
 
 def capped_ladder(ladder: Ladder, concentration_mg_per_ml: Decimal,
@@ -94,8 +139,8 @@ def rate_ml_per_h(
     resolution_ml_per_h: Decimal,
 ) -> Decimal:
     """Pump rate in mL/h, rounded down to the pump's resolution."""
-    exact = exact_ml_per_h(rate_mg_per_kg_min, dosing_weight_kg, concentration_mg_per_ml)
-    return (exact / resolution_ml_per_h).to_integral_value(ROUND_FLOOR) * resolution_ml_per_h
+    return floor_to(exact_ml_per_h(rate_mg_per_kg_min, dosing_weight_kg, concentration_mg_per_ml),
+                    resolution_ml_per_h)
 
 
 def programme(
@@ -105,6 +150,7 @@ def programme(
     dosing_weight_kg: Decimal,
     concentration_mg_per_ml: Decimal,
     resolution_ml_per_h: Decimal,
+    cap: RateCap | None = None,
 ) -> tuple[RateStep, ...]:
     """The day's pump steps.
 
@@ -112,12 +158,22 @@ def programme(
     up. If the bag empties during an earlier step, that step ends there and nothing follows.
     VTBI of a full step is rate × minutes, rounded down to 0.1 mL; the last step takes the rest,
     so the steps sum exactly to the day's volume.
+
+    A step at an absolute cap is programmed from the cap's own mL/h (no round trip through
+    mg/kg/min); under an exclusive cap ("less than") a rate that lands on the cap exactly is
+    lowered by one pump increment.
     """
     steps: list[RateStep] = []
     remaining = volume_ml
     for index, rate in enumerate(rates_mg_per_kg_min):
         exact = exact_ml_per_h(rate, dosing_weight_kg, concentration_mg_per_ml)
-        ml_per_h = (exact / resolution_ml_per_h).to_integral_value(ROUND_FLOOR) * resolution_ml_per_h
+        if cap is not None and cap.binding == "absolute" and rate == cap.cap_mg_per_kg_min:
+            assert cap.absolute_ml_per_h is not None
+            exact = cap.absolute_ml_per_h
+        ml_per_h = floor_to(exact, resolution_ml_per_h)
+        if cap is not None and cap.exclusive and ml_per_h == exact and \
+                rate >= cap.cap_mg_per_kg_min:
+            ml_per_h -= resolution_ml_per_h
         if ml_per_h <= 0:
             raise PrescriptionError(
                 "order.pump_resolution_ml_h",

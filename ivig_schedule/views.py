@@ -1,9 +1,18 @@
 """Plan → the typed view one audience may see. The only place that redacts.
 
-For a blinded course the nurse view leaves out every field that differs between arms (arm,
-product, contents, grams, g/kg, course grams), so a renderer can only show what the view holds
-and cannot unblind by accident. Every renderer (JSON, CSV, table, .ics, explain) reads a
-`PlanView`; none reads the `Plan`.
+Four audiences:
+
+- ``pharmacy`` prepares the bags: sees everything, with the calculation trail.
+- ``nurse`` prepares (when unblinded) and infuses: sees the times, volumes and pump programme;
+  for a course the regimen masks from nurses, nothing that differs between arms (arm, product,
+  contents, grams, g/kg).
+- ``patient``: appointment times and places only; no pump programme, product, doses or arm.
+- ``assessor``: the infusion dates and assessment visits only.
+
+Who is unblinded comes from the regimen's data (`Regimen.unblinded`, with its source); every
+other audience's view of a blinded regimen holds nothing that depends on the arm, so every
+renderer's output is byte-identical for both arms. Every renderer (JSON, CSV, table, .ics,
+explain) reads a `PlanView`; none reads the `Plan`.
 
 Numbers are quantized here, once, as the JSON contract says: grams and mL to 0.1, mL/h at the
 pump resolution (already rounded down by the engine), minutes as integers, the dosing weight to
@@ -20,6 +29,7 @@ import attrs
 from ivig_schedule.model import (
     Calc,
     Course,
+    Dispense,
     InfusionDay,
     Ladder,
     PlaceboContents,
@@ -31,6 +41,12 @@ from ivig_schedule.model import (
 )
 
 FORMAT = "ivig-schedule/plan@1"
+WARNINGS_FOR: dict[str, tuple[str, ...]] = {
+    "nurse": ("rate.", "ladder.", "data.default_ladder", "infusion.", "time.", "schedule."),
+    "patient": ("time.", "schedule."),
+    "assessor": ("schedule.",),
+}
+"""Which warnings (by code prefix) each audience but the pharmacy sees: what it can act on."""
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
 
@@ -60,12 +76,14 @@ class VialView:
 
 @attrs.frozen
 class ContentsView:
-    """What goes into the bag: product vials, or saline of the same volume (`kind` placebo)."""
+    """What goes into the bag: product vials, or saline of the same volume (`kind` placebo)
+    matched to `matches_g` grams of immunoglobulin."""
 
     kind: str
     vials: tuple[VialView, ...] = ()
     solution: str = ""
     ml: Decimal = Decimal(0)
+    matches_g: Decimal = Decimal(0)
 
 
 @attrs.frozen
@@ -74,21 +92,35 @@ class DayView:
 
     day: int
     date: dt.date
-    start: dt.datetime
-    end: dt.datetime
-    arrive: dt.datetime
-    leave: dt.datetime
-    location: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    arrive: dt.datetime | None
+    leave: dt.datetime | None
+    location: str | None
     grams: Decimal | None
-    volume_ml: Decimal
+    volume_ml: Decimal | None
     contents: ContentsView | None
-    steps: tuple[StepView, ...]
-    infusion_minutes: int
+    steps: tuple[StepView, ...] | None
+    infusion_minutes: int | None
+
+
+@attrs.frozen
+class DispenseView:
+    """What to dispense for a course: vials by size, or one saline bag per day."""
+
+    vials: tuple[VialView, ...]
+    bags_ml: tuple[Decimal, ...]
+    grams: Decimal
+    volume_ml: Decimal
 
 
 @attrs.frozen
 class CourseView:
-    """One course as the audience may see it; `masked` when its doses are hidden."""
+    """One course as the audience may see it.
+
+    `masked` when the arm is hidden from this audience (a blinded course it is not unblinded
+    for): the course is then a "study infusion". Doses are shown only with `dose_g_per_kg`.
+    """
 
     number: int
     phase: str
@@ -99,14 +131,16 @@ class CourseView:
     prescribed_g: Decimal | None
     rounded_g: Decimal | None
     days: tuple[DayView, ...]
+    dispense: DispenseView | None = None
 
 
 @attrs.frozen
 class PatientView:
-    """The patient, pseudonymous."""
+    """The patient, pseudonymous; `weighed` is False where the audience sees no weights."""
 
     id: str
     timezone: str
+    weighed: bool
     weight_kg: Decimal
     dosing_weight_kg: Decimal
     dosing_weight_basis: str
@@ -219,6 +253,25 @@ class Trail:
 
 
 @attrs.frozen
+class PumpView:
+    """The ladder and the rate ceiling every step stays under.
+
+    Attributes:
+        indication: The ladder's indication.
+        cap_ml_per_h: The highest rate that may be programmed for this patient.
+        cap_mg_per_kg_min: The same ceiling per kilogram.
+        cap_from: Which part sets it: ``label``, ``at-risk`` or ``absolute``.
+        max_rate_ml_h: The order's absolute ceiling, if any.
+    """
+
+    indication: str
+    cap_ml_per_h: Decimal
+    cap_mg_per_kg_min: Decimal
+    cap_from: str
+    max_rate_ml_h: Decimal | None
+
+
+@attrs.frozen
 class PlanView:
     """Everything one audience may see of a plan; every renderer reads this.
 
@@ -234,6 +287,10 @@ class PlanView:
         overrides: Acknowledged soft limits.
         limits: Which limits checked the plan.
         trail: The calculation trail (pharmacy view only).
+        pump: The ladder and rate ceiling (audiences that see the pump programme).
+        product_name: The product's name for courses this audience sees unmasked (pharmacy
+            and nurse); None for the others.
+        regimen_blinded: Whether the regimen blinds any course (for wording, not the arm).
     """
 
     view: View
@@ -249,12 +306,16 @@ class PlanView:
     overrides: tuple[OverrideView, ...]
     limits: LimitsView | None
     trail: Trail | None = None
+    pump: PumpView | None = None
+    product_name: str | None = None
+    regimen_blinded: bool = False
     format: str = FORMAT
 
 
-def _contents(contents: ProductContents | PlaceboContents) -> ContentsView:
+def _contents(contents: ProductContents | PlaceboContents, grams: Decimal) -> ContentsView:
     if isinstance(contents, PlaceboContents):
-        return ContentsView(kind="placebo", solution=contents.solution, ml=tenth(contents.ml))
+        return ContentsView(kind="placebo", solution=contents.solution, ml=tenth(contents.ml),
+                            matches_g=tenth(grams))
     return ContentsView(kind="product", vials=_vials(contents))
 
 
@@ -262,27 +323,46 @@ def _vials(contents: ProductContents) -> tuple[VialView, ...]:
     return tuple(VialView(tenth(v.grams), tenth(v.ml), v.count) for v in contents.vials)
 
 
-def _day(day: InfusionDay, hide: bool) -> DayView:
+def _day(day: InfusionDay, view: View, doses: bool) -> DayView:
+    timed = view != "assessor"
+    pumped = view in ("pharmacy", "nurse")
     return DayView(
-        day=day.day, date=day.date, start=day.start, end=day.end, arrive=day.arrive,
-        leave=day.leave, location=day.location,
-        grams=None if hide else tenth(day.grams),
-        volume_ml=tenth(day.volume_ml),
-        contents=None if hide else _contents(day.contents),
-        steps=tuple(StepView(s.rate_ml_per_h, s.minutes, tenth(s.volume_ml)) for s in day.steps),
-        infusion_minutes=day.infusion_minutes,
+        day=day.day, date=day.date,
+        start=day.start if timed else None, end=day.end if timed else None,
+        arrive=day.arrive if timed else None, leave=day.leave if timed else None,
+        location=day.location if timed else None,
+        grams=tenth(day.grams) if doses else None,
+        volume_ml=tenth(day.volume_ml) if pumped else None,
+        contents=_contents(day.contents, day.grams) if doses else None,
+        steps=tuple(StepView(s.rate_ml_per_h, s.minutes, tenth(s.volume_ml))
+                    for s in day.steps) if pumped else None,
+        infusion_minutes=day.infusion_minutes if pumped else None,
     )
 
 
-def _course(course: Course, hide: bool) -> CourseView:
+def _dispense(dispense: Dispense) -> DispenseView:
+    return DispenseView(
+        vials=tuple(VialView(tenth(v.grams), tenth(v.ml), v.count) for v in dispense.vials),
+        bags_ml=tuple(tenth(b) for b in dispense.bags_ml), grams=tenth(dispense.grams),
+        volume_ml=tenth(dispense.volume_ml))
+
+
+def _course(course: Course, view: View, masked: bool) -> CourseView:
+    doses = view == "pharmacy" or (view == "nurse" and not masked)
     return CourseView(
         number=course.number, phase=course.phase, week=course.week, blinded=course.blinded,
-        masked=hide,
-        dose_g_per_kg=None if hide else course.dose_g_per_kg,
-        prescribed_g=None if hide else tenth(course.prescribed_g),
-        rounded_g=None if hide else tenth(course.rounded_g),
-        days=tuple(_day(d, hide) for d in course.days),
+        masked=masked,
+        dose_g_per_kg=course.dose_g_per_kg if doses else None,
+        prescribed_g=tenth(course.prescribed_g) if doses else None,
+        rounded_g=tenth(course.rounded_g) if doses else None,
+        days=tuple(_day(d, view, doses) for d in course.days),
+        dispense=(_dispense(course.dispense) if view == "pharmacy" and course.dispense is not None
+                  else None),
     )
+
+
+def _shown(code: str, view: View) -> bool:
+    return view == "pharmacy" or code.startswith(WARNINGS_FOR[view])
 
 
 def _trail(plan: Plan) -> Trail:
@@ -319,14 +399,17 @@ def _trail(plan: Plan) -> Trail:
 def plan_view(plan: Plan, view: View) -> PlanView:
     """The plan as the given audience may see it."""
     rx = plan.prescription
-    masked = rx.regimen.blinded and view == "nurse"
+    masks = rx.regimen.masks(view)
+    sees_product = view == "pharmacy" or (view == "nurse" and not masks)
     patient = rx.patient
-    product = None if masked else ProductView(rx.product.id, rx.product.name,
-                                              rx.product.concentration_mg_per_ml)
+    product = ProductView(rx.product.id, rx.product.name,
+                          rx.product.concentration_mg_per_ml) if sees_product else None
+    cap = plan.cap
     return PlanView(
         view=view,
         patient=PatientView(
-            id=patient.id, timezone=patient.timezone, weight_kg=patient.weight_kg,
+            id=patient.id, timezone=patient.timezone,
+            weighed=view in ("pharmacy", "nurse"), weight_kg=patient.weight_kg,
             dosing_weight_kg=plan.dosing_weight.kg.quantize(HUNDREDTH),
             dosing_weight_basis=plan.dosing_weight.used, weight_input=patient.weight_input,
             height_cm=None if patient.height_cm is None else patient.height_cm.quantize(TENTH),
@@ -334,13 +417,18 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         regimen_id=rx.regimen.id,
         regimen_name=rx.regimen.name,
         product=product,
-        shows_arm=not masked,
-        arm=None if masked else rx.arm,
-        courses=tuple(_course(c, hide=c.blinded and view == "nurse") for c in plan.courses),
-        warnings=tuple(Note(w.code, w.message) for w in plan.warnings),
+        shows_arm=sees_product,
+        arm=rx.arm if sees_product else None,
+        courses=tuple(_course(c, view, c.blinded and masks) for c in plan.courses),
+        warnings=tuple(Note(w.code, w.message) for w in plan.warnings if _shown(w.code, view)),
         visits=tuple(VisitView(v.week, v.date, v.name) for v in plan.visits),
         overrides=tuple(OverrideView(o.rule, o.value, o.limit, o.reason) for o in plan.overrides),
         limits=None if plan.limits is None else LimitsView(plan.limits.name, plan.limits.version,
                                                            plan.limits.origin),
         trail=_trail(plan) if view == "pharmacy" else None,
+        pump=PumpView(plan.ladder.indication, cap.cap_ml_per_h, cap.cap_mg_per_kg_min,
+                      cap.binding, rx.order.max_rate_ml_h) if view in ("pharmacy", "nurse")
+        else None,
+        product_name=rx.product.name if view in ("pharmacy", "nurse") else None,
+        regimen_blinded=rx.regimen.blinded,
     )

@@ -56,21 +56,21 @@ def product(at_risk=None, unit="mg/kg/min"):
 def test_cap_drops_higher_steps_and_becomes_last():
     """At-risk 3.3 below the ladder's 4 drops 4 and ends the ladder at 3.3."""
     lad = ladder([1, 2, 4], 4)
-    cap = pump.rate_cap(lad, product(D("3.3")), at_risk=True)
+    cap = pump.rate_cap(lad, product(D("3.3")), True, None, D(80))
     assert cap.cap_mg_per_kg_min == D("3.3")
     assert pump.capped_ladder(lad, D(100), cap.cap_mg_per_kg_min) == (D(1), D(2), D("3.3"))
 
 
 def test_at_risk_cap_applies_only_to_patients_at_risk():
     """Without a risk factor the label maximum is the cap, whatever the at-risk value."""
-    cap = pump.rate_cap(ladder([1, 2, 4], 4), product(D("3.3")), at_risk=False)
+    cap = pump.rate_cap(ladder([1, 2, 4], 4), product(D("3.3")), False, None, D(80))
     assert (cap.cap_mg_per_kg_min, cap.at_risk_mg_per_kg_min) == (D(4), None)
 
 
 def test_cap_above_ladder_leaves_it_alone():
     """An at-risk cap above the label maximum changes nothing; the lower cap wins."""
     lad = ladder([1, 2, 4], 4)
-    cap = pump.rate_cap(lad, product(D(12)), at_risk=True)
+    cap = pump.rate_cap(lad, product(D(12)), True, None, D(80))
     assert cap.cap_mg_per_kg_min == D(4)
     assert pump.capped_ladder(lad, D(100), cap.cap_mg_per_kg_min) == (D(1), D(2), D(4))
 

@@ -6,24 +6,31 @@ validated by exactly the same functions as a catalog entry.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 import tomllib
 from collections.abc import Callable
+from decimal import Decimal
 from importlib import resources
 from typing import Any, TypeVar, cast
 
 from ivig_schedule.errors import CatalogError, PrescriptionError
 from ivig_schedule.fields import Fields, to_int
 from ivig_schedule.model import (
-    DEFAULT_LADDER,
+    ANY_INDICATION,
+    DEFAULT_MASKING_SOURCE,
+    INDICATIONS,
     MAX_COURSES,
     MAX_WEEK,
     RATE_UNITS,
+    VIEWS,
     Ladder,
     Phase,
     Product,
     RateUnit,
     Regimen,
+    ResponseRule,
     Visit,
 )
 
@@ -37,15 +44,30 @@ LADDER_SOURCES = ("label", DEFAULT_DOUBLING, "local protocol")
 _LADDER_KEYS = ("titration", "step_minutes", "max_rate", "ladder_source", "source")
 PRODUCT_KEYS = (
     "id", "name", "concentration_mg_per_ml", "vials_g", "rate_unit", "at_risk_max_rate",
-    "ladders", "verified", *_LADDER_KEYS,
+    "at_risk_exclusive", "ladders", "verified", *_LADDER_KEYS,
 )
 REGIMEN_KEYS = (
     "id", "name", "product", "indication", "max_weight_kg", "first_infusion_g",
-    "first_infusion_location", "source", "verified", "notes", "phase", "visit",
+    "first_infusion_location", "source", "verified", "notes", "phase", "visit", "unblinded",
+    "masking_source", "rule",
 )
 PHASE_KEYS = (
     "name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", "start_week", "blinded",
+    "scheduled",
 )
+RULE_KEYS = ("when", "at_week", "switch_to", "first_course", "source", "verified")
+FIRST_COURSE = ("next-scheduled",)
+_WHEN = re.compile(r"\s*(tis)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*")
+
+
+def indication(value: str, path: str) -> str:
+    """An indication id from the vocabulary (case-insensitive), with "did you mean"."""
+    key = value.strip().lower()
+    if key in INDICATIONS:
+        return key
+    near = difflib.get_close_matches(key, list(INDICATIONS), n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    raise PrescriptionError(path, value, hint + "allowed: " + ", ".join(INDICATIONS))
 VISIT_KEYS = ("week", "name", "source")
 
 
@@ -87,16 +109,16 @@ def product_from_mapping(data: Any, path: str, product_id: str | None = None, *,
     source = table.text("source", required=True)
     assert source is not None
     ladders: list[Ladder] = []
-    default = _ladder(table, DEFAULT_LADDER, unit, source, local)
+    default = _ladder(table, ANY_INDICATION, unit, source, local)
     if default is not None:
         ladders.append(default)
     more = table.table("ladders")
     if more is not None:
-        for indication in more.data:
-            sub = more.table(str(indication))
+        for name in more.data:
+            sub = more.table(str(name))
             assert sub is not None
             sub.reject_unknown(_LADDER_KEYS)
-            ladder = _ladder(sub, str(indication), unit, source, local)
+            ladder = _ladder(sub, indication(str(name), sub.path), unit, source, local)
             if ladder is None:
                 raise PrescriptionError(sub.path, None, "needs titration, step_minutes, max_rate")
             ladders.append(ladder)
@@ -111,6 +133,7 @@ def product_from_mapping(data: Any, path: str, product_id: str | None = None, *,
         ladders=tuple(ladders),
         at_risk_max_rate=table.number("at_risk_max_rate", unit=unit),
         at_risk_rate_unit=unit,
+        at_risk_exclusive=table.flag("at_risk_exclusive"),
         source=source,
         verified=table.flag("verified", default=local),
         local=local,
@@ -158,11 +181,48 @@ def _phase(table: Fields) -> Phase:
         days_min=days[0],
         days_max=days[1],
         blinded=table.flag("blinded"),
+        scheduled=table.flag("scheduled", default=True),
         weeks=parsed,
         every_weeks=every,
         count=count,
         start_week=start_week,
     )
+
+
+def _response_rule(table: Fields, phases: dict[str, Phase]) -> ResponseRule:
+    table.reject_unknown(RULE_KEYS)
+    when = table.text("when", required=True) or ""
+    match = _WHEN.fullmatch(when)
+    if match is None:
+        raise PrescriptionError(table.at("when"), when,
+                                'must compare tis with a number, e.g. "tis < 40"')
+    switch_to = table.text("switch_to", required=True) or ""
+    if switch_to not in phases or phases[switch_to].scheduled:
+        unscheduled = [name for name, p in phases.items() if not p.scheduled]
+        raise PrescriptionError(table.at("switch_to"), switch_to,
+                                "must name a phase with scheduled = false: "
+                                + (", ".join(unscheduled) or "there is none"))
+    return ResponseRule(
+        measure=match.group(1), operator=match.group(2), threshold=Decimal(match.group(3)),
+        at_week=table.integer("at_week", unit="weeks", minimum=0, maximum=MAX_WEEK,
+                              required=True) or 0,
+        switch_to=switch_to,
+        first_course=table.choice("first_course", FIRST_COURSE, default=FIRST_COURSE[0])
+        or FIRST_COURSE[0],
+        source=table.text("source", required=True) or "",
+        verified=table.flag("verified", default=True),
+    )
+
+
+def _roles(table: Fields) -> tuple[str, ...]:
+    roles = table.data.get("unblinded", ["pharmacy"])
+    if not isinstance(roles, list) or not all(r in VIEWS for r in roles):
+        raise PrescriptionError(table.at("unblinded"), roles,
+                                "must be a list of roles: " + ", ".join(VIEWS))
+    if "pharmacy" not in roles:
+        raise PrescriptionError(table.at("unblinded"), roles,
+                                "must include pharmacy, which prepares the study medication")
+    return tuple(r for r in VIEWS if r in roles)
 
 
 def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) -> Regimen:
@@ -181,6 +241,15 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
     names = [p.name for p in phases]
     if len(set(names)) != len(names):
         raise PrescriptionError(table.at("phase"), names, "phase names must be unique")
+    if not any(p.scheduled for p in phases):
+        raise PrescriptionError(table.at("phase"), names, "needs at least one scheduled phase")
+    raw_rules = table.data.get("rule", [])
+    if not isinstance(raw_rules, list) or len(raw_rules) > MAX_COURSES:
+        raise PrescriptionError(table.at("rule"), raw_rules, "must be [[rule]] tables")
+    by_name = {p.name: p for p in phases}
+    rules = tuple(_response_rule(Fields(r, f"{table.at('rule')}[{i}]"), by_name)
+                  for i, r in enumerate(raw_rules))
+    named_indication = table.text("indication")
     visits = []
     raw_visits = table.data.get("visit", [])
     if not isinstance(raw_visits, list) or len(raw_visits) > MAX_COURSES:
@@ -206,12 +275,17 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
         source=source,
         verified=table.flag("verified", default=True),
         product=table.text("product"),
-        indication=table.text("indication"),
+        indication=None if named_indication is None else indication(
+            named_indication, table.at("indication")),
         max_weight_kg=table.number("max_weight_kg", unit="kilograms"),
         first_infusion_g=first_g,
         first_infusion_location=location,
         visits=tuple(visits),
         notes=table.text("notes", default="") or "",
+        unblinded=_roles(table),
+        masking_source=table.text("masking_source", default=DEFAULT_MASKING_SOURCE)
+        or DEFAULT_MASKING_SOURCE,
+        rules=rules,
     )
 
 

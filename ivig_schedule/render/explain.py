@@ -139,12 +139,12 @@ def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> 
     }
 
 
-def to_text(record: Record) -> str:
-    """The trail as plain text for the terminal."""
+def to_text(record: Record, width: int = 100) -> str:
+    """The trail as plain text for the terminal, wrapped to `width`."""
     from rich.console import Console
 
     out = io.StringIO()
-    console = Console(file=out, width=120, color_system=None, highlight=False, emoji=False)
+    console = Console(file=out, width=width, color_system=None, highlight=False, emoji=False)
 
     def say(text: str = "") -> None:
         console.print(text, markup=False)

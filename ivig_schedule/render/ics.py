@@ -4,16 +4,25 @@
   rules in the yearly-RRULE style; assessment visits as all-day events.
 - Deterministic: the same inputs give the same bytes. UIDs are hashes of patient, regimen, course,
   day and view; DTSTAMP is derived from the plan unless a stamp is given.
-- Content comes only from the view's record (`ivig_schedule.views`), so a nurse file of a blinded
-  course holds nothing that differs between arms.
-- `previous` reissues against the file sent before: changed events keep their UID with
-  SEQUENCE + 1, vanished events come back once as CANCELLED, unchanged events keep their bytes.
+- Content comes only from the `PlanView`, so a masked view holds nothing that differs between arms.
+  What each audience's events say: pharmacy and nurse get the pump programme (and, where they
+  may see it, the product and the bag); the patient gets appointment times and places; the
+  assessor gets infusion dates (all-day) and visits.
+- The calendar records whom it was written for (``X-IVIG-SCHEDULE-PATIENT``: a hash of the patient
+  id, ``X-IVIG-SCHEDULE-VIEW``, ``X-IVIG-SCHEDULE-PLAN``). `previous` reissues against the file
+  sent before and refuses a file written for another patient or view, or by another program.
+  Changed events keep their UID with SEQUENCE + 1 and a later DTSTAMP; unchanged events keep their
+  bytes; events of ours that vanished are written once more as CANCELLED, rebuilt from their
+  times alone: no description, no alarm, nothing from the old file but UID, times and SEQUENCE.
+  Events this tool did not write are dropped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.errors import PrescriptionError
@@ -25,13 +34,21 @@ from ivig_schedule.views import CourseView, DayView, PlanView
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60
 UID_DOMAIN = "ivig-schedule"
+X_PATIENT = "X-IVIG-SCHEDULE-PATIENT"
+X_VIEW = "X-IVIG-SCHEDULE-VIEW"
+X_PLAN = "X-IVIG-SCHEDULE-PLAN"
 _VOLATILE = ("DTSTAMP", "SEQUENCE")
+_UID = re.compile(r"[0-9a-f]{32}@" + re.escape(UID_DOMAIN))
+
+
+def digest(*parts: object) -> str:
+    """A stable hash of the parts (the patient id is hashed, never written)."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
 
 
 def uid(*parts: object) -> str:
-    """A stable UID from the event's identity; the patient id is hashed, never written."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
-    return f"{digest[:32]}@{UID_DOMAIN}"
+    """A stable UID from the event's identity."""
+    return f"{digest(*parts)}@{UID_DOMAIN}"
 
 
 def default_stamp(view: PlanView) -> dt.datetime:
@@ -40,65 +57,91 @@ def default_stamp(view: PlanView) -> dt.datetime:
     return dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
 
 
-def _hhmm(moment: dt.datetime) -> str:
-    return moment.strftime("%H:%M")
+def _hhmm(moment: dt.datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%H:%M")
 
 
-def _description(view: PlanView, course: CourseView, day: DayView) -> str:
+def _pump_lines(view: PlanView, course: CourseView, day: DayView) -> list[str]:
     lines = [
-        f"Patient: {view.patient.id}",
-        f"Course {course.number} ({course.phase}, week {course.week}), day {day.day}",
         f"Arrive {_hhmm(day.arrive)} for set-up; infusion {_hhmm(day.start)}-{_hhmm(day.end)}; "
         f"observe until {_hhmm(day.leave)}",
-        f"Volume: {number_text(day.volume_ml)} mL",
+        f"Volume: {number_text(day.volume_ml or Decimal(0))} mL",
         "Pump programme:",
     ]
     lines.extend(
         f"  {i}. {number_text(s.rate_ml_per_h)} mL/h for {s.minutes} min, "
         f"VTBI {number_text(s.volume_ml)} mL"
-        for i, s in enumerate(day.steps, start=1)
+        for i, s in enumerate(day.steps or (), start=1)
     )
-    lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes)}")
-    if view.view == "pharmacy":
-        if view.product is not None:
-            lines.append(f"Product: {view.product.name}")
-        if day.contents is not None:
-            kind = "Saline" if day.contents.kind == "placebo" else "Vials"
-            lines.append(f"{kind}: {contents_text(day.contents)}")
-        lines.extend(f"Warning: {w.message} [{w.code}]" for w in view.warnings)
-        lines.extend(f"Accepted: {o.rule} {o.value} beyond {o.limit}; "
-                     f"reason: {o.reason}" for o in view.overrides)
-    lines.append("Decision support: check against the prescription and the pump before starting.")
+    lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes or 0)}")
+    if view.pump is not None:
+        lines.append(f"Never above {number_text(view.pump.cap_ml_per_h)} mL/h")
+    if view.product_name is not None and not course.masked:
+        lines.append(f"Product: {view.product_name}")
+    if day.contents is not None:
+        kind = "Saline" if day.contents.kind == "placebo" else "Vials"
+        lines.append(f"{kind}: {contents_text(day.contents)}")
+    return lines
+
+
+def _description(view: PlanView, course: CourseView, day: DayView) -> str:
+    lines = [
+        f"Patient: {view.patient.id}",
+        f"Course {course.number} ({'study infusion' if course.masked else course.phase}, "
+        f"week {course.week}), day {day.day}",
+    ]
+    if view.view in ("pharmacy", "nurse"):
+        lines.extend(_pump_lines(view, course, day))
+    elif view.view == "patient":
+        lines.append(f"The nurse comes at {_hhmm(day.arrive)}; the visit ends about "
+                     f"{_hhmm(day.leave)}")
+    lines.extend(f"Warning: {w.message} [{w.code}]" for w in view.warnings)
+    lines.extend(f"Accepted: {o.rule} {o.value} {o.limit}; reason: {o.reason}".replace("  ", " ")
+                 for o in view.overrides)
+    if view.view in ("pharmacy", "nurse"):
+        lines.append("Decision support: check against the prescription and the pump before "
+                     "starting.")
     return "\n".join(lines)
+
+
+def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
+    label = "Study infusion" if course.masked else "IVIg infusion"
+    if view.view == "patient":
+        label = "Infusion visit" if day.location == "home" else f"Infusion ({day.location})"
+    return f"{label} · course {course.number}/{len(view.courses)} · day {day.day}/" \
+        f"{len(course.days)}"
 
 
 def _events(view: PlanView) -> list[Any]:
     from icalendar import Alarm, Event
 
     zone = view.patient.timezone
-    total = len(view.courses)
     events = []
     for course in view.courses:
         for day in course.days:
-            label = "Study infusion" if course.masked else "IVIg infusion"
-            summary = (f"{label} · course {course.number}/{total} · "
-                       f"day {day.day}/{len(course.days)}")
+            summary = _summary(view, course, day)
             event = Event()
             event.add("summary", summary)
-            event.add("dtstart", day.arrive.replace(tzinfo=None), parameters={"TZID": zone})
-            event.add("dtend", day.leave.replace(tzinfo=None), parameters={"TZID": zone})
+            if day.arrive is None or day.leave is None:
+                event.add("dtstart", day.date)
+                event.add("dtend", day.date + dt.timedelta(days=1))
+            else:
+                event.add("dtstart", day.arrive.replace(tzinfo=None), parameters={"TZID": zone})
+                event.add("dtend", day.leave.replace(tzinfo=None), parameters={"TZID": zone})
             event.add("uid", uid(view.patient.id, view.regimen_id, course.number, day.day,
                                  view.view))
-            event.add("location", day.location.capitalize())
+            if day.location is not None:
+                event.add("location", day.location.capitalize())
             event.add("description", _description(view, course, day))
             event.add("class", "PRIVATE")
             event.add("status", "CONFIRMED")
-            event.add("transp", "OPAQUE")
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
-            alarm.add("description", summary)
-            event.add_component(alarm)
+            event.add("transp", "OPAQUE" if day.arrive is not None else "TRANSPARENT")
+            if day.arrive is not None:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
+                alarm.add("description", summary)
+                event.add_component(alarm)
             events.append(event)
     for visit in view.visits:
         event = Event()
@@ -124,16 +167,77 @@ def _comparable(event: Any) -> bytes:
     return bytes(copy.to_ical())
 
 
-def _previous_events(previous: bytes) -> dict[str, Any]:
+def _refuse(problem: str) -> PrescriptionError:
+    return PrescriptionError("--previous", None, problem)
+
+
+def _sequence(event: Any) -> int:
+    raw = event.get("SEQUENCE", 0)
+    text = str(raw.to_ical().decode() if hasattr(raw, "to_ical") else raw).strip()
+    if not text.isdigit():
+        raise _refuse("must hold SEQUENCE values that are whole numbers of 0 or more")
+    return int(text)
+
+
+def identity(view: PlanView) -> dict[str, str]:
+    """Whom a calendar is written for: patient (hashed), view, and the plan it belongs to."""
+    return {X_PATIENT: digest("patient", view.patient.id),
+            X_VIEW: view.view,
+            X_PLAN: digest("plan", view.patient.id, view.regimen_id)}
+
+
+def _previous_events(previous: bytes, view: PlanView) -> dict[str, Any]:
+    """Our events from the file sent before, after checking it was written for this view."""
     from icalendar import Calendar
 
     try:
         calendar = Calendar.from_ical(previous)
-        events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    except (ValueError, KeyError, IndexError) as e:
-        raise PrescriptionError("--previous", previous[:40].decode("utf-8", "replace"),
-                                f"must be an .ics file written by ivig-schedule ({e})") from None
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise _refuse("must be an .ics file written by ivig-schedule") from None
+    if str(calendar.get("PRODID", "")) != PRODID:
+        raise _refuse("was not written by ivig-schedule; it is never merged")
+    for key, wanted in identity(view).items():
+        if str(calendar.get(key, "")) != wanted:
+            what = "view" if key == X_VIEW else "patient"
+            raise _refuse(f"was written for another {what}; give the file sent to this "
+                          f"{what} ({view.view} view)")
+    events = {}
+    for event in calendar.walk("VEVENT"):
+        key = str(event.get("UID", ""))
+        if not _UID.fullmatch(key):
+            continue  # not ours: never carried into the new file
+        _sequence(event)
+        events[key] = event
     return events
+
+
+def _cancelled(old: Any, stamp: dt.datetime) -> Any:
+    """A vanished event, rebuilt from its UID and times only (nothing else from the old file)."""
+    from icalendar import Event
+
+    event = Event()
+    event.add("summary", "Cancelled")
+    for name in ("DTSTART", "DTEND"):
+        if name in old:
+            event.add(name.lower(), old.decoded(name), parameters=dict(old[name].params))
+    event.add("uid", str(old["UID"]))
+    event.add("class", "PRIVATE")
+    event.add("status", "CANCELLED")
+    event.add("transp", "TRANSPARENT")
+    event.add("sequence", _sequence(old) + 1)
+    event.add("dtstamp", _later(stamp, old))
+    return event
+
+
+def _later(stamp: dt.datetime, old: Any) -> dt.datetime:
+    """`stamp`, or one second after the old DTSTAMP when that is not earlier: DTSTAMP moves on."""
+    try:
+        before = old.decoded("DTSTAMP")
+    except KeyError:
+        return stamp
+    if isinstance(before, dt.datetime) and before.tzinfo is not None and before >= stamp:
+        return before.astimezone(dt.UTC) + dt.timedelta(seconds=1)
+    return stamp
 
 
 def _reissue(events: list[Any], previous: dict[str, Any], stamp: dt.datetime) -> list[Any]:
@@ -144,23 +248,38 @@ def _reissue(events: list[Any], previous: dict[str, Any], stamp: dt.datetime) ->
         if old is not None and _comparable(old) == _comparable(event):
             result.append(old)  # unchanged: the exact event that was sent
             continue
-        event.add("dtstamp", stamp)
-        event.add("sequence", 0 if old is None else int(old.get("SEQUENCE", 0)) + 1)
+        event.add("dtstamp", stamp if old is None else _later(stamp, old))
+        event.add("sequence", 0 if old is None else _sequence(old) + 1)
         result.append(event)
     current = {str(e["UID"]) for e in events}
     for key in sorted(previous):
-        old = previous[key]
         if key in current:
             continue
-        if str(old.get("STATUS", "")) != "CANCELLED":
-            sequence = int(old.get("SEQUENCE", 0)) + 1
-            for name in ("STATUS", "SEQUENCE", "DTSTAMP"):
-                old.pop(name, None)
-            old.add("status", "CANCELLED")
-            old.add("sequence", sequence)
-            old.add("dtstamp", stamp)
-        result.append(old)
+        old = previous[key]
+        if str(old.get("STATUS", "")) == "CANCELLED":
+            result.append(_cancelled_again(old))
+        else:
+            result.append(_cancelled(old, stamp))
     return result
+
+
+def _cancelled_again(old: Any) -> Any:
+    """An event already cancelled: rebuilt the same way, keeping its SEQUENCE and DTSTAMP."""
+    from icalendar import Event
+
+    event = Event()
+    event.add("summary", "Cancelled")
+    for name in ("DTSTART", "DTEND"):
+        if name in old:
+            event.add(name.lower(), old.decoded(name), parameters=dict(old[name].params))
+    event.add("uid", str(old["UID"]))
+    event.add("class", "PRIVATE")
+    event.add("status", "CANCELLED")
+    event.add("transp", "TRANSPARENT")
+    event.add("sequence", _sequence(old))
+    if "DTSTAMP" in old:
+        event.add("dtstamp", old.decoded("DTSTAMP"))
+    return event
 
 
 def _years(view: PlanView) -> tuple[int, int]:
@@ -183,9 +302,12 @@ def to_ics(view: PlanView, *, stamp: dt.datetime | None = None,
     name = f"IVIg plan {view.patient.id}"
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
+    for key, value in identity(view).items():
+        calendar.add(key, value)
     first_year, last_year = _years(view)
     calendar.add_component(vtimezone(view.patient.timezone, first_year, last_year))
     events = _events(view)
-    for event in _reissue(events, _previous_events(previous) if previous else {}, stamp):
+    old = _previous_events(previous, view) if previous is not None else {}
+    for event in _reissue(events, old, stamp):
         calendar.add_component(event)
     return bytes(calendar.to_ical())

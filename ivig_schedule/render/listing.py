@@ -31,6 +31,7 @@ def _product(product: Product) -> Record:
         "ladders": [ladder_record(ladder) for ladder in product.ladders],
         "at_risk_max_rate": product.at_risk_max_rate,
         "at_risk_rate_unit": product.at_risk_rate_unit,
+        "at_risk_exclusive": product.at_risk_exclusive,
         "missing": list(product.missing_fields()),
         "verified": product.verified,
         "source": product.source,
@@ -47,6 +48,11 @@ def _regimen(regimen: Regimen) -> Record:
         "max_weight_kg": regimen.max_weight_kg,
         "first_infusion_g": regimen.first_infusion_g,
         "first_infusion_location": regimen.first_infusion_location,
+        "unblinded": list(regimen.unblinded),
+        "masking_source": regimen.masking_source,
+        "rules": [{"when": rule.when, "at_week": rule.at_week, "switch_to": rule.switch_to,
+                   "first_course": rule.first_course, "source": rule.source,
+                   "verified": rule.verified} for rule in regimen.rules],
         "phases": [
             {
                 "name": p.name,
@@ -57,6 +63,7 @@ def _regimen(regimen: Regimen) -> Record:
                 "count": p.count,
                 "start_week": p.start_week,
                 "blinded": p.blinded,
+                "scheduled": p.scheduled,
             }
             for p in regimen.phases
         ],
@@ -77,39 +84,51 @@ def regimens_json(regimens: Iterable[Regimen]) -> str:
     return dumps({"regimens": [_regimen(r) for r in regimens]})
 
 
-def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> str:
+def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]],
+            width: int, wide: str = "") -> str:
+    """A table; the `wide` column takes most of the width, the others what they need."""
     from rich.console import Console
     from rich.table import Table
 
     out = io.StringIO()
-    table = Table(title=title, show_lines=True)
+    table = Table(title=title, show_lines=True, expand=bool(wide))
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold",
+                         ratio=(4 if column == wide else 1) if wide and column != "mg/mL" else None,
+                         no_wrap=column in ("mg/mL",))
     for row in rows:
         table.add_row(*row)
-    Console(file=out, width=132, color_system=None, highlight=False).print(table)
+    Console(file=out, width=width, color_system=None, highlight=False).print(table)
     return out.getvalue()
 
 
-def products_table(products: Iterable[Product]) -> str:
-    """Products as a terminal table."""
+def products_table(products: Iterable[Product], width: int = 100) -> str:
+    """Products as a terminal table; the slowest ladder (used when no ladder fits the
+    indication) is marked."""
+    from ivig_schedule.pump import slowest_ladder
+
     rows = []
     for p in products:
+        slowest = slowest_ladder(p) if p.ladders else None
         ladders = "\n".join(
-            f"{lad.indication}: {', '.join(number_text(r) for r in lad.titration)} {lad.rate_unit}"
-            f" / {lad.step_minutes} min" + (" (default doubling)" if lad.default_doubling else "")
+            f"{lad.indication}: {number_text(lad.titration[0])}→{number_text(lad.max_rate)} "
+            f"{lad.rate_unit}, {lad.step_minutes}-min steps"
+            + (" (doubling)" if lad.default_doubling else "")
+            + (" [slowest]" if lad is slowest and len(p.ladders) > 1 else "")
             for lad in p.ladders
         )
         rows.append((
-            p.id, p.name, number_text(p.concentration_mg_per_ml),
+            p.id, number_text(p.concentration_mg_per_ml),
             ", ".join(number_text(v) for v in sorted(p.vials_g)) if p.vials_g else "unconfirmed",
             ladders or "unconfirmed",
             "yes" if p.verified else "no: " + ", ".join(p.missing_fields()),
         ))
-    return _render("Products", ("id", "name", "mg/mL", "vials g", "ladders", "verified"), rows)
+    return _render("Products (ladders by indication)",
+                   ("id", "mg/mL", "vials g", "ladders", "verified"), rows, width,
+                   wide="ladders")
 
 
-def regimens_table(regimens: Iterable[Regimen]) -> str:
+def regimens_table(regimens: Iterable[Regimen], width: int = 100) -> str:
     """Regimens as a terminal table."""
     rows = []
     for r in regimens:
@@ -120,5 +139,12 @@ def regimens_table(regimens: Iterable[Regimen]) -> str:
             + (" (blinded)" if p.blinded else "")
             for p in r.phases
         )
-        rows.append((r.id, r.name, r.product or "any", phases, "yes" if r.verified else "no"))
-    return _render("Regimens", ("id", "name", "product", "phases", "verified"), rows)
+        extra = f"\nindication: {r.indication or 'not named'}"
+        if r.blinded:
+            extra += f"; unblinded: {', '.join(r.unblinded)}"
+        extra += "".join(f"\nrule: {rule.when} at week {rule.at_week} → {rule.switch_to}"
+                         for rule in r.rules)
+        rows.append((r.id, r.name, r.product or "any", phases + extra,
+                     "yes" if r.verified else "no"))
+    return _render("Regimens", ("id", "name", "product", "phases", "verified"), rows, width,
+                   wide="phases")

@@ -12,14 +12,22 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.views import ContentsView, CourseView, DayView, PlanView, StepView
+from ivig_schedule.views import (
+    ContentsView,
+    CourseView,
+    DayView,
+    DispenseView,
+    PlanView,
+    StepView,
+)
 
 CSV_COLUMNS = (
     "patient_id", "regimen_id", "course", "phase", "week", "blinded", "day", "date", "start",
     "end", "location", "grams", "volume_ml", "contents", "infusion_minutes", "steps", "arrive",
-    "leave",
+    "leave", "course_dispense", "cap_ml_per_h",
 )
-"""The CSV header, one row per infusion day. Columns are added at the end, never removed."""
+"""The CSV header, one row per infusion day. Columns are added at the end, never removed.
+``course_dispense`` is filled on a course's first day only, so the column can be added up."""
 
 Record = dict[str, Any]
 
@@ -47,7 +55,8 @@ def dumps(record: Record) -> str:
 
 def _contents(contents: ContentsView) -> Record:
     if contents.kind == "placebo":
-        return {"kind": "placebo", "solution": contents.solution, "ml": contents.ml}
+        return {"kind": "placebo", "solution": contents.solution, "ml": contents.ml,
+                "matches_g": contents.matches_g}
     return {"kind": "product",
             "vials": [{"grams": v.grams, "ml": v.ml, "count": v.count} for v in contents.vials]}
 
@@ -58,32 +67,40 @@ def _steps(steps: tuple[StepView, ...]) -> list[Record]:
 
 
 def _day(day: DayView) -> Record:
-    record: Record = {
-        "day": day.day,
-        "date": day.date.isoformat(),
-        "start": day.start.isoformat(),
-        "end": day.end.isoformat(),
-        "arrive": day.arrive.isoformat(),
-        "leave": day.leave.isoformat(),
-        "location": day.location,
-    }
+    record: Record = {"day": day.day, "date": day.date.isoformat()}
+    for key in ("start", "end", "arrive", "leave"):
+        moment = getattr(day, key)
+        if moment is not None:
+            record[key] = moment.isoformat()
+    if day.location is not None:
+        record["location"] = day.location
     if day.grams is not None:
         record["grams"] = day.grams
-    record["volume_ml"] = day.volume_ml
+    if day.volume_ml is not None:
+        record["volume_ml"] = day.volume_ml
     if day.contents is not None:
         record["contents"] = _contents(day.contents)
-    record["steps"] = _steps(day.steps)
-    record["infusion_minutes"] = day.infusion_minutes
+    if day.steps is not None:
+        record["steps"] = _steps(day.steps)
+        record["infusion_minutes"] = day.infusion_minutes
     return record
+
+
+def _dispense(dispense: DispenseView) -> Record:
+    return {"vials": [{"grams": v.grams, "ml": v.ml, "count": v.count} for v in dispense.vials],
+            "bags_ml": list(dispense.bags_ml), "grams": dispense.grams,
+            "volume_ml": dispense.volume_ml, "text": dispense_text(dispense)}
 
 
 def _course(course: CourseView) -> Record:
     record: Record = {"number": course.number, "phase": course.phase, "week": course.week,
                       "blinded": course.blinded}
-    if not course.masked:
+    if course.dose_g_per_kg is not None:
         record["dose_g_per_kg"] = course.dose_g_per_kg
         record["prescribed_g"] = course.prescribed_g
         record["rounded_g"] = course.rounded_g
+    if course.dispense is not None:
+        record["dispense"] = _dispense(course.dispense)
     record["days"] = [_day(d) for d in course.days]
     return record
 
@@ -91,19 +108,20 @@ def _course(course: CourseView) -> Record:
 def plan_record(view: PlanView) -> Record:
     """The view as the JSON contract's object (Decimals still exact)."""
     patient = view.patient
-    record: Record = {
-        "format": view.format,
-        "view": view.view,
-        "patient": {
-            "id": patient.id,
-            "timezone": patient.timezone,
+    person: Record = {"id": patient.id, "timezone": patient.timezone}
+    if patient.weighed:
+        person.update({
             "weight_kg": patient.weight_kg,
             "dosing_weight_kg": patient.dosing_weight_kg,
             "dosing_weight_basis": patient.dosing_weight_basis,
             "weight_input": patient.weight_input,
             "height_cm": patient.height_cm,
             "height_input": patient.height_input,
-        },
+        })
+    record: Record = {
+        "format": view.format,
+        "view": view.view,
+        "patient": person,
         "regimen": {"id": view.regimen_id, "name": view.regimen_name},
     }
     if view.product is not None:
@@ -120,6 +138,12 @@ def plan_record(view: PlanView) -> Record:
     record["limits"] = (None if view.limits is None else
                         {"name": view.limits.name, "version": view.limits.version,
                          "source": view.limits.source})
+    if view.pump is not None:
+        record["pump"] = {"ladder": view.pump.indication,
+                          "cap_ml_per_h": view.pump.cap_ml_per_h,
+                          "cap_mg_per_kg_min": view.pump.cap_mg_per_kg_min,
+                          "cap_from": view.pump.cap_from,
+                          "max_rate_ml_h": view.pump.max_rate_ml_h}
     return record
 
 
@@ -129,12 +153,26 @@ def to_json(view: PlanView) -> str:
 
 
 def contents_text(contents: ContentsView | None) -> str:
-    """Contents as one line, e.g. ``30.0 g x1 + 10.0 g x1`` or ``sodium chloride 0.9% 400.0 mL``."""
+    """Contents as one line: ``30.0 g x1 + 10.0 g x1``, or for placebo
+    ``sodium chloride 0.9% 400.0 mL (matches 40.0 g)``."""
     if contents is None:
         return ""
     if contents.kind == "placebo":
-        return f"{contents.solution} {number_text(contents.ml)} mL"
+        return (f"{contents.solution} {number_text(contents.ml)} mL "
+                f"(matches {number_text(contents.matches_g)} g)")
     return " + ".join(f"{number_text(v.grams)} g x{v.count}" for v in contents.vials)
+
+
+def dispense_text(dispense: DispenseView | None) -> str:
+    """A course's dispensing as one line: vials by size, or the saline bags."""
+    if dispense is None:
+        return ""
+    if dispense.bags_ml:
+        bags = ", ".join(number_text(b) for b in dispense.bags_ml)
+        return (f"{len(dispense.bags_ml)} bags of sodium chloride 0.9%: {bags} mL "
+                f"(matches {number_text(dispense.grams)} g)")
+    vials = " + ".join(f"{v.count} x {number_text(v.grams)} g" for v in dispense.vials)
+    return (f"{vials} = {number_text(dispense.grams)} g, {number_text(dispense.volume_ml)} mL")
 
 
 def steps_text(steps: tuple[StepView, ...], separator: str = "; ") -> str:
@@ -150,14 +188,22 @@ def to_csv(view: PlanView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    cap = "" if view.pump is None else number_text(view.pump.cap_ml_per_h)
     for course in view.courses:
         for day in course.days:
             writer.writerow([
                 view.patient.id, view.regimen_id, course.number, course.phase, course.week,
                 str(course.blinded).lower(), day.day, day.date.isoformat(),
-                day.start.isoformat(), day.end.isoformat(), day.location,
+                _iso(day.start), _iso(day.end), day.location or "",
                 "" if day.grams is None else number_text(day.grams),
-                number_text(day.volume_ml), contents_text(day.contents), day.infusion_minutes,
-                steps_text(day.steps), day.arrive.isoformat(), day.leave.isoformat(),
+                "" if day.volume_ml is None else number_text(day.volume_ml),
+                contents_text(day.contents),
+                "" if day.infusion_minutes is None else day.infusion_minutes,
+                steps_text(day.steps or ()), _iso(day.arrive), _iso(day.leave),
+                dispense_text(course.dispense) if day.day == 1 else "", cap,
             ])
     return out.getvalue()
+
+
+def _iso(moment: Any) -> str:
+    return "" if moment is None else str(moment.isoformat())

@@ -1,82 +1,131 @@
-"""Terminal tables (rich) of a plan record. rich is imported here only."""
+"""Terminal tables (rich) of a `PlanView`, as wide as the terminal. rich is imported here only.
+
+Columns wrap rather than overflow, so no line is wider than `width` (80 columns fit).
+"""
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
 
-from ivig_schedule.render.records import contents_text, number_text
+from ivig_schedule.render.records import contents_text, dispense_text, number_text
 from ivig_schedule.units import hours_and_minutes
-from ivig_schedule.views import ContentsView, PlanView
+from ivig_schedule.views import ContentsView, CourseView, DayView, PlanView
 
 BLINDED = "blinded"
-TABLE_WIDTH = 140
+DEFAULT_WIDTH = 100
 
 
-def _grams(grams: Decimal | None, contents: ContentsView | None) -> str:
-    """Grams, or "blinded"; a placebo day shows the IVIg grams it is matched to."""
-    if grams is None:
-        return BLINDED
-    if contents is not None and contents.kind == "placebo":
-        return f"0 (matches {number_text(grams)})"
-    return number_text(grams)
+def _grams(grams: Decimal | None) -> str:
+    """Grams, or "blinded" (a placebo day shows the grams its bag is matched to)."""
+    return BLINDED if grams is None else number_text(grams)
 
 
-def to_table(view: PlanView, *, color: bool = False, width: int = TABLE_WIDTH) -> str:
-    """The plan as text tables: a header, one row per infusion day, then the warnings."""
+def _bag(contents: ContentsView | None) -> str:
+    return BLINDED if contents is None else contents_text(contents)
+
+
+def _time(day: DayView) -> str:
+    if day.start is None or day.end is None:
+        return ""
+    return f"{day.start:%H:%M}–{day.end:%H:%M}"
+
+
+def _visit(day: DayView) -> str:
+    if day.arrive is None or day.leave is None:
+        return ""
+    return f"{day.arrive:%H:%M}–{day.leave:%H:%M}"
+
+
+def _course_label(course: CourseView) -> str:
+    kind = "study infusion" if course.masked else course.phase
+    return f"{course.number} · wk {course.week}\n{kind}"
+
+
+def _header(view: PlanView) -> list[str]:
+    patient = view.patient
+    lines = [f"Patient {patient.id} · times in {patient.timezone}"]
+    if patient.weighed:
+        weight = f"{number_text(patient.weight_kg.quantize(Decimal('0.01')))} kg"
+        written = patient.weight_input or ""
+        if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
+            weight += f" (entered {written})"
+        lines[0] = (f"Patient {patient.id} · {weight} · dosing weight "
+                    f"{number_text(patient.dosing_weight_kg)} kg ({patient.dosing_weight_basis})"
+                    f" · times in {patient.timezone}")
+    lines.append(f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view")
+    if view.product is not None:
+        lines.append(f"Product {view.product.name} · "
+                     f"{number_text(view.product.concentration_mg_per_ml)} mg/mL")
+    if view.arm:
+        lines.append(f"Arm {view.arm}")
+    if view.pump is not None:
+        source = {"label": "the label maximum", "at-risk": "the at-risk maximum",
+                  "absolute": "the order's max_rate_ml_h"}[view.pump.cap_from]
+        lines.append(f"Pump ladder {view.pump.indication}; no rate above "
+                     f"{number_text(view.pump.cap_ml_per_h)} mL/h ({source})")
+    return lines
+
+
+def _infusion_table(view: PlanView, table_class: type) -> object:
+    """Four stacked columns, so a day reads top to bottom and fits 80 columns."""
+    table = table_class(show_lines=True)
+    table.add_column("Course·day", overflow="fold")
+    table.add_column("When, where", overflow="fold")
+    table.add_column("Bag", overflow="fold")
+    table.add_column("Pump: mL/h × min (VTBI mL)", overflow="fold")
+    for course in view.courses:
+        for day in course.days:
+            when = f"{day.date.isoformat()}\n{_time(day)}\n{day.location or ''}"
+            bag = [f"{_grams(day.grams)} g" if day.grams is not None else BLINDED,
+                   _bag(day.contents) if day.contents is not None else "",
+                   f"{number_text(day.volume_ml)} mL" if day.volume_ml is not None else ""]
+            pump = [f"{number_text(s.rate_ml_per_h)} × {s.minutes} ({number_text(s.volume_ml)})"
+                    for s in day.steps or ()]
+            if day.infusion_minutes is not None:
+                pump.append(f"total {hours_and_minutes(day.infusion_minutes)}")
+            label = f"{course.number}·{day.day}"
+            if day.day == 1:
+                label += f"\nwk {course.week}\n{'study' if course.masked else course.phase}"
+            table.add_row(label, when, "\n".join(b for b in bag if b), "\n".join(pump))
+        if view.view == "pharmacy" and course.dispense is not None:
+            table.add_row(f"{course.number}", "dispense", dispense_text(course.dispense), "")
+    return table
+
+
+def _appointment_table(view: PlanView, table_class: type) -> object:
+    table = table_class(show_lines=False)
+    timed = view.view == "patient"
+    for column in ("Course", "Day", "Date", *(("Visit", "Where") if timed else ())):
+        table.add_column(column, overflow="fold")
+    for course in view.courses:
+        label = f"{course.number} · wk {course.week}"
+        for day in course.days:
+            row = [label if day.day == 1 else "", str(day.day), day.date.isoformat()]
+            if timed:
+                row += [_visit(day), day.location or ""]
+            table.add_row(*row)
+    return table
+
+
+def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
+    """The plan as text: a header, a table of infusion days, visits and warnings."""
     from rich.console import Console
     from rich.table import Table
 
     out = io.StringIO()
     console = Console(file=out, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False)
-    patient = view.patient
-    weight = f"{number_text(patient.weight_kg)} kg"
-    written = patient.weight_input or ""
-    if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
-        weight += f" (entered {written})"
-    lines = [
-        f"Patient {patient.id} · {weight} · dosing weight "
-        f"{number_text(patient.dosing_weight_kg)} kg ({patient.dosing_weight_basis}) · "
-        f"times in {patient.timezone}",
-        f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view",
-    ]
-    if view.product is not None:
-        lines.append(f"Product {view.product.name} · "
-                     f"{number_text(view.product.concentration_mg_per_ml)} mg/mL")
-    if view.arm:
-        lines.append(f"Arm {view.arm}")
-    for line in lines:
+    for line in _header(view):
         console.print(line, markup=False)
-
-    table = Table(show_lines=True)
-    for column, justify in (
-        ("Course", "left"), ("Day", "right"), ("Date", "left"), ("Time", "left"),
-        ("Where", "left"), ("Grams", "right"), ("Vials / saline", "left"),
-        ("Volume mL", "right"), ("Pump: rate · time · VTBI", "left"), ("Duration", "right"),
-    ):
-        table.add_column(column, justify=justify,  # type: ignore[arg-type]
-                         no_wrap=column.startswith(("Pump", "Date", "Time")))
-    for course in view.courses:
-        label = f"{course.number} · wk {course.week}\n{course.phase}"
-        for day in course.days:
-            table.add_row(
-                label if day.day == 1 else "",
-                str(day.day),
-                day.date.isoformat(),
-                f"{day.start:%H:%M}–{day.end:%H:%M}",
-                day.location,
-                _grams(day.grams, day.contents),
-                BLINDED if day.contents is None else contents_text(day.contents),
-                number_text(day.volume_ml),
-                "\n".join(
-                    f"{number_text(s.rate_ml_per_h)} mL/h · {s.minutes} min · "
-                    f"{number_text(s.volume_ml)} mL"
-                    for s in day.steps
-                ),
-                hours_and_minutes(day.infusion_minutes),
-            )
-    console.print(table)
+    if view.view in ("pharmacy", "nurse"):
+        console.print(_infusion_table(view, Table))
+    else:
+        console.print(_appointment_table(view, Table))
+    if view.visits:
+        console.print("Visits:", markup=False)
+        for visit in view.visits:
+            console.print(f"  week {visit.week} ({visit.date}): {visit.name}", markup=False)
     if view.warnings:
         console.print("Warnings:", markup=False)
         for warning in view.warnings:
@@ -84,9 +133,10 @@ def to_table(view: PlanView, *, color: bool = False, width: int = TABLE_WIDTH) -
     if view.overrides:
         console.print("Accepted soft limits:", markup=False)
         for override in view.overrides:
-            console.print(f"  ✓ {override.rule}: {override.value} beyond "
-                          f"{override.limit}; reason: {override.reason}", markup=False)
-    if view.limits is not None:
+            beyond = f" beyond {override.limit}" if override.limit else ""
+            console.print(f"  ✓ {override.rule}: {override.value}{beyond}; "
+                          f"reason: {override.reason}", markup=False)
+    if view.limits is not None and view.view == "pharmacy":
         console.print(f"Checked against {view.limits.name} {view.limits.version} "
                       f"({view.limits.source}).", markup=False)
     console.print("Decision support only: a pharmacist verifies every plan before dispensing.",
