@@ -59,6 +59,8 @@ class Breach:
             return message
         if self.rule.unit == "flag":
             return f"{self.where}: {message}"
+        if self.rule.quantity == "start_days_from_today" and self.value < 0:
+            return f"{self.where} is {-self.value} days before today: {message}"
         more = f" and {self.count - 1} more" if self.count > 1 else ""
         return (f"{number(self.value)}{self.unit} is {self.direction} the {self.severity} limit "
                 f"{number(self.limit)}{self.unit} ({self.where}{more}): {message}")

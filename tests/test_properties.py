@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from ivig_schedule import engine
+from ivig_schedule import catalog, engine, jobs
 from ivig_schedule.dosing import VialSet
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model import VIEWS
 from ivig_schedule.render.ics import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.table import to_table
@@ -91,3 +93,38 @@ def test_pharmacy_view_does_show_the_arm(weight, product, days):
     active = plan_view(build(weight, product, days, "active"), "pharmacy")
     placebo = plan_view(build(weight, product, days, "placebo"), "pharmacy")
     assert to_json(active) != to_json(placebo)
+
+
+BLINDED_PRESETS = sorted(r.id for r in catalog.regimens().values() if r.blinded)
+LOCAL_NANOGAM = {"id": "local", "concentration_mg_per_ml": 50, "vials_g": [1, 2.5, 5, 10],
+                 "titration": [0.5, 1, 2], "step_minutes": 30, "max_rate": 3, "source": "test"}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.sampled_from(BLINDED_PRESETS), st.decimals(min_value=Decimal(40), max_value=Decimal(119),
+                                                     places=1),
+       st.sampled_from([None, 2, 3, 4, 5]),
+       st.sampled_from(["Europe/Amsterdam", "America/New_York", "Australia/Sydney", "Asia/Tokyo"]),
+       st.sampled_from(["02:30", "09:00"]))
+def test_masked_views_of_every_blinded_preset_ignore_the_arm(regimen, weight, days, zone, time):
+    """For each blinded preset, every view it masks is byte-identical across arms in JSON, CSV,
+    table and .ics, whatever the weight, days, zone or start time (DST gaps included)."""
+    outputs = {}
+    for arm in ("active", "placebo"):
+        product = {} if regimen != "time-is-muscle" else {"product": LOCAL_NANOGAM}
+        outcome = jobs.assess(make(
+            patient={"weight_kg": str(weight), "timezone": zone},
+            order={"regimen": regimen, "product": None if product else "octagam-10",
+                   "indication": None, "days_per_course": days, "start_time": time,
+                   "start": "2027-03-22"},
+            trial={"arm": arm}, **product))
+        assume(outcome.plan is not None)
+        masked = [v for v in VIEWS if outcome.prescription.regimen.masks(v)]
+        outputs[arm] = {
+            (v, fmt): render(plan_view(outcome.plan, v))
+            for v in masked
+            for fmt, render in (("json", to_json), ("csv", to_csv), ("table", to_table),
+                                ("ics", to_ics))
+        }
+    assert outputs["active"] and outputs["active"] == outputs["placebo"]

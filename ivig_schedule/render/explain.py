@@ -131,7 +131,13 @@ def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> 
             "reason": t.ladder_reason,
             "at_risk_max_rate": t.cap.at_risk_mg_per_kg_min,
             "risk_factors": list(t.risk_factors),
+            "label_max_mg_per_kg_min": t.cap.label_mg_per_kg_min,
+            "max_rate_ml_h": t.cap.absolute_ml_per_h,
+            "max_rate_mg_per_kg_min": t.cap.absolute_mg_per_kg_min,
             "cap_mg_per_kg_min": t.cap.cap_mg_per_kg_min,
+            "cap_ml_per_h": t.cap.cap_ml_per_h,
+            "cap_from": t.cap.binding,
+            "cap_exclusive": t.cap.exclusive,
         },
         "courses": [_course(c, t) for c in t.courses],
         "limits": {"name": limits.name, "version": limits.version, "source": limits.origin,
@@ -163,6 +169,15 @@ def to_text(record: Record, width: int = 100) -> str:
         f"{ladder['step_minutes']} min a step; cap {number(ladder['cap_mg_per_kg_min'])} "
         "mg/kg/min" + (" (default doubling)" if ladder["default_doubling"] else ""))
     say(f"  why: {ladder['reason']}")
+    parts = [f"label {number(ladder['label_max_mg_per_kg_min'])}"]
+    if ladder["at_risk_max_rate"] is not None:
+        parts.append(f"at-risk {number(ladder['at_risk_max_rate'])}")
+    if ladder["max_rate_ml_h"] is not None:
+        parts.append(f"order {number_text(ladder['max_rate_ml_h'])} mL/h = "
+                     f"{number(ladder['max_rate_mg_per_kg_min'])}")
+    bound = "below" if ladder["cap_exclusive"] else "at most"
+    say(f"  cap: lowest of {', '.join(parts)} mg/kg/min → {ladder['cap_from']}; rates {bound} "
+        f"{number_text(ladder['cap_ml_per_h'])} mL/h for this patient")
     for course in record["courses"]:
         rounding = course["rounding"]
         below: Decimal | None = rounding["whole_vials_below_g"]
