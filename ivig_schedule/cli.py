@@ -11,6 +11,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -182,12 +183,14 @@ def _limits(limits_file: Path | None) -> Any:
 
 def _today(value: str | None) -> dt.date:
     """--today, or the system date: the clock is read here, at the edge, and nowhere else."""
-    if value is None:
-        return dt.date.today()
+    return dt.date.today() if value is None else _date_flag("--today", value)
+
+
+def _date_flag(flag: str, value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise PrescriptionError("--today", value, "must be a date like 2027-01-11") from None
+        raise PrescriptionError(flag, value, "must be a date like 2027-01-11") from None
 
 
 def _request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ...],
@@ -226,7 +229,7 @@ PRESCRIPTION_ARGUMENT = click.argument(
 
 
 def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes | None,
-            color: bool) -> str | bytes:
+            earlier: tuple[Any, ...], color: bool) -> str | bytes:
     if fmt == "json":
         from ivig_schedule.render.records import to_json
 
@@ -238,7 +241,7 @@ def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes |
     if fmt == "ics":
         from ivig_schedule.render.ics import to_ics
 
-        return to_ics(view, stamp=stamp, previous=previous)
+        return to_ics(view, earlier=earlier, stamp=stamp, previous=previous)
     from ivig_schedule.render.table import to_table
 
     return to_table(view, color=color, width=_width())
@@ -295,8 +298,9 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
         previous_bytes = None
         if previous is not None:
             previous_bytes = _read_previous(previous)
+        earlier = tuple(plan_view(p, view) for p in outcome.revisions)  # type: ignore[arg-type]
         rendered = _render(fmt, plan_view(outcome.plan, view),  # type: ignore[arg-type]
-                           stamp=_stamp(stamp), previous=previous_bytes,
+                           stamp=_stamp(stamp), previous=previous_bytes, earlier=earlier,
                            color=output is None and sys.stdout.isatty())
         _emit(rendered, output, force)
 
@@ -406,6 +410,163 @@ def regimens(fmt: str) -> None:
         text = (listing.regimens_json(entries) if fmt == "json"
                 else listing.regimens_table(entries, _width()))
         out.write_stdout(text.encode("utf-8"))
+
+
+TIS_OPTIONS = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
+
+
+def tis_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The six core set measures' percent improvement (negative = worsening)."""
+    for measure in reversed(TIS_OPTIONS):
+        flag = "--" + measure.replace("_", "-")
+        command = click.option(flag, measure, type=float, metavar="PERCENT",
+                               help=f"Percent improvement of the {measure.replace('_', ' ')}.")(
+            command)
+    return command
+
+
+@cli.command()
+@tis_options
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+def tis(fmt: str, **measures: float | None) -> None:
+    """The 2016 ACR/EULAR Total Improvement Score for adult dermatomyositis/polymyositis.
+
+    Give each of the six core set measures as its PERCENT IMPROVEMENT from baseline (negative
+    for worsening). Turning raw scores (MMT-8, HAQ, enzyme levels) into a percent change is not
+    done here: the project's sources do not confirm that arithmetic. Classes: minimal >= 20,
+    moderate >= 40, major >= 60 (Aggarwal et al. 2017); points from Rider et al. 2017, Table 3.
+    """
+    from decimal import Decimal
+
+    from ivig_schedule import output as out
+    from ivig_schedule import tis as tis_module
+    from ivig_schedule.model import TisInput
+
+    missing = [m for m, v in measures.items() if v is None]
+    if missing:
+        raise click.UsageError("give all six measures; missing: " + ", ".join(
+            "--" + m.replace("_", "-") for m in missing))
+    score = tis_module.score(TisInput(**{m: Decimal(str(v)) for m, v in measures.items()}))
+    if fmt == "json":
+        from ivig_schedule.render.records import dumps
+
+        text = dumps({"total": score.total, "class": score.klass,
+                      "points": dict(score.points)})
+    else:
+        text = "".join(f"{m.replace('_', ' ')}: {format(p.normalize(), 'f')} points\n"
+                       for m, p in score.points)
+        text += f"total: {format(score.total.normalize(), 'f')} ({score.klass})\n"
+    out.write_stdout(text.encode("utf-8"))
+
+
+CHANGE_FLAGS = {
+    "delay": ("course", "days", "shift_following"),
+    "skip": ("course",),
+    "weight": ("weight", "from_course"),
+    "dose": ("dose", "from_course"),
+    "days": ("days_per_course", "from_course"),
+    "response": ("week", "tis"),
+    "stop": ("from_course",),
+    "given": ("course", "day", "lot", "expiry", "note"),
+}
+"""Which flags each kind of change takes."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("kind", type=click.Choice(sorted(CHANGE_FLAGS)))
+@click.option("--reason", required=True, help="Why (required; kept in the history).")
+@click.option("--on", "on", help="Date it was decided, YYYY-MM-DD (default: today).")
+@click.option("--course", type=int, help="delay, skip, given: the course number.")
+@click.option("--days", type=int, help="delay: how many days later.")
+@click.option("--no-shift-following", "shift_following", flag_value=False, default=None,
+              help="delay: move only this course; later courses keep their weeks.")
+@click.option("--from-course", "from_course", type=int,
+              help="weight, dose, days, stop: the first course it applies to.")
+@click.option("--weight", help="weight: the new weight, e.g. 72.5 or '160 lb'.")
+@click.option("--dose", type=float, help="dose: the new dose in g/kg per course.")
+@click.option("--days-per-course", "days_per_course", type=int, help="days: days per course.")
+@click.option("--week", type=int, help="response: the week it was assessed.")
+@click.option("--tis", "tis_total", type=float, help="response: the Total Improvement Score "
+              "(0-100), or give the six measures instead.")
+@tis_options
+@click.option("--day", type=int, help="given: the day of the course.")
+@click.option("--lot", help="given: the lot number.")
+@click.option("--expiry", help="given: the lot's expiry date, YYYY-MM-DD.")
+@click.option("--note", help="given: a note.")
+@click.option("--today", help="Date for the checks (default: today).")
+@click.option("--limits", "limits_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this limits file instead of the built-in one.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def change(file: Path, kind: str, reason: str, on: str | None, today: str | None,
+           limits_file: Path | None, debug: bool, tis_total: float | None,
+           **given: Any) -> None:
+    """Record a change to FILE's course history (appends one [[change]]; the rest of the file
+    is kept as it is), then show the courses that moved or changed.
+
+    KIND is delay, skip, weight, dose, days, response, stop or given. Examples:
+
+      ivig-schedule change rx.toml delay --course 2 --days 7 --reason "fever"
+
+      ivig-schedule change rx.toml response --week 4 --tis 35 --reason "week-4 visit"
+
+    Nothing is written when the change is invalid (exit 1) or the changed plan is refused by a
+    safety rule (exit 3).
+    """
+    with _user_errors(debug):
+        from ivig_schedule import changes, tomltext
+        from ivig_schedule import output as out
+
+        measures = {m: given.pop(m) for m in TIS_OPTIONS}
+        day = _today(today)
+        fields: dict[str, Any] = {"on": _date_flag("--on", on) if on else day, "kind": kind,
+                                  "reason": reason}
+        allowed = CHANGE_FLAGS[kind]
+        stray = [f"--{k.replace('_', '-')}" for k, v in given.items()
+                 if v is not None and k not in allowed]
+        if stray or (kind != "response" and (tis_total is not None or any(
+                v is not None for v in measures.values()))):
+            raise click.UsageError(f"{kind} does not take " + ", ".join(stray or ["--tis"]))
+        names = {"weight": "weight_kg", "dose": "dose_g_per_kg"}
+        for key in allowed:
+            if key in given and given[key] is not None:
+                fields[names.get(key, key)] = _flag_value(key, given[key])
+        if kind == "response":
+            if any(v is not None for v in measures.values()):
+                fields["tis"] = {m: Decimal(str(v)) for m, v in measures.items()
+                                 if v is not None}
+            elif tis_total is not None:
+                fields["tis"] = Decimal(str(tis_total))
+        text = tomltext.decode(file.read_bytes(), str(file))
+        request = {"default_timezone": _local_timezone(), "limits": _limits(limits_file),
+                   "today": day}
+        before = jobs.run(jobs.Request(text=text, **request))
+        updated = changes.append(text, fields)
+        after = jobs.run(jobs.Request(text=updated, **request))
+        if after.error is not None:
+            _fail(after.error)
+        assert after.plan is not None
+        out.write_file(file, updated.encode("utf-8"), force=True, label=str(file))
+        rows = changes.moved(before.plan, after.plan)
+        lines = [f"recorded change[{len(after.plan.effects) - 1}] in {file}: "
+                 f"{after.plan.effects[-1].text}"]
+        lines += [f"  course {m.number}: {m.before} → {m.after}" for m in rows]
+        if not rows:
+            lines.append("  no course moved or changed")
+        out.write_stdout(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _flag_value(key: str, value: Any) -> Any:
+    """A flag's value as the [[change]] table holds it."""
+    from decimal import Decimal
+
+    if key == "expiry":
+        return _date_flag("--expiry", value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    return value
 
 
 def main() -> None:

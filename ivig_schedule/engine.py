@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 
+from ivig_schedule import history as history_module
 from ivig_schedule import pump, schedule
 from ivig_schedule.dosing import (
     VialSet,
@@ -24,11 +25,14 @@ from ivig_schedule.dosing import (
     volume_ml,
 )
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.history import History, Slot
 from ivig_schedule.model import (
+    Change,
     Course,
     DosingWeight,
     Finding,
     InfusionDay,
+    Patient,
     Phase,
     PlaceboContents,
     Plan,
@@ -172,12 +176,24 @@ def _time_shifts(courses: list[Course], shifts: list[tuple[int, int, TimeShift]]
     return found
 
 
-def compute(prescription: Prescription, judge_for: JudgeFactory | None = None) -> Plan:
+@attrs.frozen
+class _Setup:
+    """What every course at one weight shares: the dosing weight, the cap, the pump, the judge."""
+
+    weight: DosingWeight
+    cap: RateCap
+    pumping: _Pump
+    judge: Judge | None
+
+
+def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
+            history: History | None = None) -> Plan:
     """The calculation alone: doses, vials, pump steps, dates and times.
 
-    `judge_for`, when given, makes a judge that counts a candidate course's limit breaches, so
-    that rule h picks the fewest days that break no limit it can avoid; the limits themselves
-    are evaluated afterwards, by the caller.
+    `history` is the prescription's courses after its recorded changes (default: after all of
+    them). `judge_for`, when given, makes a judge that counts a candidate course's limit
+    breaches, so that rule h picks the fewest days that break no limit it can avoid; the limits
+    themselves are evaluated afterwards, by the caller.
     """
     patient, order, product, regimen = (prescription.patient, prescription.order,
                                         prescription.product, prescription.regimen)
@@ -189,51 +205,69 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None) -
             "pharmacy protocol",
         )
     assert product.vials_g is not None
-    weight = dosing_weight(patient, order.dosing_weight)
+    if history is None:
+        history = history_module.revisions(prescription)[-1]
     wanted = order.indication or regimen.indication
     source = "the order" if order.indication else f"the regimen {regimen.id}"
     ladder, ladder_reason, fell_back = pump.choose_ladder(product, wanted, source)
-    cap = pump.rate_cap(ladder, product, bool(patient.risk_factors), order.max_rate_ml_h,
-                        weight.kg, order.pump_resolution_ml_h)
-    pumping = _Pump(pump.capped_ladder(ladder, product.concentration_mg_per_ml,
-                                       cap.cap_mg_per_kg_min),
-                    ladder.step_minutes, weight.kg, product.concentration_mg_per_ml,
-                    order.pump_resolution_ml_h, cap)
-    judge = judge_for(cap, weight.kg) if judge_for is not None else None
+    setups: dict[Decimal, _Setup] = {}
+
+    def setup(person: Patient) -> _Setup:
+        if person.weight_kg not in setups:
+            weight = dosing_weight(person, order.dosing_weight)
+            cap = pump.rate_cap(ladder, product, bool(person.risk_factors), order.max_rate_ml_h,
+                                weight.kg, order.pump_resolution_ml_h)
+            pumping = _Pump(pump.capped_ladder(ladder, product.concentration_mg_per_ml,
+                                               cap.cap_mg_per_kg_min),
+                            ladder.step_minutes, weight.kg, product.concentration_mg_per_ml,
+                            order.pump_resolution_ml_h, cap)
+            setups[person.weight_kg] = _Setup(
+                weight, cap, pumping, judge_for(cap, weight.kg) if judge_for else None)
+        return setups[person.weight_kg]
+
+    closed = schedule.ClosedDays.of(order)
+    given = {(course, day): change for course, day, change in history.given}
     courses: list[Course] = []
     shifts: list[tuple[int, int, TimeShift]] = []
-    for number, (phase, week) in enumerate(schedule.course_weeks(regimen, order.courses), start=1):
-        course = _course(prescription, weight, pumping, number, phase, week, judge, shifts)
-        if courses and course.days[0].date <= courses[-1].days[-1].date:
+    moves: list[Finding] = []
+    for slot in history.slots:
+        course = _course(prescription, setup(slot.patient or patient), slot, shifts, closed,
+                         moves, given)
+        live = [c for c in courses if c.status == "planned"]
+        if course.status == "planned" and live and course.days[0].date <= live[-1].days[-1].date:
             raise PrescriptionError(
                 "order.days_per_course", len(course.days),
-                f"course {number} (week {week}) would start before course {number - 1} ends",
+                f"course {course.number} (week {course.week}) would start before course "
+                f"{live[-1].number} ends",
             )
         courses.append(course)
+    base = setup(patient)
     return Plan(
         prescription=prescription,
-        dosing_weight=weight,
+        dosing_weight=base.weight,
         ladder=ladder,
         ladder_reason=ladder_reason,
-        cap=cap,
+        cap=base.cap,
         courses=tuple(courses),
-        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, weight)
-                       + _time_shifts(courses, shifts)),
-        visits=schedule.visit_days(order.start, regimen.visits),
+        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, base.weight)
+                       + _time_shifts(courses, shifts) + moves),
+        visits=schedule.visit_days(order.start, regimen.visits, closed),
+        effects=history.effects,
     )
 
 
-def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, number: int,
-            phase: Phase, week: int, judge: Judge | None,
-            shifts: list[tuple[int, int, TimeShift]]) -> Course:
+def _course(prescription: Prescription, setup: _Setup, slot: Slot,
+            shifts: list[tuple[int, int, TimeShift]], closed: schedule.ClosedDays,
+            moves: list[Finding], given: dict[tuple[int, int], Change]) -> Course:
     """One course: grams, rounding, the day split (rule h), the bags and the days' times.
 
-    Rule h: the fewest days whose course breaks no limit (with `judge`), else fits
+    Rule h: the fewest days whose course breaks no limit (with the judge), else fits
     max_infusion_hours; when every count breaks something, the one that breaks least, and on a
     tie the most days (shorter infusions).
     """
     order, product = prescription.order, prescription.product
     assert product.vials_g is not None
+    phase, number, weight, judge = slot.phase, slot.number, setup.weight, setup.judge
     concentration = product.concentration_mg_per_ml
     vials = VialSet(product.vials_g, concentration)
     grid = unrounded_vial_set(concentration) if order.rounding == "none" else vials
@@ -245,18 +279,20 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
     longest_minutes = order.max_infusion_hours * MINUTES_PER_HOUR
     ranked: list[tuple[tuple[int, int, int], Course]] = []
     failure: PrescriptionError | None = None
-    for count in _day_options(order.days_per_course, phase):
+    options = (slot.days,) if slot.days is not None else _day_options(order.days_per_course, phase)
+    template = Course(number=number, phase=phase.name, week=slot.week, blinded=phase.blinded,
+                      dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed,
+                      rounded_g=rounded, days=(), rounding=rounding, status=slot.status,
+                      moved_days=slot.shift_days, dosing_weight=weight, cap=setup.cap)
+    for count in options:
         try:
             grams = _day_grams(prescription, number, rounded, count, grid)
         except PrescriptionError as e:
             failure = failure or e
             continue
-        programme = tuple(pumping.steps(volume_ml(g, concentration)) for g in grams)
-        course = Course(number=number, phase=phase.name, week=week, blinded=phase.blinded,
-                        dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed,
-                        rounded_g=rounded, days=(), rounding=rounding)
-        candidate = attrs.evolve(course, days=_days(prescription, course, grams, programme,
-                                                    vials, []))
+        programme = tuple(setup.pumping.steps(volume_ml(g, concentration)) for g in grams)
+        candidate = attrs.evolve(template, days=_days(prescription, template, grams, programme,
+                                                      vials, [], 0, {}))
         if judge is not None:
             hard, soft = judge(candidate)
         else:
@@ -272,19 +308,31 @@ def _course(prescription: Prescription, weight: DosingWeight, pumping: _Pump, nu
     chosen = clean[0] if clean else min(ranked, key=lambda item: item[0])[1]
     grams = tuple(d.grams for d in chosen.days)
     programme = tuple(d.steps for d in chosen.days)
-    days = _days(prescription, chosen, grams, programme, vials, shifts)
-    return attrs.evolve(chosen, days=days,
+    scheduled = schedule.add_days(schedule.week_start(order.start, slot.week), slot.shift_days)
+    start = closed.first_open(scheduled, len(grams)) if slot.status == "planned" else scheduled
+    moved = (start - scheduled).days
+    if moved:
+        moves.append(Finding(
+            "schedule.closed_day_move",
+            f"course {number} moved from {scheduled} to {start}: a day of it fell on a closed "
+            f"day ({closed.why(scheduled, len(grams))})", soft=True,
+            source="[order] closed_weekdays, holidays and closed_dates"))
+    live_shifts = shifts if slot.status == "planned" else []
+    days = _days(prescription, chosen, grams, programme, vials, live_shifts,
+                 slot.shift_days + moved, given)
+    return attrs.evolve(chosen, days=days, moved_days=slot.shift_days + moved,
                         dispense=dispense([d.contents for d in days], chosen.rounded_g))
 
 
 def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...],
           programme: tuple[tuple[RateStep, ...], ...], vials: VialSet,
-          shifts: list[tuple[int, int, TimeShift]]) -> tuple[InfusionDay, ...]:
-    """A course's infusion days: bags, locations and local times."""
+          shifts: list[tuple[int, int, TimeShift]], moved_days: int,
+          given: dict[tuple[int, int], Change]) -> tuple[InfusionDay, ...]:
+    """A course's infusion days: bags, locations, local times and statuses."""
     order, regimen = prescription.order, prescription.regimen
     concentration = prescription.product.concentration_mg_per_ml
     number, phase_blinded = course.number, course.blinded
-    first_day = schedule.week_start(order.start, course.week)
+    first_day = schedule.add_days(schedule.week_start(order.start, course.week), moved_days)
     days = []
     for index, (day_g, steps) in enumerate(zip(grams, programme, strict=True), start=1):
         minutes = sum(s.minutes for s in steps)
@@ -309,9 +357,13 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
                                    first_of_plan=number == index == 1)
         if times.shift is not None:
             shifts.append((number, index, times.shift))
+        record = given.get((number, index))
+        status = course.status if course.status != "planned" else (
+            "given" if record is not None else "planned")
         days.append(InfusionDay(
             day=index, date=date, start=times.start, end=times.end, arrive=times.arrive,
             leave=times.leave, location=location, grams=day_g, volume_ml=volume,
-            contents=contents, steps=steps, infusion_minutes=minutes,
+            contents=contents, steps=steps, infusion_minutes=minutes, status=status,
+            given=record,
         ))
     return tuple(days)

@@ -14,11 +14,11 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule import engine, guardrails, prescription
+from ivig_schedule import engine, guardrails, history, prescription
 from ivig_schedule.errors import InputErrors, IvigScheduleError, PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.guardrails import Decision
 from ivig_schedule.limits import Limits, built_in_limits
-from ivig_schedule.model import LimitsUsed, Plan, Prescription
+from ivig_schedule.model import Change, InfusionDay, LimitsUsed, Plan, Prescription
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -61,6 +61,8 @@ class Outcome:
         errors: Every input error, in file order.
         refusal: The refusal when a safety rule refused the plan.
         measured: Quantities that were measured (the rules that were checked).
+        revisions: The plans before each recorded change (the last plan is `plan`), from which
+            calendars derive SEQUENCE and cancelled events.
     """
 
     prescription: Prescription | None = None
@@ -69,6 +71,7 @@ class Outcome:
     errors: tuple[PrescriptionError, ...] = ()
     refusal: RefusedBySafetyRule | None = None
     measured: frozenset[str] = frozenset()
+    revisions: tuple[Plan, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -117,9 +120,11 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     plan: Plan | None = None
     errors: tuple[PrescriptionError, ...] = ()
     refusal: RefusedBySafetyRule | None = None
+    revisions: tuple[Plan, ...] = ()
     try:
-        plan = engine.compute(rx, judge_for=lambda cap, kg: guardrails.course_judge(
-            limits, rx, cap, kg))
+        _check_dates(rx, today)
+        revisions = plans(rx, limits)
+        plan = revisions[-1]
     except PrescriptionError as e:
         errors = () if refused_early else _flatten(e)
     except RefusedBySafetyRule as e:
@@ -139,5 +144,60 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
             limits=LimitsUsed(limits.name, limits.version, limits.origin),
         )
     return Outcome(prescription=rx, plan=plan, decision=decision, errors=errors,
-                   refusal=refusal, measured=frozenset(measurements))
+                   refusal=refusal, measured=frozenset(measurements),
+                   revisions=revisions[:-1])
+
+
+def _check_dates(rx: Prescription, today: dt.date | None) -> None:
+    """A change cannot be decided after today."""
+    if today is None:
+        return
+    for change in rx.changes:
+        if change.on > today:
+            raise PrescriptionError(f"{change.path}.on", change.on.isoformat(),
+                                    f"must not be after today ({today})")
+
+
+def _day(plan: Plan, course: int, day: int) -> InfusionDay | None:
+    if course > len(plan.courses):
+        return None
+    days = plan.courses[course - 1].days
+    return days[day - 1] if 0 < day <= len(days) else None
+
+
+def _frozen(day: InfusionDay) -> tuple[object, ...]:
+    """What a given day's infusion was: it may not change afterwards."""
+    return (day.date, day.start, day.grams, day.volume_ml, day.contents, day.steps, day.location)
+
+
+def plans(rx: Prescription, limits: Limits | None = None) -> tuple[Plan, ...]:
+    """The plan after 0, 1, … n recorded changes; a change that alters a given day is refused.
+
+    Every revision is a full computation (the calendar derives SEQUENCE and cancelled events
+    from them); the last is the plan now.
+    """
+    limits = limits or built_in_limits()
+    histories = history.revisions(rx)
+    found: list[Plan] = []
+    frozen: dict[tuple[int, int], tuple[Change, tuple[object, ...]]] = {}
+    for index, revision in enumerate(histories):
+        plan = engine.compute(rx, judge_for=lambda cap, kg: guardrails.course_judge(
+            limits, rx, cap, kg), history=revision)
+        change = rx.changes[index - 1] if index else None
+        if change is not None and change.kind == "given":
+            assert change.course is not None and change.day is not None
+            day = _day(plan, change.course, change.day)
+            if day is None:
+                raise PrescriptionError(f"{change.path}.day", change.day,
+                                        f"course {change.course} has no day {change.day}")
+            frozen[change.course, change.day] = (change, _frozen(day))
+        for (course, number), (given, was) in frozen.items():
+            day = _day(plan, course, number)
+            if change is not None and change is not given and (day is None or _frozen(day) != was):
+                raise PrescriptionError(
+                    change.path, change.kind,
+                    f"would alter course {course} day {number}, given in {given.path}; a given "
+                    "infusion is frozen")
+        found.append(plan)
+    return tuple(found)
 

@@ -26,6 +26,11 @@ ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
 ARMS: tuple[Arm, ...] = ("active", "placebo")
 RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
 VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
+ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
+                                         "stop", "given")
+Status = Literal["planned", "given", "cancelled", "skipped"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 INDICATIONS = {
     "pi": "primary immunodeficiency",
     "itp": "immune thrombocytopenia",
@@ -218,11 +223,13 @@ class Visit:
         week: Week counted from the start date; the visit falls on that week's first day.
         name: What happens, e.g. ``primary endpoint (TIS)``.
         source: Where the visit schedule comes from.
+        window_days: Days either side the visit may move to reach an open day (None: fixed).
     """
 
     week: int
     name: str
     source: str
+    window_days: int | None = None
 
 
 @attrs.frozen
@@ -291,6 +298,9 @@ class Order:
         setup_minutes: Calendar time before the infusion starts (line, checks).
         observation_minutes: Calendar time after the infusion ends.
         first_observation_minutes: Observation after the very first infusion of the plan.
+        closed_weekdays: Weekdays (0 Monday … 6 Sunday) no infusion may fall on.
+        holidays: A country code (e.g. ``NL``) whose public holidays are closed days.
+        closed_dates: Further closed dates.
     """
 
     start: dt.date
@@ -306,17 +316,89 @@ class Order:
     setup_minutes: int = 15
     observation_minutes: int = 30
     first_observation_minutes: int = 60
+    closed_weekdays: tuple[int, ...] = ()
+    holidays: str | None = None
+    closed_dates: tuple[dt.date, ...] = ()
+
+
+@attrs.frozen
+class TisInput:
+    """The six core set measures' percent improvement (negative = worsening)."""
+
+    physician_global: Decimal
+    patient_global: Decimal
+    mmt: Decimal
+    haq: Decimal
+    enzyme: Decimal
+    extramuscular: Decimal
+
+
+@attrs.frozen
+class Change:
+    """One recorded change to a course, as written in the prescription's ``[[change]]`` history.
+
+    Attributes:
+        index: Position in the history (0-based), for field paths like ``change[2].course``.
+        on: The date it was decided.
+        kind: What changed.
+        reason: Why, in the pharmacist's words.
+        course: The course it concerns (delay, skip, given).
+        days: Days of delay.
+        shift_following: Whether later courses move with a delayed one.
+        from_course: The first course it applies to (weight, dose, days, stop).
+        weight_kg, weight_input, weight_lb: A new weight (as for the patient).
+        dose_g_per_kg: A new dose per course.
+        days_per_course: A new number of days per course.
+        week: The week a response was assessed.
+        tis: The Total Improvement Score, given or computed from `tis_input`.
+        tis_input: The six percent improvements the score was computed from, if given.
+        day: The infusion day given.
+        lot, expiry, note: What was recorded with an administration.
+    """
+
+    index: int
+    on: dt.date
+    kind: ChangeKind
+    reason: str
+    course: int | None = None
+    days: int | None = None
+    shift_following: bool = True
+    from_course: int | None = None
+    weight_kg: Decimal | None = None
+    weight_input: str | None = None
+    weight_lb: Decimal | None = None
+    dose_g_per_kg: Decimal | None = None
+    days_per_course: int | None = None
+    week: int | None = None
+    tis: Decimal | None = None
+    tis_input: TisInput | None = None
+    day: int | None = None
+    lot: str | None = None
+    expiry: dt.date | None = None
+    note: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The change's field path, e.g. ``change[2]``."""
+        return f"change[{self.index}]"
 
 
 @attrs.frozen
 class Prescription:
-    """Everything the engine needs, validated, with catalog entries resolved."""
+    """Everything the engine needs, validated, with catalog entries resolved.
+
+    Attributes:
+        changes: The recorded history, applied in order.
+        nurse: The nurse who visits (``[care] nurse``), for rosters.
+    """
 
     patient: Patient
     order: Order
     product: Product
     regimen: Regimen
     arm: Arm | None = None
+    changes: tuple[Change, ...] = ()
+    nurse: str | None = None
 
 
 # --- the plan -------------------------------------------------------------------------
@@ -427,6 +509,8 @@ class InfusionDay:
         contents: What goes into the bag.
         steps: Pump programme.
         infusion_minutes: Sum of the steps' minutes.
+        status: ``planned``, ``given``, ``skipped`` or ``cancelled``.
+        given: The change that recorded its administration, when given.
     """
 
     day: int
@@ -441,6 +525,8 @@ class InfusionDay:
     contents: ProductContents | PlaceboContents
     steps: tuple[RateStep, ...]
     infusion_minutes: int
+    status: Status = "planned"
+    given: Change | None = None
 
 
 @attrs.frozen
@@ -492,6 +578,11 @@ class Course:
         days: Infusion days.
         rounding: How `rounded_g` was reached.
         dispense: What to dispense for the whole course.
+        status: ``planned``, ``skipped`` or ``cancelled`` (a history's doing).
+        moved_days: Days it was moved from its scheduled week (delays, closed days).
+        dosing_weight: The weight this course was computed for (a weight change applies from a
+            course on).
+        cap: The rate ceiling for this course's weight.
     """
 
     number: int
@@ -504,6 +595,10 @@ class Course:
     days: tuple[InfusionDay, ...]
     rounding: RoundingTrail
     dispense: Dispense | None = None
+    status: Status = "planned"
+    moved_days: int = 0
+    dosing_weight: DosingWeight | None = None
+    cap: RateCap | None = None
 
     @property
     def rounding_deviation_percent(self) -> Decimal:
@@ -605,6 +700,25 @@ class RateCap:
 
 
 @attrs.frozen
+class ChangeEffect:
+    """What one recorded change did.
+
+    Attributes:
+        change: The change as recorded.
+        text: Its effect in full (pharmacy).
+        schedule: Its effect on dates only (every audience).
+        courses: The course numbers it altered.
+        fired: The response rule that fired, in words (empty when none did).
+    """
+
+    change: Change
+    text: str
+    schedule: str
+    courses: tuple[int, ...] = ()
+    fired: str = ""
+
+
+@attrs.frozen
 class Plan:
     """The single source of truth every output is a view of.
 
@@ -619,6 +733,7 @@ class Plan:
         visits: Assessment visits named by the regimen, in date order.
         overrides: Soft limits acknowledged with a reason.
         limits: The limits file that checked the plan (None: not checked).
+        effects: What each recorded change did, in order (the revision is their count).
     """
 
     prescription: Prescription
@@ -631,6 +746,7 @@ class Plan:
     visits: tuple[VisitDay, ...] = ()
     overrides: tuple[Override, ...] = ()
     limits: LimitsUsed | None = None
+    effects: tuple[ChangeEffect, ...] = ()
 
     @property
     def cap_mg_per_kg_min(self) -> Decimal:

@@ -20,11 +20,16 @@ from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.fields import Collector, Fields, Incomplete, mapping_or_empty
 from ivig_schedule.model import (
     ARMS,
+    CHANGE_KINDS,
     DOSING_WEIGHT_BASES,
+    MAX_COURSES,
+    MAX_WEEK,
     RISK_FACTORS,
     ROUNDINGS,
     SEXES,
+    WEEKDAYS,
     Arm,
+    Change,
     DosingWeightBasis,
     Order,
     Patient,
@@ -34,16 +39,32 @@ from ivig_schedule.model import (
     RiskFactor,
     Rounding,
     Sex,
+    TisInput,
 )
 
 T = TypeVar("T")
-TOP_KEYS = ("patient", "order", "trial", "product", "regimen")
+TOP_KEYS = ("patient", "order", "trial", "product", "regimen", "change", "care")
 PATIENT_KEYS = ("id", "weight_kg", "height_cm", "sex", "timezone", "risk_factors")
 ORDER_KEYS = (
     "product", "regimen", "indication", "start", "start_time", "days_per_course",
     "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours", "max_rate_ml_h",
     "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
+    "closed_weekdays", "holidays", "closed_dates",
 )
+CHANGE_COMMON = ("on", "kind", "reason")
+CHANGE_KEYS: dict[str, tuple[str, ...]] = {
+    "delay": ("course", "days", "shift_following"),
+    "skip": ("course",),
+    "weight": ("weight_kg", "from_course"),
+    "dose": ("dose_g_per_kg", "from_course"),
+    "days": ("days_per_course", "from_course"),
+    "response": ("week", "tis"),
+    "stop": ("from_course",),
+    "given": ("course", "day", "lot", "expiry", "note"),
+}
+"""The fields each kind of change takes (besides on, kind and reason)."""
+MAX_CHANGES = 200
+MAX_TIS_PERCENT = Decimal(1000)
 TRIAL_KEYS = ("arm",)
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_PATIENT_ID = "patient"
@@ -244,6 +265,9 @@ def order_from_table(table: Fields, c: Collector) -> Order:
         "max_infusion_hours", unit="hours", default=defaults.max_infusion_hours))
     courses = _read(c, lambda: table.integer("courses", unit="courses"))
     max_rate = _read(c, lambda: table.number("max_rate_ml_h", unit="mL/h"))
+    weekdays = _read(c, lambda: _weekdays(table))
+    country = _read(c, lambda: _holidays(table))
+    closed = _read(c, lambda: _closed_dates(table))
     _read(c, lambda: table.text("product"))
     _read(c, lambda: table.text("regimen"))
     _complete(c, mark)
@@ -257,9 +281,137 @@ def order_from_table(table: Fields, c: Collector) -> Order:
         pump_resolution_ml_h=cast(Decimal, resolution),
         max_infusion_hours=cast(Decimal, hours),
         max_rate_ml_h=max_rate,
+        closed_weekdays=weekdays,
+        holidays=country,
+        closed_dates=closed,
         courses=courses,
         **cast(dict[str, int], minutes),
     )
+
+
+def _weekdays(table: Fields) -> tuple[int, ...]:
+    raw = table.data.get("closed_weekdays", [])
+    if not isinstance(raw, list) or not all(isinstance(d, str) and d.strip().lower() in WEEKDAYS
+                                            for d in raw):
+        raise PrescriptionError(table.at("closed_weekdays"), raw,
+                                "must be a list of weekday names: " + ", ".join(WEEKDAYS))
+    days = tuple(sorted({WEEKDAYS.index(d.strip().lower()) for d in raw}))
+    if len(days) == len(WEEKDAYS):
+        raise PrescriptionError(table.at("closed_weekdays"), raw, "must leave a weekday open")
+    return days
+
+
+def _holidays(table: Fields) -> str | None:
+    code = table.text("holidays")
+    if code is None:
+        return None
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if code.upper() not in supported:
+        raise PrescriptionError(table.at("holidays"), code,
+                                "must be a country code the holidays package knows, e.g. NL, "
+                                "GB, US, DE")
+    return code.upper()
+
+
+def _closed_dates(table: Fields) -> tuple[dt.date, ...]:
+    raw = table.data.get("closed_dates", [])
+    if not isinstance(raw, list) or len(raw) > MAX_CHANGES * 5:
+        raise PrescriptionError(table.at("closed_dates"), raw, "must be a list of dates")
+    return tuple(sorted({_date(d, f"{table.at('closed_dates')}[{i}]") for i, d in enumerate(raw)}))
+
+
+def _tis_input(table: Fields) -> TisInput:
+    from ivig_schedule.tis import MEASURES
+
+    table.reject_unknown(MEASURES)
+    values = {m: table.number(m, unit="percent improvement", required=True, above=None,
+                              minimum=-MAX_TIS_PERCENT) for m in MEASURES}
+    for measure, value in values.items():
+        if value is not None and value > MAX_TIS_PERCENT:
+            raise PrescriptionError(table.at(measure), str(value),
+                                    f"must be a percent improvement up to {MAX_TIS_PERCENT}")
+    return TisInput(**cast(dict[str, Decimal], values))
+
+
+def change_from_table(table: Fields, index: int) -> Change:
+    """One ``[[change]]`` table; its own fields depend on `kind`."""
+    kind = table.choice("kind", CHANGE_KINDS)
+    if kind is None:
+        raise PrescriptionError(table.at("kind"), None, "is required: " + ", ".join(CHANGE_KINDS))
+    table.reject_unknown((*CHANGE_COMMON, *CHANGE_KEYS[kind]))
+    if not table.has("on"):
+        raise PrescriptionError(table.at("on"), None, "is required (the date it was decided)")
+    fields: dict[str, Any] = {
+        "index": index, "kind": kind, "on": _date(table.data["on"], table.at("on")),
+        "reason": table.text("reason", required=True) or "",
+    }
+    keys = CHANGE_KEYS[kind]
+    courses = {"unit": "course number", "maximum": MAX_COURSES}
+    if "course" in keys:
+        fields["course"] = table.integer("course", required=True, **courses)  # type: ignore[arg-type]
+    if "from_course" in keys:
+        fields["from_course"] = table.integer("from_course", required=True,
+                                              **courses)  # type: ignore[arg-type]
+    if kind == "delay":
+        fields["days"] = table.integer("days", unit="days", required=True, maximum=366)
+        fields["shift_following"] = table.flag("shift_following", default=True)
+    elif kind == "weight":
+        kg, written, pounds = _weight(table)
+        fields.update(weight_kg=kg, weight_input=written, weight_lb=pounds)
+    elif kind == "dose":
+        fields["dose_g_per_kg"] = table.number("dose_g_per_kg", unit="g/kg", required=True)
+    elif kind == "days":
+        fields["days_per_course"] = table.integer("days_per_course", unit="days", required=True,
+                                                  maximum=MAX_DAYS_PER_COURSE)
+    elif kind == "response":
+        fields["week"] = table.integer("week", unit="weeks", minimum=0, maximum=MAX_WEEK,
+                                       required=True)
+        fields.update(_tis(table))
+    elif kind == "given":
+        fields["day"] = table.integer("day", unit="day number", required=True,
+                                      maximum=MAX_DAYS_PER_COURSE)
+        fields["lot"] = table.text("lot")
+        fields["note"] = table.text("note")
+        if table.has("expiry"):
+            fields["expiry"] = _date(table.data["expiry"], table.at("expiry"))
+    return Change(**fields)
+
+
+def _tis(table: Fields) -> dict[str, Any]:
+    from ivig_schedule.tis import score
+
+    value = table.data.get("tis")
+    if isinstance(value, Mapping):
+        measures = _tis_input(Fields(value, table.at("tis")))
+        return {"tis": score(measures).total, "tis_input": measures}
+    number = table.number("tis", unit="points", required=True, minimum=Decimal(0))
+    if number is not None and number > 100:
+        raise PrescriptionError(table.at("tis"), str(number), "must be a score from 0 to 100")
+    return {"tis": number}
+
+
+def _changes(data: Mapping[str, Any], c: Collector) -> tuple[Change, ...]:
+    raw = data.get("change", [])
+    if not isinstance(raw, list) or len(raw) > MAX_CHANGES:
+        raise PrescriptionError("change", raw,
+                                f"must be [[change]] tables, at most {MAX_CHANGES}")
+    found = []
+    for i, r in enumerate(raw):
+        def read(i: int = i, r: Any = r) -> Change:
+            return change_from_table(Fields(r, f"change[{i}]"), i)
+
+        found.append(c.run(read))
+    return tuple(ch for ch in found if ch is not None)
+
+
+def _nurse(data: Mapping[str, Any]) -> str | None:
+    if "care" not in data:
+        return None
+    care = Fields(data["care"], "care")
+    care.reject_unknown(("nurse",))
+    return care.text("nurse")
 
 
 def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
@@ -370,12 +522,15 @@ def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
     regimen = c.run(lambda: _resolve_regimen(data, order_table)) if order_table else None
     product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
+    changes = cast(tuple[Change, ...], c.run(lambda: _changes(data, c), ()))
+    nurse = c.run(lambda: _nurse(data))
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
     c.raise_if_any()
     assert patient is not None and order is not None and product is not None
     assert regimen is not None
-    return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm)
+    return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
+                        changes=changes, nurse=nurse)
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any], default_timezone: str) -> Prescription:

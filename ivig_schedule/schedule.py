@@ -11,12 +11,22 @@ as a `TimeShift` so the plan can say so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import MAX_COURSES, MAX_WEEK, Order, Phase, Regimen, Visit, VisitDay
+from ivig_schedule.model import (
+    MAX_COURSES,
+    MAX_WEEK,
+    WEEKDAYS,
+    Order,
+    Phase,
+    Regimen,
+    Visit,
+    VisitDay,
+)
 
 UTC = dt.UTC
 
@@ -43,6 +53,8 @@ def course_weeks(regimen: Regimen, courses: int | None) -> tuple[tuple[Phase, in
     result: list[tuple[Phase, int]] = []
     last: int | None = None
     for phase in regimen.phases:
+        if not phase.scheduled:
+            continue
         if phase.weeks is not None:
             weeks = phase.weeks
         else:
@@ -102,12 +114,85 @@ def after(moment: dt.datetime, minutes: int) -> dt.datetime:
                                 "the plan would run past the year 9999") from None
 
 
-def visit_days(start: dt.date, visits: tuple[Visit, ...]) -> tuple[VisitDay, ...]:
-    """The regimen's assessment visits on their dates, in date order."""
-    return tuple(
-        VisitDay(week=v.week, date=week_start(start, v.week), name=v.name)
-        for v in sorted(visits, key=lambda v: v.week)
-    )
+MAX_SEARCH_DAYS = 366
+"""How far a course or visit may move to find open days before the plan gives up."""
+
+
+@attrs.frozen
+class ClosedDays:
+    """The days no infusion may fall on: closed weekdays, a country's holidays, given dates."""
+
+    weekdays: frozenset[int] = frozenset()
+    dates: frozenset[dt.date] = frozenset()
+    country: str | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> ClosedDays:
+        """The order's closed days."""
+        return cls(frozenset(order.closed_weekdays), frozenset(order.closed_dates), order.holidays)
+
+    def _holiday(self, date: dt.date) -> str | None:
+        if self.country is None:
+            return None
+        return _holidays(self.country, date.year).get(date)
+
+    def reason(self, date: dt.date) -> str | None:
+        """Why `date` is closed, or None when it is open."""
+        if date.weekday() in self.weekdays:
+            return WEEKDAYS[date.weekday()]
+        if date in self.dates:
+            return "a closed date"
+        holiday = self._holiday(date)
+        return None if holiday is None else f"{holiday} ({self.country})"
+
+    def why(self, start: dt.date, days: int) -> str:
+        """The first closed day among `days` days from `start`, in words."""
+        for offset in range(days):
+            date = add_days(start, offset)
+            reason = self.reason(date)
+            if reason is not None:
+                return f"{date} is {reason}"
+        return "none"
+
+    def first_open(self, start: dt.date, days: int) -> dt.date:
+        """The first start on or after `start` whose `days` consecutive days are all open."""
+        if not (self.weekdays or self.dates or self.country):
+            return start
+        for offset in range(MAX_SEARCH_DAYS):
+            candidate = add_days(start, offset)
+            if all(self.reason(add_days(candidate, d)) is None for d in range(days)):
+                return candidate
+        raise PrescriptionError("order.closed_weekdays", sorted(self.weekdays),
+                                f"leave no run of {days} open days within a year of {start}")
+
+    def nearest_open(self, date: dt.date, window: int) -> dt.date | None:
+        """The open day nearest `date` within ± `window` days (later first on a tie)."""
+        for distance in range(window + 1):
+            for candidate in (add_days(date, distance), add_days(date, -distance)):
+                if self.reason(candidate) is None:
+                    return candidate
+        return None
+
+
+@functools.cache
+def _holidays(country: str, year: int) -> dict[dt.date, str]:
+    """A country's public holidays in one year (the holidays package: rules, no I/O)."""
+    import holidays
+
+    return dict(holidays.country_holidays(country, years=year))
+
+
+def visit_days(start: dt.date, visits: tuple[Visit, ...],
+               closed: ClosedDays | None = None) -> tuple[VisitDay, ...]:
+    """The regimen's assessment visits on their dates, in date order; a visit with a window
+    moves within it to an open day."""
+    found = []
+    for visit in sorted(visits, key=lambda v: v.week):
+        date = week_start(start, visit.week)
+        if closed is not None and visit.window_days and closed.reason(date) is not None:
+            date = closed.nearest_open(date, visit.window_days) or date
+        found.append(VisitDay(week=visit.week, date=date, name=visit.name))
+    return tuple(found)
 
 
 @attrs.frozen

@@ -87,6 +87,38 @@ class ContentsView:
 
 
 @attrs.frozen
+class GivenView:
+    """An administration as recorded; lot, expiry and note only for views that see the bag."""
+
+    on: dt.date
+    change: int
+    lot: str | None
+    expiry: dt.date | None
+    note: str | None
+
+
+@attrs.frozen
+class ChangeView:
+    """A recorded change as this audience may read it.
+
+    Attributes:
+        index: Its position in the history (``change[index]``).
+        on: When it was decided.
+        kind: What kind of change.
+        reason: Why (pharmacy and nurse only).
+        effect: What it did: in full for the pharmacy, its effect on dates for the others.
+        fired: The response rule that fired (pharmacy only).
+    """
+
+    index: int
+    on: dt.date
+    kind: str
+    reason: str | None
+    effect: str
+    fired: str | None
+
+
+@attrs.frozen
 class DayView:
     """One infusion day as the audience may see it; hidden fields are None."""
 
@@ -102,6 +134,8 @@ class DayView:
     contents: ContentsView | None
     steps: tuple[StepView, ...] | None
     infusion_minutes: int | None
+    status: str = "planned"
+    given: GivenView | None = None
 
 
 @attrs.frozen
@@ -132,6 +166,9 @@ class CourseView:
     rounded_g: Decimal | None
     days: tuple[DayView, ...]
     dispense: DispenseView | None = None
+    status: str = "planned"
+    moved_days: int = 0
+    dosing_weight_kg: Decimal | None = None
 
 
 @attrs.frozen
@@ -232,6 +269,7 @@ class CourseTrail:
     deviation_percent: Decimal
     rounding: RoundingTrail
     days: tuple[DayTrail, ...]
+    dosing_weight_kg: Decimal
 
 
 @attrs.frozen
@@ -288,6 +326,10 @@ class PlanView:
         limits: Which limits checked the plan.
         trail: The calculation trail (pharmacy view only).
         pump: The ladder and rate ceiling (audiences that see the pump programme).
+        changes: The recorded history, as this audience may read it.
+        revision: How many changes were applied.
+        start: The order's start date (the calendar's stamps are derived from it).
+        change_dates: Each change's date, in order (for the calendar's stamps).
         product_name: The product's name for courses this audience sees unmasked (pharmacy
             and nurse); None for the others.
         regimen_blinded: Whether the regimen blinds any course (for wording, not the arm).
@@ -309,6 +351,10 @@ class PlanView:
     pump: PumpView | None = None
     product_name: str | None = None
     regimen_blinded: bool = False
+    changes: tuple[ChangeView, ...] = ()
+    revision: int = 0
+    start: dt.date | None = None
+    change_dates: tuple[dt.date, ...] = ()
     format: str = FORMAT
 
 
@@ -323,10 +369,20 @@ def _vials(contents: ProductContents) -> tuple[VialView, ...]:
     return tuple(VialView(tenth(v.grams), tenth(v.ml), v.count) for v in contents.vials)
 
 
+def _given(day: InfusionDay, doses: bool) -> GivenView | None:
+    record = day.given
+    if record is None:
+        return None
+    return GivenView(on=record.on, change=record.index, lot=record.lot if doses else None,
+                     expiry=record.expiry if doses else None,
+                     note=record.note if doses else None)
+
+
 def _day(day: InfusionDay, view: View, doses: bool) -> DayView:
     timed = view != "assessor"
     pumped = view in ("pharmacy", "nurse")
     return DayView(
+        status=day.status, given=_given(day, doses),
         day=day.day, date=day.date,
         start=day.start if timed else None, end=day.end if timed else None,
         arrive=day.arrive if timed else None, leave=day.leave if timed else None,
@@ -358,7 +414,21 @@ def _course(course: Course, view: View, masked: bool) -> CourseView:
         days=tuple(_day(d, view, doses) for d in course.days),
         dispense=(_dispense(course.dispense) if view == "pharmacy" and course.dispense is not None
                   else None),
+        status=course.status,
+        moved_days=course.moved_days,
+        dosing_weight_kg=(course.dosing_weight.kg.quantize(HUNDREDTH)
+                          if course.dosing_weight is not None and view in ("pharmacy", "nurse")
+                          else None),
     )
+
+
+def _changes(plan: Plan, view: View) -> tuple[ChangeView, ...]:
+    if view in ("patient", "assessor"):
+        return ()
+    return tuple(ChangeView(
+        index=e.change.index, on=e.change.on, kind=e.change.kind, reason=e.change.reason,
+        effect=e.text if view == "pharmacy" else e.schedule,
+        fired=(e.fired or None) if view == "pharmacy" else None) for e in plan.effects)
 
 
 def _shown(code: str, view: View) -> bool:
@@ -385,7 +455,8 @@ def _trail(plan: Plan) -> Trail:
             dose_g_per_kg=course.dose_g_per_kg, prescribed_g=course.prescribed_g,
             rounded_g=course.rounded_g,
             deviation_percent=course.rounding_deviation_percent.quantize(HUNDREDTH),
-            rounding=course.rounding, days=tuple(days)))
+            rounding=course.rounding, days=tuple(days),
+            dosing_weight_kg=(course.dosing_weight or plan.dosing_weight).kg))
     weight = plan.dosing_weight
     return Trail(
         dosing_weight=weight.trail, dosing_weight_kg=weight.kg, dosing_weight_used=weight.used,
@@ -431,4 +502,8 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         else None,
         product_name=rx.product.name if view in ("pharmacy", "nurse") else None,
         regimen_blinded=rx.regimen.blinded,
+        changes=_changes(plan, view),
+        revision=len(plan.effects),
+        start=rx.order.start,
+        change_dates=tuple(e.change.on for e in plan.effects),
     )

@@ -40,7 +40,8 @@ def test_plan_json_is_the_contract():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == ["format", "view", "patient", "regimen", "product", "arm", "courses",
-                          "warnings", "visits", "overrides", "limits", "pump"]
+                          "warnings", "visits", "overrides", "limits", "pump", "revision",
+                          "changes"]
     assert data["format"] == "ivig-schedule/plan@1"
 
 

@@ -153,7 +153,7 @@ def test_absolute_cap_is_applied_and_shown_everywhere():
                             "cap_mg_per_kg_min": 5.208333333333333, "cap_from": "absolute",
                             "max_rate_ml_h": 500.0}
     assert run("plan", *HEAVY, "--max-rate-ml-h", "500", "-f", "csv").stdout.splitlines()[1] \
-        .endswith(",500.0")
+        .endswith(",500.0,planned")
     assert "no rate above 500.0 mL/h (the order's max_rate_ml_h)" in run(
         "plan", *HEAVY, "--max-rate-ml-h", "500").stdout
     assert "Never above 500.0 mL/h" in run("plan", *HEAVY, "--max-rate-ml-h", "500", "-f",
@@ -336,7 +336,7 @@ def test_assessor_view_has_dates_and_visits_only():
     """The assessor sees infusion dates and visits: no times, places or pump programme."""
     data = json.loads(run("plan", str(SAMPLES / "might.toml"), "--view", "assessor", "-f", "json",
                           *TODAY).stdout)
-    assert set(data["courses"][0]["days"][0]) == {"day", "date"}
+    assert set(data["courses"][0]["days"][0]) == {"day", "date", "status"}
     assert [v["week"] for v in data["visits"]] == [12, 24]
     assert set(data["patient"]) == {"id", "timezone"}
 

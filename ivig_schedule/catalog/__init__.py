@@ -68,7 +68,7 @@ def indication(value: str, path: str) -> str:
     near = difflib.get_close_matches(key, list(INDICATIONS), n=1)
     hint = f"did you mean {near[0]}? " if near else ""
     raise PrescriptionError(path, value, hint + "allowed: " + ", ".join(INDICATIONS))
-VISIT_KEYS = ("week", "name", "source")
+VISIT_KEYS = ("week", "name", "source", "window_days")
 
 
 def _ladder(table: Fields, indication: str, unit: RateUnit, fallback_source: str,
@@ -261,7 +261,12 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
         week = visit.integer("week", unit="weeks", minimum=0, maximum=MAX_WEEK, required=True)
         name = visit.text("name", required=True)
         assert week is not None and name is not None
-        visits.append(Visit(week=week, name=name, source=visit.text("source", default="") or ""))
+        window = visit.integer("window_days", unit="days", minimum=0, maximum=28)
+        if window and not visit.text("source"):
+            raise PrescriptionError(visit.at("source"), None,
+                                    "is required for a visit window: name where it comes from")
+        visits.append(Visit(week=week, name=name, source=visit.text("source", default="") or "",
+                            window_days=window))
     location = table.text("first_infusion_location")
     first_g = table.number("first_infusion_g", unit="grams")
     if first_g is not None and location is None:

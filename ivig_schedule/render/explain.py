@@ -30,9 +30,9 @@ def _calc(calc: Calc) -> str:
     return f"{calc.name}: {calc.formula.format(**values)} = {number(calc.result)} {calc.unit}"
 
 
-def _step(step: StepTrail, trail: Trail, last: bool) -> Record:
+def _step(step: StepTrail, trail: Trail, last: bool, weight_kg: Decimal) -> Record:
     rate = RATE_FORMULA.format(rate=number(step.rate_mg_per_kg_min),
-                               weight=number(trail.dosing_weight_kg), per_hour=MINUTES_PER_HOUR,
+                               weight=number(weight_kg), per_hour=MINUTES_PER_HOUR,
                                concentration=number(trail.concentration_mg_per_ml))
     if last and step.exact_minutes is not None:
         held = (MINUTES_FORMULA.format(volume=number_text(step.volume_ml),
@@ -65,11 +65,12 @@ def _course(course: CourseTrail, trail: Trail) -> Record:
                       else " + ".join(f"{v.count} × {number_text(v.grams)} g" for v in day.vials)),
             "volume_formula": f"{volume} = {number_text(day.volume_ml)} mL",
             "volume_ml": tenth(day.volume_ml),
-            "steps": [_step(s, trail, i == len(day.steps) - 1) for i, s in enumerate(day.steps)],
+            "steps": [_step(s, trail, i == len(day.steps) - 1, course.dosing_weight_kg)
+                      for i, s in enumerate(day.steps)],
             "infusion_minutes": day.infusion_minutes,
         })
     prescribed = PRESCRIBED_FORMULA.format(dose=number(course.dose_g_per_kg),
-                                           weight=number(trail.dosing_weight_kg))
+                                           weight=number(course.dosing_weight_kg))
     return {
         "number": course.number,
         "phase": course.phase,
@@ -140,6 +141,9 @@ def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> 
             "cap_exclusive": t.cap.exclusive,
         },
         "courses": [_course(c, t) for c in t.courses],
+        "changes": [{"index": c.index, "on": c.on.isoformat(), "kind": c.kind,
+                     "reason": c.reason, "effect": c.effect, "fired": c.fired}
+                    for c in view.changes],
         "limits": {"name": limits.name, "version": limits.version, "source": limits.origin,
                    "rules": _rules(outcomes)},
     }
@@ -197,6 +201,12 @@ def to_text(record: Record, width: int = 100) -> str:
                 say(f"            {step['minutes_formula']}; VTBI "
                     f"{number_text(step['volume_ml'])} mL")
             say(f"    total {day['infusion_minutes']} min")
+    if record["changes"]:
+        say()
+        say("History")
+        for change in record["changes"]:
+            say(f"  change[{change['index']}] {change['on']} {change['kind']}: {change['effect']}"
+                f" (reason: {change['reason']})")
     limits = record["limits"]
     say()
     say(f"Limits ({limits['name']} {limits['version']}, {limits['source']})")

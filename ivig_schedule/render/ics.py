@@ -25,6 +25,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.render.records import contents_text, number_text
 from ivig_schedule.render.vtimezone import component as vtimezone
@@ -51,10 +53,14 @@ def uid(*parts: object) -> str:
     return f"{digest(*parts)}@{UID_DOMAIN}"
 
 
+def _midnight(date: dt.date) -> dt.datetime:
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
+
+
 def default_stamp(view: PlanView) -> dt.datetime:
-    """DTSTAMP derived from the inputs: midnight UTC on the plan's first date."""
-    first = view.courses[0].days[0].date
-    return dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
+    """DTSTAMP derived from the inputs: midnight UTC on the order's start date."""
+    first = view.start or view.courses[0].days[0].date
+    return _midnight(first)
 
 
 def _hhmm(moment: dt.datetime | None) -> str:
@@ -95,6 +101,13 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> str:
     elif view.view == "patient":
         lines.append(f"The nurse comes at {_hhmm(day.arrive)}; the visit ends about "
                      f"{_hhmm(day.leave)}")
+    if day.given is not None:
+        lot = f"; lot {day.given.lot}" if day.given.lot else ""
+        expiry = f", expiry {day.given.expiry}" if day.given.expiry else ""
+        lines.append(f"Given (recorded in change[{day.given.change}] on {day.given.on}){lot}"
+                     f"{expiry}")
+    if course.moved_days:
+        lines.append(f"Moved {course.moved_days:+d} days from week {course.week}")
     lines.extend(f"Warning: {w.message} [{w.code}]" for w in view.warnings)
     lines.extend(f"Accepted: {o.rule} {o.value} {o.limit}; reason: {o.reason}".replace("  ", " ")
                  for o in view.overrides)
@@ -108,8 +121,10 @@ def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
     label = "Study infusion" if course.masked else "IVIg infusion"
     if view.view == "patient":
         label = "Infusion visit" if day.location == "home" else f"Infusion ({day.location})"
-    return f"{label} · course {course.number}/{len(view.courses)} · day {day.day}/" \
-        f"{len(course.days)}"
+    if view.view == "assessor":
+        label = "Infusion day"
+    text = f"{label} · course {course.number} · day {day.day}/{len(course.days)}"
+    return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
 
 
 def _events(view: PlanView) -> list[Any]:
@@ -120,6 +135,7 @@ def _events(view: PlanView) -> list[Any]:
     for course in view.courses:
         for day in course.days:
             summary = _summary(view, course, day)
+            live = day.status not in ("cancelled", "skipped")
             event = Event()
             event.add("summary", summary)
             if day.arrive is None or day.leave is None:
@@ -128,8 +144,13 @@ def _events(view: PlanView) -> list[Any]:
             else:
                 event.add("dtstart", day.arrive.replace(tzinfo=None), parameters={"TZID": zone})
                 event.add("dtend", day.leave.replace(tzinfo=None), parameters={"TZID": zone})
-            event.add("uid", uid(view.patient.id, view.regimen_id, course.number, day.day,
-                                 view.view))
+            event.add("uid", uid(view.patient.id, "course", course.number, day.day, view.view))
+            if not live:
+                event.add("class", "PRIVATE")
+                event.add("status", "CANCELLED")
+                event.add("transp", "TRANSPARENT")
+                events.append(event)
+                continue
             if day.location is not None:
                 event.add("location", day.location.capitalize())
             event.add("description", _description(view, course, day))
@@ -148,7 +169,7 @@ def _events(view: PlanView) -> list[Any]:
         event.add("summary", f"Study visit · week {visit.week}")
         event.add("dtstart", visit.date)
         event.add("dtend", visit.date + dt.timedelta(days=1))
-        event.add("uid", uid(view.patient.id, view.regimen_id, "visit", visit.week, view.view))
+        event.add("uid", uid(view.patient.id, "visit", visit.week, view.view))
         event.add("description", f"Patient: {view.patient.id}\n{visit.name}")
         event.add("class", "PRIVATE")
         event.add("status", "CONFIRMED")
@@ -211,8 +232,8 @@ def _previous_events(previous: bytes, view: PlanView) -> dict[str, Any]:
     return events
 
 
-def _cancelled(old: Any, stamp: dt.datetime) -> Any:
-    """A vanished event, rebuilt from its UID and times only (nothing else from the old file)."""
+def _cancelled(old: Any, stamp: dt.datetime, sequence: int | None = None) -> Any:
+    """A vanished event, rebuilt from its UID and times only (nothing else from the old one)."""
     from icalendar import Event
 
     event = Event()
@@ -224,8 +245,8 @@ def _cancelled(old: Any, stamp: dt.datetime) -> Any:
     event.add("class", "PRIVATE")
     event.add("status", "CANCELLED")
     event.add("transp", "TRANSPARENT")
-    event.add("sequence", _sequence(old) + 1)
-    event.add("dtstamp", _later(stamp, old))
+    event.add("sequence", _sequence(old) + 1 if sequence is None else sequence)
+    event.add("dtstamp", _later(stamp, old) if sequence is None else stamp)
     return event
 
 
@@ -245,11 +266,17 @@ def _reissue(events: list[Any], previous: dict[str, Any], stamp: dt.datetime) ->
     result = []
     for event in events:
         old = previous.get(str(event["UID"]))
-        if old is not None and _comparable(old) == _comparable(event):
+        if old is None:
+            result.append(event)
+            continue
+        if _comparable(old) == _comparable(event):
             result.append(old)  # unchanged: the exact event that was sent
             continue
-        event.add("dtstamp", stamp if old is None else _later(stamp, old))
-        event.add("sequence", 0 if old is None else _sequence(old) + 1)
+        ours = int(event["SEQUENCE"])
+        for name in _VOLATILE:
+            event.pop(name, None)
+        event.add("dtstamp", _later(stamp, old))
+        event.add("sequence", max(ours, _sequence(old) + 1))
         result.append(event)
     current = {str(e["UID"]) for e in events}
     for key in sorted(previous):
@@ -282,18 +309,49 @@ def _cancelled_again(old: Any) -> Any:
     return event
 
 
+def _history(view: PlanView, earlier: tuple[PlanView, ...],
+             base: dt.datetime) -> tuple[dict[str, tuple[int, dt.datetime]], dict[str, Any]]:
+    """From the plan's revisions: each event's SEQUENCE (the changes that altered it) and
+    DTSTAMP (the date of the last of them), and the events a change removed (as last seen)."""
+    revisions = [*earlier, view]
+    stamps = [base] + [max(base, _midnight(on)) for on in view.change_dates]
+    bare = [attrs.evolve(v, warnings=(), overrides=()) for v in revisions]
+    signatures = [{str(e["UID"]): _comparable(e) for e in _events(v)} for v in bare]
+    seen: dict[str, Any] = {}
+    for v in revisions[:-1]:
+        for event in _events(v):
+            seen[str(event["UID"])] = event
+    found: dict[str, tuple[int, dt.datetime]] = {}
+    for r, now in enumerate(signatures):
+        for key in set(now) | (set(signatures[r - 1]) if r else set()):
+            before = signatures[r - 1].get(key) if r else None
+            after = now.get(key)
+            if key not in found:
+                found[key] = (0, stamps[r])
+            elif before != after:
+                found[key] = (found[key][0] + 1, stamps[r])
+    gone = {k: e for k, e in seen.items() if k not in signatures[-1]}
+    return found, gone
+
+
 def _years(view: PlanView) -> tuple[int, int]:
     years = [day.date.year for course in view.courses for day in course.days]
     years += [visit.date.year for visit in view.visits]
     return min(years) - 1, max(years) + 1
 
 
-def to_ics(view: PlanView, *, stamp: dt.datetime | None = None,
-           previous: bytes | None = None) -> bytes:
-    """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding."""
+def to_ics(view: PlanView, *, earlier: tuple[PlanView, ...] = (),
+           stamp: dt.datetime | None = None, previous: bytes | None = None) -> bytes:
+    """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding.
+
+    `earlier` are the same audience's views of the plan before each recorded change: an event's
+    SEQUENCE counts the changes that altered it, its DTSTAMP is the date of the last of them, and
+    an event a change removed is written as CANCELLED, so no earlier file is needed.
+    """
     from icalendar import Calendar
 
-    stamp = (stamp or default_stamp(view)).astimezone(dt.UTC).replace(microsecond=0)
+    fixed = stamp.astimezone(dt.UTC).replace(microsecond=0) if stamp is not None else None
+    base = fixed or default_stamp(view)
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -307,7 +365,15 @@ def to_ics(view: PlanView, *, stamp: dt.datetime | None = None,
     first_year, last_year = _years(view)
     calendar.add_component(vtimezone(view.patient.timezone, first_year, last_year))
     events = _events(view)
+    sequence, gone = _history(view, earlier, base)
+    for event in events:
+        count, when = sequence[str(event["UID"])]
+        event.add("dtstamp", fixed or when)
+        event.add("sequence", count)
+    for key in sorted(gone):
+        count, when = sequence[key]
+        events.append(_cancelled(gone[key], fixed or when, count))
     old = _previous_events(previous, view) if previous is not None else {}
-    for event in _reissue(events, old, stamp):
+    for event in _reissue(events, old, base):
         calendar.add_component(event)
     return bytes(calendar.to_ical())

@@ -24,7 +24,7 @@ from ivig_schedule.views import (
 CSV_COLUMNS = (
     "patient_id", "regimen_id", "course", "phase", "week", "blinded", "day", "date", "start",
     "end", "location", "grams", "volume_ml", "contents", "infusion_minutes", "steps", "arrive",
-    "leave", "course_dispense", "cap_ml_per_h",
+    "leave", "course_dispense", "cap_ml_per_h", "status",
 )
 """The CSV header, one row per infusion day. Columns are added at the end, never removed.
 ``course_dispense`` is filled on a course's first day only, so the column can be added up."""
@@ -83,6 +83,16 @@ def _day(day: DayView) -> Record:
     if day.steps is not None:
         record["steps"] = _steps(day.steps)
         record["infusion_minutes"] = day.infusion_minutes
+    record["status"] = day.status
+    if day.given is not None:
+        given: Record = {"on": day.given.on.isoformat(), "change": day.given.change}
+        if day.given.lot is not None:
+            given["lot"] = day.given.lot
+        if day.given.expiry is not None:
+            given["expiry"] = day.given.expiry.isoformat()
+        if day.given.note is not None:
+            given["note"] = day.given.note
+        record["given"] = given
     return record
 
 
@@ -101,6 +111,10 @@ def _course(course: CourseView) -> Record:
         record["rounded_g"] = course.rounded_g
     if course.dispense is not None:
         record["dispense"] = _dispense(course.dispense)
+    record["status"] = course.status
+    record["moved_days"] = course.moved_days
+    if course.dosing_weight_kg is not None:
+        record["dosing_weight_kg"] = course.dosing_weight_kg
     record["days"] = [_day(d) for d in course.days]
     return record
 
@@ -144,6 +158,12 @@ def plan_record(view: PlanView) -> Record:
                           "cap_mg_per_kg_min": view.pump.cap_mg_per_kg_min,
                           "cap_from": view.pump.cap_from,
                           "max_rate_ml_h": view.pump.max_rate_ml_h}
+    record["revision"] = view.revision
+    record["changes"] = [{"index": c.index, "on": c.on.isoformat(), "kind": c.kind,
+                          **({"reason": c.reason} if c.reason is not None else {}),
+                          "effect": c.effect,
+                          **({"fired": c.fired} if c.fired is not None else {})}
+                         for c in view.changes]
     return record
 
 
@@ -200,7 +220,7 @@ def to_csv(view: PlanView) -> str:
                 contents_text(day.contents),
                 "" if day.infusion_minutes is None else day.infusion_minutes,
                 steps_text(day.steps or ()), _iso(day.arrive), _iso(day.leave),
-                dispense_text(course.dispense) if day.day == 1 else "", cap,
+                dispense_text(course.dispense) if day.day == 1 else "", cap, day.status,
             ])
     return out.getvalue()
 

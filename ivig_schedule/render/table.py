@@ -87,6 +87,10 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
             label = f"{course.number}·{day.day}"
             if day.day == 1:
                 label += f"\nwk {course.week}\n{'study' if course.masked else course.phase}"
+                if course.moved_days:
+                    label += f"\nmoved {course.moved_days:+d} d"
+            if day.status != "planned":
+                label += f"\n{day.status.upper()}"
             table.add_row(label, when, "\n".join(b for b in bag if b), "\n".join(pump))
         if view.view == "pharmacy" and course.dispense is not None:
             table.add_row(f"{course.number}", "dispense", dispense_text(course.dispense), "")
@@ -101,7 +105,8 @@ def _appointment_table(view: PlanView, table_class: type) -> object:
     for course in view.courses:
         label = f"{course.number} · wk {course.week}"
         for day in course.days:
-            row = [label if day.day == 1 else "", str(day.day), day.date.isoformat()]
+            row = [label if day.day == 1 else "", str(day.day) + (
+                f" {day.status}" if day.status != "planned" else ""), day.date.isoformat()]
             if timed:
                 row += [_visit(day), day.location or ""]
             table.add_row(*row)
@@ -122,6 +127,11 @@ def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH)
         console.print(_infusion_table(view, Table))
     else:
         console.print(_appointment_table(view, Table))
+    if view.changes:
+        console.print(f"History (revision {view.revision}):", markup=False)
+        for change in view.changes:
+            console.print(f"  change[{change.index}] {change.on} {change.kind}: {change.effect}"
+                          + (f" ({change.reason})" if change.reason else ""), markup=False)
     if view.visits:
         console.print("Visits:", markup=False)
         for visit in view.visits:
