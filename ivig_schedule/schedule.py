@@ -162,7 +162,8 @@ class ClosedDays:
             candidate = add_days(start, offset)
             if all(self.reason(add_days(candidate, d)) is None for d in range(days)):
                 return candidate
-        raise PrescriptionError("order.closed_weekdays", sorted(self.weekdays),
+        raise PrescriptionError("order.closed_weekdays",
+                                ", ".join(WEEKDAYS[d] for d in sorted(self.weekdays)),
                                 f"leave no run of {days} open days within a year of {start}")
 
     def nearest_open(self, date: dt.date, window: int) -> dt.date | None:

@@ -157,3 +157,12 @@ def test_unconfirmed_product_is_refused_and_asks_for_local_table():
         checked(rx)
     with pytest.raises(PrescriptionError, match=r"local \[product\] table"):
         engine.compute(rx)
+
+
+def test_lim_preset_schedules_only_its_scheduled_phases():
+    """Lim 2021 has 3 courses (weeks 0, 3, 6); its rule-only phase is not scheduled (regression:
+    it once added two 2 g/kg courses at weeks 10 and 14)."""
+    plan = checked(make(order={"regimen": "lim-2021", "product": None, "indication": None,
+                               "days_per_course": None}))
+    assert [(c.phase, c.week) for c in plan.courses] == [
+        ("loading", 0), ("maintenance", 3), ("maintenance", 6)]

@@ -1,0 +1,45 @@
+"""Reading calendars back with independent parsers: icalendar, vobject and Mozilla ical.js."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ICALJS = Path(os.environ.get("IVIG_ICALJS", ROOT / ".ci-node" / "node_modules" / "ical.js" /
+                             "dist" / "ical.es5.cjs"))
+READER = Path(__file__).with_name("icaljs_read.cjs")
+
+
+def icaljs_events(data: bytes) -> list[dict]:
+    """Each VEVENT as ical.js (strict, Thunderbird's parser) reads it: uid, sequence, status and
+    the start as a UTC instant. Skips with a message when node or ical.js is missing (CI
+    installs both: then a missing one is a failure)."""
+    node = shutil.which("node")
+    if node is None or not ICALJS.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have node and ical.js (.ci/run installs them)")
+        pytest.skip(f"ical.js not installed (npm install --prefix .ci-node ical.js@2); "
+                    f"looked for {ICALJS}")
+    out = subprocess.run([node, str(READER), str(ICALJS)], input=data, capture_output=True,
+                         check=True)
+    events = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    for event in events:
+        if isinstance(event["start"], int):
+            event["start"] = dt.datetime.fromtimestamp(event["start"], dt.UTC)
+    return events
+
+
+def icalendar_starts(data: bytes) -> dict[str, dt.datetime]:
+    """UID → start instant (UTC) as the icalendar library reads it."""
+    import icalendar
+
+    return {str(e["UID"]): e.decoded("DTSTART").astimezone(dt.UTC)
+            for e in icalendar.Calendar.from_ical(data).walk("VEVENT")
+            if isinstance(e.decoded("DTSTART"), dt.datetime)}
