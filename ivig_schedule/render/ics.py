@@ -28,8 +28,9 @@ from typing import Any
 import attrs
 
 from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.render import icswriter as w
+from ivig_schedule.render.icswriter import Line
 from ivig_schedule.render.records import contents_text, number_text
-from ivig_schedule.render.vtimezone import component as vtimezone
 from ivig_schedule.units import hours_and_minutes
 from ivig_schedule.views import CourseView, DayView, PlanView
 
@@ -90,7 +91,8 @@ def _pump_lines(view: PlanView, course: CourseView, day: DayView) -> list[str]:
     return lines
 
 
-def _description(view: PlanView, course: CourseView, day: DayView) -> str:
+def _description(view: PlanView, course: CourseView, day: DayView) -> tuple[str, str]:
+    """The description, and the same without its warnings (they do not alter an event)."""
     lines = [
         f"Patient: {view.patient.id}",
         f"Course {course.number} ({'study infusion' if course.masked else course.phase}, "
@@ -108,13 +110,14 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> str:
                      f"{expiry}")
     if course.moved_days:
         lines.append(f"Moved {course.moved_days:+d} days from week {course.week}")
-    lines.extend(f"Warning: {w.message} [{w.code}]" for w in view.warnings)
-    lines.extend(f"Accepted: {o.rule} {o.value} {o.limit}; reason: {o.reason}".replace("  ", " ")
-                 for o in view.overrides)
+    notes = [f"Warning: {n.message} [{n.code}]" for n in view.warnings]
+    notes += [f"Accepted: {o.rule} {o.value} {o.limit}; reason: {o.reason}".replace("  ", " ")
+              for o in view.overrides]
+    closing = []
     if view.view in ("pharmacy", "nurse"):
-        lines.append("Decision support: check against the prescription and the pump before "
-                     "starting.")
-    return "\n".join(lines)
+        closing.append("Decision support: check against the prescription and the pump before "
+                       "starting.")
+    return "\n".join([*lines, *notes, *closing]), "\n".join([*lines, *closing])
 
 
 def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
@@ -127,65 +130,92 @@ def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
     return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
 
 
-def _events(view: PlanView) -> list[Any]:
-    from icalendar import Alarm, Event
+@attrs.frozen
+class Event:
+    """One VEVENT before its DTSTAMP and SEQUENCE are known.
 
+    Attributes:
+        uid: Its UID.
+        head: SUMMARY, DTSTART, DTEND (as content lines).
+        tail: CLASS, DESCRIPTION, LOCATION, STATUS, TRANSP.
+        alarm: The VALARM's lines, if it has one.
+    """
+
+    uid: str
+    head: tuple[Line, ...]
+    tail: tuple[Line, ...] = attrs.field(eq=False)
+    alarm: tuple[Line, ...] | None = None
+    signature: tuple[Line, ...] = attrs.field(default=(), kw_only=True)
+    """What counts as a change (the tail without warnings: they are not the event itself)."""
+
+    def text(self, stamp: dt.datetime, sequence: int) -> str:
+        """The VEVENT as folded text."""
+        lines = (*self.head, ("DTSTAMP", w.utc(stamp)), ("UID", self.uid),
+                 ("SEQUENCE", str(sequence)), *self.tail)
+        children = [w.component("VALARM", self.alarm)] if self.alarm else []
+        return w.component("VEVENT", lines, children)
+
+    def cancelled(self) -> Event:
+        """The same event, cancelled: its times only, no description, no alarm."""
+        times = tuple(line for line in self.head if line[0].startswith(("DTSTART", "DTEND")))
+        return Event(self.uid, (("SUMMARY", "Cancelled"), *times), CANCELLED,
+                     signature=CANCELLED)
+
+
+CANCELLED: tuple[Line, ...] = (("CLASS", "PRIVATE"), ("STATUS", "CANCELLED"),
+                               ("TRANSP", "TRANSPARENT"))
+
+
+def _times(zone: str, day: DayView) -> tuple[Line, ...]:
+    if day.arrive is None or day.leave is None:
+        return (("DTSTART;VALUE=DATE", w.date(day.date)),
+                ("DTEND;VALUE=DATE", w.date(day.date + dt.timedelta(days=1))))
+    return ((f"DTSTART;TZID={zone}", w.local(day.arrive)),
+            (f"DTEND;TZID={zone}", w.local(day.leave)))
+
+
+def _events(view: PlanView) -> list[Event]:
     zone = view.patient.timezone
     events = []
     for course in view.courses:
         for day in course.days:
             summary = _summary(view, course, day)
-            live = day.status not in ("cancelled", "skipped")
-            event = Event()
-            event.add("summary", summary)
-            if day.arrive is None or day.leave is None:
-                event.add("dtstart", day.date)
-                event.add("dtend", day.date + dt.timedelta(days=1))
-            else:
-                event.add("dtstart", day.arrive.replace(tzinfo=None), parameters={"TZID": zone})
-                event.add("dtend", day.leave.replace(tzinfo=None), parameters={"TZID": zone})
-            event.add("uid", uid(view.patient.id, "course", course.number, day.day, view.view))
-            if not live:
-                event.add("class", "PRIVATE")
-                event.add("status", "CANCELLED")
-                event.add("transp", "TRANSPARENT")
-                events.append(event)
+            key = uid(view.patient.id, "course", course.number, day.day, view.view)
+            head = (("SUMMARY", w.escape(summary)), *_times(zone, day))
+            if day.status in ("cancelled", "skipped"):
+                events.append(Event(key, head, CANCELLED, signature=CANCELLED))
                 continue
+            full, essential = _description(view, course, day)
+            rest: list[Line] = []
             if day.location is not None:
-                event.add("location", day.location.capitalize())
-            event.add("description", _description(view, course, day))
-            event.add("class", "PRIVATE")
-            event.add("status", "CONFIRMED")
-            event.add("transp", "OPAQUE" if day.arrive is not None else "TRANSPARENT")
+                rest.append(("LOCATION", w.escape(day.location.capitalize())))
+            rest += [("STATUS", "CONFIRMED"),
+                     ("TRANSP", "OPAQUE" if day.arrive is not None else "TRANSPARENT")]
+            alarm = None
             if day.arrive is not None:
-                alarm = Alarm()
-                alarm.add("action", "DISPLAY")
-                alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
-                alarm.add("description", summary)
-                event.add_component(alarm)
-            events.append(event)
+                alarm = (("ACTION", "DISPLAY"), ("DESCRIPTION", w.escape(summary)),
+                         ("TRIGGER", f"-PT{ALARM_MINUTES // 60}H"))
+            private = ("CLASS", "PRIVATE")
+            events.append(Event(
+                key, head, (private, ("DESCRIPTION", w.escape(full)), *rest), alarm,
+                signature=(private, ("DESCRIPTION", w.escape(essential)), *rest)))
     for visit in view.visits:
-        event = Event()
-        event.add("summary", f"Study visit · week {visit.week}")
-        event.add("dtstart", visit.date)
-        event.add("dtend", visit.date + dt.timedelta(days=1))
-        event.add("uid", uid(view.patient.id, "visit", visit.week, view.view))
-        event.add("description", f"Patient: {view.patient.id}\n{visit.name}")
-        event.add("class", "PRIVATE")
-        event.add("status", "CONFIRMED")
-        event.add("transp", "TRANSPARENT")
-        events.append(event)
+        events.append(Event(
+            uid(view.patient.id, "visit", visit.week, view.view),
+            (("SUMMARY", w.escape(f"Study visit · week {visit.week}")),
+             ("DTSTART;VALUE=DATE", w.date(visit.date)),
+             ("DTEND;VALUE=DATE", w.date(visit.date + dt.timedelta(days=1)))),
+            (("CLASS", "PRIVATE"),
+             ("DESCRIPTION", w.escape(f"Patient: {view.patient.id}\n{visit.name}")),
+             ("STATUS", "CONFIRMED"), ("TRANSP", "TRANSPARENT")),
+            signature=(("DESCRIPTION", visit.name),)))
     return events
 
 
-def _comparable(event: Any) -> bytes:
-    """An event's bytes without the properties that change on every reissue."""
-    from icalendar import Event
-
-    copy = Event.from_ical(event.to_ical())
-    for name in _VOLATILE:
-        copy.pop(name, None)
-    return bytes(copy.to_ical())
+def _plain(text: str) -> str:
+    """An event's text without DTSTAMP and SEQUENCE, unfolded (to compare two versions)."""
+    lines = text.replace("\r\n ", "").split("\r\n")
+    return "\r\n".join(line for line in lines if not line.startswith(_VOLATILE))
 
 
 def _refuse(problem: str) -> PrescriptionError:
@@ -232,22 +262,15 @@ def _previous_events(previous: bytes, view: PlanView) -> dict[str, Any]:
     return events
 
 
-def _cancelled(old: Any, stamp: dt.datetime, sequence: int | None = None) -> Any:
-    """A vanished event, rebuilt from its UID and times only (nothing else from the old one)."""
-    from icalendar import Event
-
-    event = Event()
-    event.add("summary", "Cancelled")
+def _old_times(old: Any) -> tuple[Line, ...]:
+    """DTSTART and DTEND of an event from the file sent before, as content lines."""
+    found = []
     for name in ("DTSTART", "DTEND"):
         if name in old:
-            event.add(name.lower(), old.decoded(name), parameters=dict(old[name].params))
-    event.add("uid", str(old["UID"]))
-    event.add("class", "PRIVATE")
-    event.add("status", "CANCELLED")
-    event.add("transp", "TRANSPARENT")
-    event.add("sequence", _sequence(old) + 1 if sequence is None else sequence)
-    event.add("dtstamp", _later(stamp, old) if sequence is None else stamp)
-    return event
+            prop = old[name]
+            params = "".join(f";{k}={v}" for k, v in prop.params.items())
+            found.append((f"{name}{params}", prop.to_ical().decode()))
+    return tuple(found)
 
 
 def _later(stamp: dt.datetime, old: Any) -> dt.datetime:
@@ -261,77 +284,58 @@ def _later(stamp: dt.datetime, old: Any) -> dt.datetime:
     return stamp
 
 
-def _reissue(events: list[Any], previous: dict[str, Any], stamp: dt.datetime) -> list[Any]:
-    """Apply SEQUENCE and CANCELLED against the events that were sent before."""
+def _reissue(texts: dict[str, tuple[Event, dt.datetime, int]], previous: dict[str, Any],
+             stamp: dt.datetime) -> list[str]:
+    """The events' text, reissued against the file sent before: unchanged events keep their
+    bytes; changed ones get a higher SEQUENCE and a later DTSTAMP; ours that vanished are
+    cancelled (rebuilt from their times alone)."""
     result = []
-    for event in events:
-        old = previous.get(str(event["UID"]))
+    for key, (event, when, sequence) in texts.items():
+        old = previous.get(key)
+        text = event.text(when, sequence)
         if old is None:
-            result.append(event)
+            result.append(text)
             continue
-        if _comparable(old) == _comparable(event):
-            result.append(old)  # unchanged: the exact event that was sent
+        sent = old.to_ical().decode()
+        if _plain(sent) == _plain(text):
+            result.append(sent)  # unchanged: the exact event that was sent
             continue
-        ours = int(event["SEQUENCE"])
-        for name in _VOLATILE:
-            event.pop(name, None)
-        event.add("dtstamp", _later(stamp, old))
-        event.add("sequence", max(ours, _sequence(old) + 1))
-        result.append(event)
-    current = {str(e["UID"]) for e in events}
-    for key in sorted(previous):
-        if key in current:
-            continue
+        result.append(event.text(_later(stamp, old), max(sequence, _sequence(old) + 1)))
+    for key in sorted(k for k in previous if k not in texts):
         old = previous[key]
+        gone = Event(key, (("SUMMARY", "Cancelled"), *_old_times(old)), CANCELLED)
         if str(old.get("STATUS", "")) == "CANCELLED":
-            result.append(_cancelled_again(old))
+            sent = old.decoded("DTSTAMP") if "DTSTAMP" in old else stamp
+            result.append(gone.text(sent, _sequence(old)))
         else:
-            result.append(_cancelled(old, stamp))
+            result.append(gone.text(_later(stamp, old), _sequence(old) + 1))
     return result
 
 
-def _cancelled_again(old: Any) -> Any:
-    """An event already cancelled: rebuilt the same way, keeping its SEQUENCE and DTSTAMP."""
-    from icalendar import Event
+def _history(view: PlanView, earlier: tuple[PlanView, ...], base: dt.datetime,
+             fixed: dt.datetime | None) -> dict[str, tuple[Event, dt.datetime, int]]:
+    """Every event with its DTSTAMP and SEQUENCE, derived from the plan's revisions.
 
-    event = Event()
-    event.add("summary", "Cancelled")
-    for name in ("DTSTART", "DTEND"):
-        if name in old:
-            event.add(name.lower(), old.decoded(name), parameters=dict(old[name].params))
-    event.add("uid", str(old["UID"]))
-    event.add("class", "PRIVATE")
-    event.add("status", "CANCELLED")
-    event.add("transp", "TRANSPARENT")
-    event.add("sequence", _sequence(old))
-    if "DTSTAMP" in old:
-        event.add("dtstamp", old.decoded("DTSTAMP"))
-    return event
-
-
-def _history(view: PlanView, earlier: tuple[PlanView, ...],
-             base: dt.datetime) -> tuple[dict[str, tuple[int, dt.datetime]], dict[str, Any]]:
-    """From the plan's revisions: each event's SEQUENCE (the changes that altered it) and
-    DTSTAMP (the date of the last of them), and the events a change removed (as last seen)."""
-    revisions = [*earlier, view]
+    SEQUENCE counts the changes that altered an event in this view (warnings aside); DTSTAMP is
+    the date of the last of them. An event a change removed is kept, cancelled.
+    """
     stamps = [base] + [max(base, _midnight(on)) for on in view.change_dates]
-    bare = [attrs.evolve(v, warnings=(), overrides=()) for v in revisions]
-    signatures = [{str(e["UID"]): _comparable(e) for e in _events(v)} for v in bare]
-    seen: dict[str, Any] = {}
-    for v in revisions[:-1]:
-        for event in _events(v):
-            seen[str(event["UID"])] = event
-    found: dict[str, tuple[int, dt.datetime]] = {}
-    for r, now in enumerate(signatures):
-        for key in set(now) | (set(signatures[r - 1]) if r else set()):
-            before = signatures[r - 1].get(key) if r else None
-            after = now.get(key)
+    now = {e.uid: e for e in _events(view)}
+    revisions = [*earlier, view]
+    found: dict[str, tuple[Event, dt.datetime, int]] = {}
+    seen: dict[str, Event] = {}
+    for r, revision in enumerate(revisions):
+        current = now if revision is view else {e.uid: e for e in _events(revision)}
+        for key in [*current, *(k for k in seen if k not in current)]:
+            event = current[key] if key in current else seen[key].cancelled()
             if key not in found:
-                found[key] = (0, stamps[r])
-            elif before != after:
-                found[key] = (found[key][0] + 1, stamps[r])
-    gone = {k: e for k, e in seen.items() if k not in signatures[-1]}
-    return found, gone
+                found[key] = (event, stamps[r], 0)
+            elif found[key][0] != event:
+                found[key] = (event, stamps[r], found[key][2] + 1)
+        seen |= current
+    order = [*now, *sorted(k for k in found if k not in now)]
+    return {key: (now.get(key) or found[key][0], fixed or found[key][1], found[key][2])
+            for key in order}
 
 
 def _years(view: PlanView) -> tuple[int, int]:
@@ -348,32 +352,14 @@ def to_ics(view: PlanView, *, earlier: tuple[PlanView, ...] = (),
     SEQUENCE counts the changes that altered it, its DTSTAMP is the date of the last of them, and
     an event a change removed is written as CANCELLED, so no earlier file is needed.
     """
-    from icalendar import Calendar
-
     fixed = stamp.astimezone(dt.UTC).replace(microsecond=0) if stamp is not None else None
     base = fixed or default_stamp(view)
-    calendar = Calendar()
-    calendar.add("version", "2.0")
-    calendar.add("prodid", PRODID)
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    name = f"IVIg plan {view.patient.id}"
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    for key, value in identity(view).items():
-        calendar.add(key, value)
+    name = w.escape(f"IVIg plan {view.patient.id}")
+    head: list[Line] = [("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"),
+                        ("METHOD", "PUBLISH"), ("NAME", name), ("X-WR-CALNAME", name)]
+    head += sorted(identity(view).items())
     first_year, last_year = _years(view)
-    calendar.add_component(vtimezone(view.patient.timezone, first_year, last_year))
-    events = _events(view)
-    sequence, gone = _history(view, earlier, base)
-    for event in events:
-        count, when = sequence[str(event["UID"])]
-        event.add("dtstamp", fixed or when)
-        event.add("sequence", count)
-    for key in sorted(gone):
-        count, when = sequence[key]
-        events.append(_cancelled(gone[key], fixed or when, count))
     old = _previous_events(previous, view) if previous is not None else {}
-    for event in _reissue(events, old, base):
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    events = _reissue(_history(view, earlier, base, fixed), old, base)
+    zone = w.vtimezone(view.patient.timezone, first_year, last_year)
+    return w.component("VCALENDAR", head, [zone, *events]).encode("utf-8")
