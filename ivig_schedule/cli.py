@@ -569,6 +569,57 @@ def _flag_value(key: str, value: Any) -> Any:
     return value
 
 
+@cli.command()
+@click.argument("source", metavar="ROSTER",
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--output", "-o", "outdir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write (created whole, then moved into place).")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--jobs", "-j", "jobs_count", type=click.IntRange(min=1),
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--today", help="Date for the checks (default: today).")
+@click.option("--limits", "limits_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this limits file instead of the built-in one.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quiet: bool,
+           today: str | None, limits_file: Path | None, debug: bool) -> None:
+    """Plan a whole roster: a CSV (one patient a row) or a folder of prescription files.
+
+    Writes patients/<id>/ (every view as JSON, CSV and .ics), nurses/<nurse>.ics,
+    dispensing.csv and .json (each infusion day, and weekly totals to order) and errors.csv.
+    A bad row never stops the run. Exit 0 when every row planned, 1 when a row had an input
+    error, 3 when none did but a safety rule refused one.
+    """
+    import os
+
+    with _user_errors(debug):
+        from ivig_schedule import roster as roster_module
+
+        settings = roster_module.Settings(limits=_limits(limits_file), today=_today(today),
+                                          default_timezone=_local_timezone())
+        workers = jobs_count or os.cpu_count() or 1
+        show = not quiet and sys.stderr.isatty()
+        if show:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("planning", total=None)
+                summary = roster_module.run(
+                    source, outdir, settings, jobs_count=workers, force=force,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            summary = roster_module.run(source, outdir, settings, jobs_count=workers,
+                                        force=force)
+        if not quiet:
+            from ivig_schedule.render.summary import to_text
+
+            click.echo(to_text(summary, outdir, _width()), nl=False)
+        sys.exit(summary.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ivig-schedule")

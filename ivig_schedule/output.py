@@ -23,6 +23,8 @@ from pathlib import Path
 from ivig_schedule.errors import OutputError
 
 SUFFIX = ".ivig-tmp"
+OLD = "-old"
+"""Marks the previous OUTDIR while a roster's new one is moved into place."""
 _TEMP = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)" + re.escape(SUFFIX))
 
 
@@ -51,7 +53,7 @@ def clean_stale(target: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
             match = _TEMP.fullmatch(entry.name)
-            if match is None or match["name"] != target.name:
+            if match is None or match["name"] not in (target.name, target.name + OLD):
                 continue
             pid = int(match["pid"])
             if pid != os.getpid() and not _alive(pid):

@@ -248,3 +248,23 @@ def test_every_sample_calendar_parses_independently(path):
     days = sum(len(course["days"]) for course in record["courses"])
     assert len(events) == days + len(record["visits"])
     assert all(e.dtend.value > e.dtstart.value for e in events)
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.ics")), ids=lambda p: p.name)
+def test_every_sample_calendar_has_the_plans_instants_in_three_parsers(path):
+    """icalendar, vobject (with only the file's own VTIMEZONE) and ical.js (strict) read every
+    shipped calendar's timed events at the JSON's arrival instants (Europe/London included,
+    which vobject once took for UTC)."""
+    import json
+
+    from .calendars import icalendar_starts, icaljs_events
+
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    arrivals = sorted(dt.datetime.fromisoformat(day["arrive"]).astimezone(UTC)
+                      for course in record["courses"] for day in course["days"])
+    data = path.read_bytes()
+    assert sorted(icalendar_starts(data).values()) == arrivals
+    assert sorted(utc_start(e) for e in independent_events(data)
+                  if isinstance(e.dtstart.value, dt.datetime)) == arrivals
+    assert sorted(e["start"] for e in icaljs_events(data)
+                  if isinstance(e["start"], dt.datetime)) == arrivals

@@ -363,3 +363,26 @@ def to_ics(view: PlanView, *, earlier: tuple[PlanView, ...] = (),
     events = _reissue(_history(view, earlier, base, fixed), old, base)
     zone = w.vtimezone(view.patient.timezone, first_year, last_year)
     return w.component("VCALENDAR", head, [zone, *events]).encode("utf-8")
+
+
+def event_texts(view: PlanView, earlier: tuple[PlanView, ...] = ()) -> tuple[str, ...]:
+    """The view's VEVENTs as text, with their derived SEQUENCE and DTSTAMP (for a calendar that
+    gathers many patients, such as a nurse's)."""
+    texts = _history(view, earlier, default_stamp(view), None)
+    return tuple(event.text(when, sequence) for event, when, sequence in texts.values())
+
+
+def years(view: PlanView) -> tuple[int, int]:
+    """The years a VTIMEZONE for this view must cover."""
+    return _years(view)
+
+
+def gathered(name: str, zones: dict[str, tuple[int, int]], view: str) -> tuple[str, str]:
+    """The head and tail of a calendar of many patients' events (the events go between)."""
+    title = w.escape(name)
+    head: list[Line] = [("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"),
+                        ("METHOD", "PUBLISH"), ("NAME", title), ("X-WR-CALNAME", title),
+                        (X_VIEW, view)]
+    text = w.component("VCALENDAR", head, [w.vtimezone(z, *zones[z]) for z in sorted(zones)])
+    start = text.rsplit(f"END:VCALENDAR{w.CRLF}", 1)[0]
+    return start, f"END:VCALENDAR{w.CRLF}"

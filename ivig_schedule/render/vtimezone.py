@@ -104,6 +104,24 @@ def _yearly_rule(group: list[Transition], years: range) -> dict[str, object] | N
     return {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": f"{ordinal}{WEEKDAYS[weekday]}"}
 
 
+RULE_FROM_YEAR = 1970
+"""Yearly rules are written from their first occurrence in 1970, as Outlook writes them from
+1601: some parsers (vobject) judge a zone by its transitions in 2000-2020 and would otherwise
+take a zone that is UTC+0 in winter (Europe/London) for UTC. The plan's own dates all fall in
+years the rule really covers."""
+
+
+def _first_in(year: int, rule: dict[str, object], time: dt.time) -> dt.datetime:
+    """The rule's occurrence in `year` (``BYDAY=-1SU`` is the last Sunday, ``2SU`` the second)."""
+    month = int(str(rule["BYMONTH"]))
+    byday = str(rule["BYDAY"])
+    ordinal, weekday = int(byday[:-2]), WEEKDAYS.index(byday[-2:])
+    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
+            if dt.date(year, month, d).weekday() == weekday]
+    return dt.datetime.combine(dt.date(year, month, days[ordinal - 1 if ordinal > 0 else ordinal]),
+                               time)
+
+
 def observances(zone_name: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
     """STANDARD/DAYLIGHT blocks covering `first_year`..`last_year` for an IANA zone."""
     zone = ZoneInfo(zone_name)
@@ -121,8 +139,10 @@ def observances(zone_name: str, first_year: int, last_year: int) -> tuple[Observ
     for (daylight, offset_from, offset_to, name), group in groups.items():
         years = range(group[0].local.year, group[-1].local.year + 1)
         rule = _yearly_rule(group, years) if len(group) > 1 else None
+        start = group[0].local if rule is None else _first_in(RULE_FROM_YEAR, rule,
+                                                              group[0].local.time())
         blocks.append(Observance(
-            daylight=daylight, start=group[0].local, offset_from=offset_from,
+            daylight=daylight, start=start, offset_from=offset_from,
             offset_to=offset_to, name=name, rrule=rule,
             rdates=() if rule is not None or len(group) == 1 else tuple(t.local for t in group[1:]),
         ))
