@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ivig_schedule import jobs
 from ivig_schedule.errors import (
     IvigScheduleError,
     PrescriptionError,
     RefusedBySafetyRule,
 )
+
+if TYPE_CHECKING:
+    from ivig_schedule import jobs
 
 PLAN_FORMATS = ("table", "json", "csv", "ics")
 
@@ -37,7 +39,9 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 
 def _fail(error: IvigScheduleError) -> NoReturn:
-    code = jobs.EXIT_REFUSED if isinstance(error, RefusedBySafetyRule) else jobs.EXIT_BAD_INPUT
+    from ivig_schedule.jobs import EXIT_BAD_INPUT, EXIT_REFUSED
+
+    code = EXIT_REFUSED if isinstance(error, RefusedBySafetyRule) else EXIT_BAD_INPUT
     click.echo(f"error: {error}", err=True)
     sys.exit(code)
 
@@ -58,7 +62,9 @@ def _user_errors(debug: bool) -> Iterator[None]:
             raise
         click.echo(f"error: internal error ({type(e).__name__}); this is a bug in ivig-schedule: "
                    "run again with --debug and report it", err=True)
-        sys.exit(jobs.EXIT_BAD_INPUT)
+        from ivig_schedule.jobs import EXIT_BAD_INPUT
+
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def _emit(data: str | bytes, output: Path | None, force: bool) -> None:
@@ -196,6 +202,8 @@ def _date_flag(flag: str, value: str) -> dt.date:
 def _request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ...],
              reasons: tuple[str, ...], strict: bool, limits_file: Path | None,
              today: str | None) -> jobs.Request:
+    from ivig_schedule import jobs
+
     if len(accepts) != len(reasons) or any(not r.strip() for r in reasons):
         raise click.UsageError("every --accept RULE needs its own non-empty --reason TEXT")
     needs_zone = overrides.get("timezone") is None
@@ -285,6 +293,7 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
     if previous is not None and fmt != "ics":
         raise click.UsageError("--previous goes with --format ics")
     with _user_errors(debug):
+        from ivig_schedule import jobs
         from ivig_schedule import output as out
         from ivig_schedule.views import plan_view
 
@@ -331,6 +340,7 @@ def check(prescription: Path | None, accepts: tuple[str, ...], reasons: tuple[st
     """
     _needs_input(prescription, overrides)
     with _user_errors(debug):
+        from ivig_schedule import jobs
         from ivig_schedule.render.verdict import check_lines
 
         outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
@@ -357,7 +367,7 @@ def explain(prescription: Path | None, fmt: str, accepts: tuple[str, ...],
     """
     _needs_input(prescription, overrides)
     with _user_errors(debug):
-        from ivig_schedule import guardrails
+        from ivig_schedule import guardrails, jobs
         from ivig_schedule import output as out
         from ivig_schedule.render import explain as trail_module
         from ivig_schedule.views import plan_view
@@ -516,7 +526,7 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
     safety rule (exit 3).
     """
     with _user_errors(debug):
-        from ivig_schedule import changes, tomltext
+        from ivig_schedule import changes, jobs, tomltext
         from ivig_schedule import output as out
 
         measures = {m: given.pop(m) for m in TIS_OPTIONS}

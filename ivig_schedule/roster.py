@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -324,15 +325,16 @@ class _Writer:
         self.dispensing.close()
         self.days_json.close()
         self.errors.close()
-        days = (self.folder / ".dispensing-days.json").read_text(encoding="utf-8")
         weekly = [{"week": w, "product": p, "item": i, "count": n}
                   for (w, p, i), n in sorted(self.weekly.items())]
+        days = self.folder / ".dispensing-days.json"
         with (self.folder / "dispensing.json").open("w", encoding="utf-8") as f:
             f.write('{\n  "format": "ivig-schedule/dispensing@1",\n  "days": [\n')
-            f.write(days + ("\n" if days else ""))
-            f.write('  ],\n  "weekly": ' + json.dumps(weekly, indent=2).replace("\n", "\n  ")
-                    + "\n}\n")
-        (self.folder / ".dispensing-days.json").unlink()
+            with days.open(encoding="utf-8") as lines:
+                shutil.copyfileobj(lines, f, 1 << 16)  # streamed: never all in memory
+            f.write(("\n" if not self.first_day else "") + '  ],\n  "weekly": '
+                    + json.dumps(weekly, indent=2).replace("\n", "\n  ") + "\n}\n")
+        days.unlink()
         for part in sorted((self.folder / "nurses").glob(".*.events")):
             nurse = part.name[1:-len(".events")]
             head, tail = gathered(f"IVIg visits {nurse}", self.zones.get(nurse, {}), "nurse")
@@ -340,8 +342,7 @@ class _Writer:
                                                                 encoding="utf-8") as f:
                 f.write(head)
                 with part.open(encoding="utf-8", newline="") as events:
-                    for chunk in iter(lambda: events.read(1 << 16), ""):
-                        f.write(chunk)
+                    shutil.copyfileobj(events, f, 1 << 16)
                 f.write(tail)
             part.unlink()
 

@@ -1,0 +1,172 @@
+"""Roster speed and memory, as ratios against baselines measured in the same run.
+
+The machines are shared and noisy, so nothing here asserts a time; it prints:
+
+- the calendar writer's events per second against building the same events naively with the
+  icalendar library (Calendar / Event / Alarm + to_ical), target >= 3x;
+- the roster at 100 and 1,000 patients (12 courses each): time per patient and peak memory,
+  target: peak at 1,000 <= 1.2 x peak at 100 (patients stream through);
+- --jobs 1 against --jobs 2;
+- start-up: ``--help`` against ``python -c 'import click'`` and ``plan --format json`` against
+  ``python -c 'import click, attrs, pendulum'``, target <= 1.3x each.
+
+Run: python benchmarks/roster.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "proderm.toml"
+PRESCRIPTION = """[patient]
+weight_kg = 80
+timezone = "Europe/Amsterdam"
+
+[order]
+product = "octagam-10"
+regimen = "2g-q4w"
+start = "2027-03-01"
+days_per_course = 4
+courses = 12
+"""
+PEAK = """
+import resource, sys
+from ivig_schedule import roster
+from ivig_schedule.limits import built_in_limits
+import datetime as dt
+from pathlib import Path
+settings = roster.Settings(built_in_limits(), dt.date(2027, 1, 1), "UTC")
+roster.run(Path(sys.argv[1]), Path(sys.argv[2]), settings, jobs_count=1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    """The fastest of `repeat` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def writer_ratio() -> None:
+    from ivig_schedule import jobs
+    from ivig_schedule.render.ics import to_ics
+    from ivig_schedule.views import plan_view
+
+    outcome = jobs.run(jobs.Request(text=SAMPLE.read_text(), default_timezone="UTC"))
+    view = plan_view(outcome.plan, "nurse")
+    events = sum(len(c.days) for c in view.courses) + len(view.visits)
+
+    def naive() -> bytes:
+        from icalendar import Alarm, Calendar, Event
+
+        calendar = Calendar()
+        calendar.add("version", "2.0")
+        calendar.add("prodid", "-//naive//EN")
+        for course in view.courses:
+            for day in course.days:
+                event = Event()
+                event.add("summary", f"course {course.number} day {day.day}")
+                event.add("dtstart", day.arrive)
+                event.add("dtend", day.leave)
+                event.add("dtstamp", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+                event.add("uid", f"{course.number}-{day.day}@naive")
+                event.add("description", "pump programme " * 30)
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", dt.timedelta(minutes=-60))
+                alarm.add("description", "reminder")
+                event.add_component(alarm)
+                calendar.add_component(event)
+        return bytes(calendar.to_ical())
+
+    ours, theirs = best_of(lambda: to_ics(view), 20), best_of(naive, 20)
+    print(f"calendar writer: {events / ours:,.0f} events/s; naive icalendar "
+          f"{events / theirs:,.0f} events/s; ratio {theirs / ours:.1f}x (target >= 3x)")
+
+
+def make_roster(folder: Path, patients: int) -> Path:
+    (folder / "rx.toml").write_text(PRESCRIPTION)
+    lines = ["id,weight,nurse,prescription"]
+    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
+    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
+    return folder / "roster.csv"
+
+
+def roster_scaling(work: Path) -> None:
+    results = {}
+    for patients in (100, 1000):
+        folder = work / f"r{patients}"
+        folder.mkdir()
+        source = make_roster(folder, patients)
+        start = time.perf_counter()
+        peak = subprocess.run([sys.executable, "-c", PEAK, str(source), str(folder / "out")],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        seconds = time.perf_counter() - start
+        results[patients] = (seconds / patients, int(peak))
+        print(f"roster {patients:5d} patients x 12 courses: {1000 * seconds / patients:.1f} ms per "
+              f"patient, peak RSS {int(peak) / 1024:.0f} MiB")
+    ratio = results[1000][1] / results[100][1]
+    print(f"peak RSS at 1,000 / at 100: {ratio:.2f} (target <= 1.2)")
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ivig_schedule", *args]
+
+
+def timed(command: list[str], repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def paired(label: str, a: list[str], b: list[str], target: float | None = None) -> None:
+    """A/B pair by pair (A B A B …), the median of the ratios."""
+    ratios = []
+    for _ in range(7):
+        ratios.append(timed(a, 1) / timed(b, 1))
+    goal = f" (target <= {target}x)" if target else ""
+    print(f"{label}: {statistics.median(ratios):.2f}x{goal}")
+
+
+def main() -> None:
+    writer_ratio()
+    work = Path(tempfile.mkdtemp())
+    try:
+        roster_scaling(work)
+        (work / "jobs").mkdir()
+        source = make_roster(work / "jobs", 300)
+        out1, out2 = work / "jobs" / "o1", work / "jobs" / "o2"
+        one = timed(cli("roster", str(source), "-o", str(out1), "--force", "--quiet", "--jobs",
+                        "1", "--today", "2027-01-01"), 3)
+        two = timed(cli("roster", str(source), "-o", str(out2), "--force", "--quiet", "--jobs",
+                        "2", "--today", "2027-01-01"), 3)
+        print(f"roster 300 patients: --jobs 1 {one:.2f} s, --jobs 2 {two:.2f} s; "
+              f"ratio {one / two:.2f}x")
+    finally:
+        shutil.rmtree(work)
+    paired("--help / python -c 'import click'", cli("--help"),
+           [sys.executable, "-c", "import click"], 1.3)
+    paired("plan --format json / python -c 'import click, attrs, pendulum'",
+           cli("plan", str(SAMPLE), "--format", "json", "--today", "2027-01-01"),
+           [sys.executable, "-c", "import click, attrs, pendulum"], 1.3)
+    print(json.dumps({"python": sys.version.split()[0]}))
+
+
+if __name__ == "__main__":
+    main()
