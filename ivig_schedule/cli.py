@@ -26,7 +26,7 @@ from ivig_schedule.errors import (
 if TYPE_CHECKING:
     from ivig_schedule import jobs
 
-PLAN_FORMATS = ("table", "json", "csv", "ics")
+PLAN_FORMATS = ("table", "json", "csv", "ics", "fhir")
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -246,6 +246,10 @@ def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes |
         from ivig_schedule.render.records import to_csv
 
         return to_csv(view)
+    if fmt == "fhir":
+        from ivig_schedule.render.fhir import to_fhir
+
+        return to_fhir(view)
     if fmt == "ics":
         from ivig_schedule.render.ics import to_ics
 
