@@ -318,6 +318,45 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
         _emit(rendered, output, force)
 
 
+@cli.command()
+@PRESCRIPTION_ARGUMENT
+@click.option("--view", type=click.Choice(["nurse", "pharmacy"]), default="nurse",
+              show_default=True, help="nurse (masked as the trial says) or pharmacy.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["html", "pdf"]), default="html",
+              show_default=True, help="html (print CSS) or pdf (needs the pdf extra).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--course", type=click.IntRange(min=1), help="Print this course only.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+@override_options
+@guard_options
+def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: int | None,
+          output: Path | None, force: bool, accepts: tuple[str, ...], reasons: tuple[str, ...],
+          strict: bool, limits_file: Path | None, today: str | None, debug: bool,
+          **overrides: Any) -> None:
+    """Print the infusion sheet: one page per infusion day, with the pump programme, a step
+    chart, a vital-signs grid and fields for lot, expiry and signatures."""
+    _needs_input(prescription, overrides)
+    with _user_errors(debug):
+        from ivig_schedule import jobs
+        from ivig_schedule import output as out
+        from ivig_schedule.render import sheet as sheet_module
+        from ivig_schedule.views import plan_view
+
+        if output is not None:
+            out.check_target(output, "--output", force=force)
+        outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
+                                    limits_file, today))
+        if outcome.error is not None:
+            _fail(outcome.error)
+        assert outcome.plan is not None
+        html = sheet_module.to_html(plan_view(outcome.plan, view),  # type: ignore[arg-type]
+                                    paper=paper, course=course)
+        data = sheet_module.to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+        _emit(data, output, force)
+
+
 def _read_previous(path: Path) -> bytes:
     from ivig_schedule import tomltext
 

@@ -360,10 +360,13 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
         record = given.get((number, index))
         status = course.status if course.status != "planned" else (
             "given" if record is not None else "planned")
+        elapsed = [0]
+        for step in steps[:-1]:
+            elapsed.append(elapsed[-1] + step.minutes)
         days.append(InfusionDay(
             day=index, date=date, start=times.start, end=times.end, arrive=times.arrive,
             leave=times.leave, location=location, grams=day_g, volume_ml=volume,
             contents=contents, steps=steps, infusion_minutes=minutes, status=status,
-            given=record,
+            given=record, step_starts=tuple(schedule.after(times.start, m) for m in elapsed),
         ))
     return tuple(days)

@@ -511,6 +511,7 @@ class InfusionDay:
         infusion_minutes: Sum of the steps' minutes.
         status: ``planned``, ``given``, ``skipped`` or ``cancelled``.
         given: The change that recorded its administration, when given.
+        step_starts: The local clock time each pump step starts (elapsed time from `start`).
     """
 
     day: int
@@ -527,6 +528,7 @@ class InfusionDay:
     infusion_minutes: int
     status: Status = "planned"
     given: Change | None = None
+    step_starts: tuple[dt.datetime, ...] = ()
 
 
 @attrs.frozen

@@ -58,11 +58,12 @@ def tenth(value: Decimal) -> Decimal:
 
 @attrs.frozen
 class StepView:
-    """One pump step as programmed: mL/h, minutes, VTBI (mL)."""
+    """One pump step as programmed: mL/h, minutes, VTBI (mL), and when it starts."""
 
     rate_ml_per_h: Decimal
     minutes: int
     volume_ml: Decimal
+    at: dt.datetime | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -390,8 +391,9 @@ def _day(day: InfusionDay, view: View, doses: bool) -> DayView:
         grams=tenth(day.grams) if doses else None,
         volume_ml=tenth(day.volume_ml) if pumped else None,
         contents=_contents(day.contents, day.grams) if doses else None,
-        steps=tuple(StepView(s.rate_ml_per_h, s.minutes, tenth(s.volume_ml))
-                    for s in day.steps) if pumped else None,
+        steps=tuple(StepView(s.rate_ml_per_h, s.minutes, tenth(s.volume_ml), at)
+                    for s, at in zip(day.steps, day.step_starts, strict=True))
+        if pumped else None,
         infusion_minutes=day.infusion_minutes if pumped else None,
     )
 
