@@ -21,7 +21,7 @@ from ivig_schedule.units import hours_and_minutes
 from ivig_schedule.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
-CHART = {"width": 180, "height": 62, "left": 20, "right": 176, "top": 4, "bottom": 50}
+CHART = {"width": 180, "height": 66, "left": 20, "right": 176, "top": 4, "bottom": 50}
 """The step chart's drawing box, in SVG user units (it scales to the page width)."""
 
 
@@ -139,4 +139,7 @@ def to_pdf(html: str) -> bytes:
     except ImportError:
         raise MissingExtra("PDF output needs the pdf extra: pip install 'ivig-schedule[pdf]'") \
             from None
+    except OSError as e:  # WeasyPrint is installed but the system's Pango is missing
+        raise MissingExtra("PDF output needs Pango (e.g. apt-get install libpango-1.0-0) for "
+                           f"the pdf extra: {str(e)[:80]}") from None
     return bytes(weasyprint.HTML(string=html).write_pdf())

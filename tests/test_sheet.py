@@ -1,0 +1,193 @@
+"""The printed infusion sheet, checked in a real browser (headless Chromium): every step row is
+there, nothing overflows the printable width, the chart has one segment per step, a print-to-PDF
+has a page per infusion day, and its pages are not blank. Also: escaping, blinding, the PDF extra.
+
+Chromium is Debian's ``chromium`` package (``.ci/run`` installs it); without it these tests skip
+with a message outside CI and fail in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivig_schedule import jobs
+from ivig_schedule.cli import cli
+from ivig_schedule.render.sheet import to_html
+from ivig_schedule.views import plan_view
+
+from .conftest import ROOT, SAMPLES
+
+PRINTABLE_PX = {"a4": round((210 - 24) / 25.4 * 96), "letter": round((8.5 * 25.4 - 24) / 25.4 * 96)}
+"""Page width less the 12 mm margins each side, in CSS pixels (96 per inch)."""
+REPORT = """<pre id="layout-report"></pre><script>
+const pages = [...document.querySelectorAll("section.page")].map((page) => {
+  const box = page.getBoundingClientRect();
+  let widest = 0;
+  for (const el of page.querySelectorAll("*")) {
+    widest = Math.max(widest, el.getBoundingClientRect().right - box.left);
+  }
+  return {
+    course: page.dataset.course, day: page.dataset.day,
+    stepRows: page.querySelectorAll("tr.step-row").length,
+    segments: [...page.querySelectorAll("line.segment")].map(
+      (l) => l.getBoundingClientRect().width),
+    widest: widest, scroll: page.scrollWidth, client: page.clientWidth,
+  };
+});
+document.getElementById("layout-report").textContent = JSON.stringify(pages);
+</script>"""
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (.ci/run installs Debian's chromium package)")
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser checks skipped")
+    return found
+
+
+def outcome(name: str = "proderm", **overrides: str):
+    result = jobs.run(jobs.Request(text=(SAMPLES / f"{name}.toml").read_text(),
+                                   overrides=overrides, default_timezone="UTC"))
+    assert result.plan is not None, result.error
+    return result.plan
+
+
+def browse(tmp_path: Path, html: str, width: int) -> list[dict]:
+    page = tmp_path / "sheet.html"
+    page.write_text(html.replace("</body>", REPORT + "</body>"), encoding="utf-8")
+    out = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          f"--window-size={width},1200", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True)
+    found = re.search(r'<pre id="layout-report">(.*?)</pre>', out.stdout, re.S)
+    assert found, out.stdout[-500:]
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_rendered_pages_have_every_step_and_fit_the_width(tmp_path, paper):
+    """In Chromium each day's page lists every pump step, draws one visible segment per step,
+    and nothing is wider than the printable width."""
+    view = plan_view(outcome(), "nurse")
+    html = to_html(view, paper=paper)
+    width = PRINTABLE_PX[paper]
+    pages = browse(tmp_path, html, width)
+    days = [(c, d) for c in view.courses for d in c.days]
+    assert len(pages) == len(days) == 40
+    for page, (_course, day) in zip(pages, days, strict=True):
+        assert page["stepRows"] == len(day.steps)
+        assert len(page["segments"]) == len(day.steps)
+        assert all(w > 0 for w in page["segments"])
+        assert page["widest"] <= width + 1, page
+        assert page["scroll"] <= page["client"] + 1, page
+
+
+def _pgm_dark_fraction(path: Path) -> float:
+    """The share of dark pixels of a binary PGM (P5) image."""
+    data = path.read_bytes()
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    assert header, path
+    pixels = data[header.end():]
+    return sum(1 for p in pixels if p < 128) / len(pixels)
+
+
+def test_print_to_pdf_has_a_page_per_day_and_none_is_blank(tmp_path, update_golden):
+    """Chromium's print-to-PDF of course 1 has 4 pages (one per day); each page, rendered to an
+    image with pdftoppm, has ink on it. With --update-golden it also refreshes the README
+    picture (docs/sheet-page.png) from page 1."""
+    if shutil.which("pdftoppm") is None or shutil.which("pdfinfo") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have poppler-utils (.ci/run installs it)")
+        pytest.skip("poppler-utils is not installed: PDF page checks skipped")
+    html = tmp_path / "sheet.html"
+    html.write_text(to_html(plan_view(outcome(), "nurse"), course=1), encoding="utf-8")
+    pdf = tmp_path / "sheet.pdf"
+    subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert re.search(r"Pages:\s+4\b", info.stdout), info.stdout
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(pdf), str(tmp_path / "p")], check=True)
+    images = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(images) == 4
+    for image in images:
+        assert _pgm_dark_fraction(image) > 0.01, image
+    if update_golden:
+        docs = ROOT / "docs"
+        docs.mkdir(exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(docs / "sheet-page")], check=True)
+
+
+def test_masked_sheet_is_identical_across_arms():
+    """ProDERM masks the nurse: her sheet (HTML and PDF) is byte-identical for both arms."""
+    pytest.importorskip("weasyprint", reason="the pdf extra is not installed")
+    from ivig_schedule.render.sheet import to_pdf
+
+    active = to_html(plan_view(outcome(arm="active"), "nurse"), course=1)
+    placebo = to_html(plan_view(outcome(arm="placebo"), "nurse"), course=1)
+    assert active == placebo
+    assert "sodium chloride" not in active and "Octagam" not in active
+    assert to_pdf(active) == to_pdf(placebo)
+
+
+def test_pdf_has_no_clock_time_and_is_repeatable():
+    """The same input gives the same PDF bytes, with no creation date in the document."""
+    pytest.importorskip("weasyprint", reason="the pdf extra is not installed")
+    from ivig_schedule.render.sheet import to_pdf
+
+    html = to_html(plan_view(outcome(), "pharmacy"), course=2)
+    first, second = to_pdf(html), to_pdf(html)
+    assert first == second
+    assert b"/CreationDate" not in first and b"/ModDate" not in first
+
+
+def test_everything_from_the_prescription_is_escaped(tmp_path):
+    """A regimen name with markup is printed as text, not interpreted."""
+    rx = tmp_path / "rx.toml"
+    rx.write_text('[patient]\nweight_kg = 70\ntimezone = "UTC"\n[order]\nproduct = "octagam-10"\n'
+                  'start = "2027-03-01"\ndays_per_course = 3\n[regimen]\nid = "local"\n'
+                  'name = "<script>alert(1)</script> & co"\nsource = "ward"\n'
+                  '[[regimen.phase]]\nname = "c"\ndose_g_per_kg = 2\ndays = [3, 3]\n'
+                  'weeks = [0]\n')
+    result = CliRunner().invoke(cli, ["sheet", str(rx), "--view", "pharmacy", "--today",
+                                      "2027-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "<script>alert(1)" not in result.stdout
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in result.stdout
+
+
+def test_missing_pdf_extra_is_a_clear_error(tmp_path):
+    """Without WeasyPrint, --format pdf exits 1 naming the extra to install."""
+    code = ("import sys\nsys.modules['weasyprint'] = None\n"
+            "from ivig_schedule.cli import main\n"
+            f"sys.argv = ['ivig-schedule', 'sheet', {str(SAMPLES / 'proderm.toml')!r}, '-f', "
+            f"'pdf', '-o', {str(tmp_path / 'x.pdf')!r}, '--today', '2027-01-01']\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 1
+    assert "pip install 'ivig-schedule[pdf]'" in result.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_sheet_for_one_course_and_a_course_that_does_not_exist():
+    """--course 2 prints course 2's four days; --course 11 is an input error."""
+    good = CliRunner().invoke(cli, ["sheet", str(SAMPLES / "proderm.toml"), "--course", "2",
+                                    "--today", "2027-01-01"])
+    assert good.stdout.count('<section class="page"') == 4
+    bad = CliRunner().invoke(cli, ["sheet", str(SAMPLES / "proderm.toml"), "--course", "11",
+                                   "--today", "2027-01-01"])
+    assert bad.exit_code == 1
+    assert "--course" in bad.stderr
