@@ -297,16 +297,10 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
     if previous is not None and fmt != "ics":
         raise click.UsageError("--previous goes with --format ics")
     with _user_errors(debug):
-        from ivig_schedule import jobs
-        from ivig_schedule import output as out
         from ivig_schedule.views import plan_view
 
-        if output is not None:
-            out.check_target(output, "--output", force=force)
-        outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
-                                    limits_file, today))
-        if outcome.error is not None:
-            _fail(outcome.error)
+        outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
+                                                   strict, limits_file, today))
         assert outcome.plan is not None
         previous_bytes = None
         if previous is not None:
@@ -339,22 +333,30 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
     chart, a vital-signs grid and fields for lot, expiry and signatures."""
     _needs_input(prescription, overrides)
     with _user_errors(debug):
-        from ivig_schedule import jobs
-        from ivig_schedule import output as out
         from ivig_schedule.render import sheet as sheet_module
         from ivig_schedule.views import plan_view
 
-        if output is not None:
-            out.check_target(output, "--output", force=force)
-        outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
-                                    limits_file, today))
-        if outcome.error is not None:
-            _fail(outcome.error)
+        outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
+                                                   strict, limits_file, today))
         assert outcome.plan is not None
         html = sheet_module.to_html(plan_view(outcome.plan, view),  # type: ignore[arg-type]
                                     paper=paper, course=course)
         data = sheet_module.to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
         _emit(data, output, force)
+
+
+def _planned(output: Path | None, force: bool, request: jobs.Request) -> jobs.Outcome:
+    """The outcome of a command that writes a plan: the target is checked before any work,
+    and an input error or a refusal ends the command with its one line."""
+    from ivig_schedule import jobs
+    from ivig_schedule import output as out
+
+    if output is not None:
+        out.check_target(output, "--output", force=force)
+    outcome = jobs.run(request)
+    if outcome.error is not None:
+        _fail(outcome.error)
+    return outcome
 
 
 def _read_previous(path: Path) -> bytes:

@@ -15,11 +15,11 @@ from the plan, so the same input gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal
 from typing import Any
 
+from ivig_schedule.render.records import dumps
 from ivig_schedule.views import CourseView, DayView, PlanView
 
 UCUM = "http://unitsofmeasure.org"
@@ -124,16 +124,6 @@ def bundle(view: PlanView) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def to_fhir(view: PlanView) -> str:
     """The Bundle as indented JSON, ending in a newline."""
-    return json.dumps(_jsonable(bundle(view)), indent=2, ensure_ascii=False) + "\n"
+    return dumps(bundle(view))
