@@ -209,7 +209,7 @@ def _request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, .
     needs_zone = overrides.get("timezone") is None
     return jobs.Request(
         text=_read_prescription(path), overrides=overrides,
-        default_timezone=_local_timezone() if needs_zone else "UTC",
+        default_timezone=_local_timezone if needs_zone else "UTC",
         limits=_limits(limits_file), today=_today(today),
         accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict)
 
@@ -595,7 +595,7 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
             elif tis_total is not None:
                 fields["tis"] = Decimal(str(tis_total))
         text = tomltext.decode(file.read_bytes(), str(file))
-        request = {"default_timezone": _local_timezone(), "limits": _limits(limits_file),
+        request = {"default_timezone": _local_timezone, "limits": _limits(limits_file),
                    "today": day}
         before = jobs.run(jobs.Request(text=text, **request))
         updated = changes.append(text, fields)
@@ -658,13 +658,28 @@ def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quie
         workers = jobs_count or os.cpu_count() or 1
         show = not quiet and sys.stderr.isatty()
         if show:
-            from rich.progress import Progress
+            import time
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("planning", total=None)
-                summary = roster_module.run(
-                    source, outdir, settings, jobs_count=workers, force=force,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            started = time.monotonic()
+            columns = (TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]} patients/s"), TimeRemainingColumn())
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task("planning", total=None, rate="-")
+
+                def progress(done: int, total: int) -> None:
+                    rate = done / max(time.monotonic() - started, 1e-6)
+                    bar.update(task, completed=done, total=total, rate=f"{rate:.1f}")
+
+                summary = roster_module.run(source, outdir, settings, jobs_count=workers,
+                                            force=force, progress=progress)
         else:
             summary = roster_module.run(source, outdir, settings, jobs_count=workers,
                                         force=force)

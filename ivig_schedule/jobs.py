@@ -33,7 +33,8 @@ class Request:
     Attributes:
         text: Prescription TOML, or None when flags give everything.
         overrides: Flag values that replace single fields (`prescription.OVERRIDES`).
-        default_timezone: Zone assumed when the prescription names none.
+        default_timezone: Zone assumed when the prescription names none (or a function that
+            finds it, called only then).
         limits: The rule set to check against.
         today: The caller's date, for the start-in-the-past check (None: not checked).
         accepted: ``--accept RULE --reason TEXT`` pairs.
@@ -42,7 +43,7 @@ class Request:
 
     text: str | None
     overrides: Mapping[str, Any] = attrs.field(factory=dict)
-    default_timezone: str = "UTC"
+    default_timezone: prescription.Zone = "UTC"
     limits: Limits = attrs.field(factory=built_in_limits)
     today: dt.date | None = None
     accepted: tuple[tuple[str, str], ...] = ()

@@ -187,7 +187,15 @@ def _risks(table: Fields) -> tuple[RiskFactor, ...]:
     return tuple(sorted(set(cast(list[RiskFactor], risks))))
 
 
-def patient_from_table(table: Fields, default_timezone: str, c: Collector) -> Patient:
+Zone = str | Callable[[], str]
+"""A zone, or a way to find one only when a prescription names none (e.g. this machine's)."""
+
+
+def _default(zone: Zone) -> str:
+    return zone if isinstance(zone, str) else zone()
+
+
+def patient_from_table(table: Fields, default_timezone: Zone, c: Collector) -> Patient:
     """The [patient] table; every bad field is recorded in `c`."""
     mark = c.mark()
     c.errors.extend(table.unknown(PATIENT_KEYS))
@@ -198,7 +206,7 @@ def patient_from_table(table: Fields, default_timezone: str, c: Collector) -> Pa
                                      if table.has("height_cm") else (None, None)))
     sex = _read(c, lambda: table.choice("sex", SEXES))
     zone = _read(c, lambda: _timezone(
-        table.text("timezone", default=default_timezone) or default_timezone,
+        table.text("timezone") or _default(default_timezone),
         table.at("timezone")))
     risks = _read(c, lambda: _risks(table))
     _complete(c, mark)
@@ -503,7 +511,7 @@ def _section(data: Mapping[str, Any], key: str, missing: str) -> Fields:
     return Fields(mapping_or_empty(data, key), key)
 
 
-def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
+def parse(data: Mapping[str, Any], default_timezone: Zone) -> Prescription:
     """Validate a prescription mapping (TOML already parsed, overrides already applied).
 
     Raises `InputErrors` holding every error found, in file order.
@@ -533,7 +541,8 @@ def parse(data: Mapping[str, Any], default_timezone: str) -> Prescription:
                         changes=changes, nurse=nurse)
 
 
-def from_text(text: str | None, overrides: Mapping[str, Any], default_timezone: str) -> Prescription:
+def from_text(text: str | None, overrides: Mapping[str, Any],
+              default_timezone: Zone) -> Prescription:
     """Parse prescription TOML text (or none, when flags give everything) plus overrides."""
     data = load_toml(text) if text is not None else {}
     return parse(apply_overrides(data, overrides), default_timezone)
