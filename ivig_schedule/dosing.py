@@ -287,24 +287,15 @@ def vial_neighbours(prescribed_g: Decimal, vials: VialSet) -> tuple[Decimal | No
     return (None if down is None else vials.grams(down)), vials.grams(up)
 
 
-def round_course_grams(prescribed_g: Decimal, vials: VialSet, rounding: Rounding) -> Decimal:
-    """Round the prescribed course grams to a total whole vials can make.
+def round_course(prescribed_g: Decimal, vials: VialSet,
+                 rounding: Rounding) -> tuple[Decimal, RoundingTrail]:
+    """Round the prescribed course grams to a total whole vials can make, with the trail (the
+    whole-vial totals either side).
 
     ``nearest-vial`` takes the nearest makeable total (a tie goes down); ``down`` the largest
     makeable total at or below; ``none`` uses `vials` = `unrounded_vial_set` so it rounds to the
     nearest 0.1 g.
     """
-    return _round(prescribed_g, vials, rounding)[0]
-
-
-def round_course(prescribed_g: Decimal, vials: VialSet,
-                 rounding: Rounding) -> tuple[Decimal, RoundingTrail]:
-    """The rounded course grams and the trail: the whole-vial totals either side."""
-    return _round(prescribed_g, vials, rounding)
-
-
-def _round(prescribed_g: Decimal, vials: VialSet,
-           rounding: Rounding) -> tuple[Decimal, RoundingTrail]:
     down, up = vial_neighbours(prescribed_g, vials)
     trail = RoundingTrail(method=rounding, grain_g=vials.grain_g, below_g=down, above_g=up)
     if rounding == "down":

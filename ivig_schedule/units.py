@@ -48,11 +48,6 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def is_pounds(written: str) -> bool:
-    """True when a weight was written in pounds."""
-    return written.strip().lower().endswith(("lb", "lbs"))
-
-
 def weight_kg(value: Any, path: str) -> tuple[Decimal, str, Decimal | None]:
     """(kilograms, the input as written, the pounds when it was written in pounds)."""
     text = _text(value)

@@ -333,7 +333,6 @@ class PlanView:
         change_dates: Each change's date, in order (for the calendar's stamps).
         product_name: The product's name for courses this audience sees unmasked (pharmacy
             and nurse); None for the others.
-        regimen_blinded: Whether the regimen blinds any course (for wording, not the arm).
     """
 
     view: View
@@ -351,7 +350,6 @@ class PlanView:
     trail: Trail | None = None
     pump: PumpView | None = None
     product_name: str | None = None
-    regimen_blinded: bool = False
     changes: tuple[ChangeView, ...] = ()
     revision: int = 0
     start: dt.date | None = None
@@ -503,7 +501,6 @@ def plan_view(plan: Plan, view: View) -> PlanView:
                       cap.binding, rx.order.max_rate_ml_h) if view in ("pharmacy", "nurse")
         else None,
         product_name=rx.product.name if view in ("pharmacy", "nurse") else None,
-        regimen_blinded=rx.regimen.blinded,
         changes=_changes(plan, view),
         revision=len(plan.effects),
         start=rx.order.start,

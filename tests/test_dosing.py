@@ -10,7 +10,7 @@ from ivig_schedule.dosing import (
     VialSet,
     dosing_weight,
     ideal_body_weight_kg,
-    round_course_grams,
+    round_course,
     split_days,
     unrounded_vial_set,
 )
@@ -94,19 +94,19 @@ def test_grain_is_the_common_step():
 )
 def test_course_rounding(prescribed, vials, rounding, expected):
     """Course grams round to a whole-vial total as the order says (hand-computed cases)."""
-    assert round_course_grams(D(prescribed), vials, rounding) == D(expected)
+    assert round_course(D(prescribed), vials, rounding)[0] == D(expected)
 
 
 def test_rounding_none_keeps_tenths():
     """rounding none keeps the prescribed grams to 0.1 g."""
     grid = unrounded_vial_set(D(100))
-    assert round_course_grams(D("140.929"), grid, "none") == D("140.9")
+    assert round_course(D("140.929"), grid, "none")[0] == D("140.9")
 
 
 def test_rounding_down_below_smallest_vial_is_refused():
     """Rounding down a dose smaller than one vial leaves nothing to give, so it is refused."""
     with pytest.raises(RefusedBySafetyRule):
-        round_course_grams(D("1.5"), OCTAGAM, "down")
+        round_course(D("1.5"), OCTAGAM, "down")
 
 
 @pytest.mark.parametrize(

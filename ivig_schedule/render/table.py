@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from ivig_schedule.render.records import contents_text, dispense_text, number_text
 from ivig_schedule.units import hours_and_minutes
-from ivig_schedule.views import ContentsView, CourseView, DayView, PlanView
+from ivig_schedule.views import ContentsView, DayView, PlanView
 
 BLINDED = "blinded"
 DEFAULT_WIDTH = 100
@@ -35,11 +35,6 @@ def _visit(day: DayView) -> str:
     if day.arrive is None or day.leave is None:
         return ""
     return f"{day.arrive:%H:%M}–{day.leave:%H:%M}"
-
-
-def _course_label(course: CourseView) -> str:
-    kind = "study infusion" if course.masked else course.phase
-    return f"{course.number} · wk {course.week}\n{kind}"
 
 
 def _header(view: PlanView) -> list[str]:

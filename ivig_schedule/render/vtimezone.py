@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -153,24 +152,3 @@ def observances(zone_name: str, first_year: int, last_year: int) -> tuple[Observ
         name=dt.datetime(first_year, 1, 1, tzinfo=UTC).astimezone(zone).tzname() or "",
     ))
     return tuple(sorted(blocks, key=lambda b: (b.start, b.daylight)))
-
-
-def component(zone_name: str, first_year: int, last_year: int) -> Any:
-    """The icalendar VTIMEZONE component for the zone over the given years."""
-    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
-
-    tz = Timezone()
-    tz.add("tzid", zone_name)
-    for block in observances(zone_name, first_year, last_year):
-        sub = TimezoneDaylight() if block.daylight else TimezoneStandard()
-        sub.add("dtstart", block.start)
-        sub.add("tzoffsetfrom", block.offset_from)
-        sub.add("tzoffsetto", block.offset_to)
-        if block.name:
-            sub.add("tzname", block.name)
-        if block.rrule is not None:
-            sub.add("rrule", block.rrule)
-        for rdate in block.rdates:
-            sub.add("rdate", rdate)
-        tz.add_component(sub)
-    return tz
