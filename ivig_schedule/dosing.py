@@ -16,15 +16,13 @@ from fractions import Fraction
 import attrs
 
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import (
+from ivig_schedule.model import DosingWeightBasis, Patient, Rounding
+from ivig_schedule.plan import (
     Calc,
     Dispense,
     DosingWeight,
-    DosingWeightBasis,
-    Patient,
     PlaceboContents,
     ProductContents,
-    Rounding,
     RoundingTrail,
     VialCount,
 )

@@ -28,15 +28,17 @@ from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.history import History, Slot
 from ivig_schedule.model import (
     Change,
+    Patient,
+    Phase,
+    Prescription,
+)
+from ivig_schedule.plan import (
     Course,
     DosingWeight,
     Finding,
     InfusionDay,
-    Patient,
-    Phase,
     PlaceboContents,
     Plan,
-    Prescription,
     ProductContents,
     RateCap,
     RateStep,

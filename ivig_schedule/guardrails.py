@@ -18,7 +18,14 @@ import attrs
 from ivig_schedule import pump
 from ivig_schedule.errors import RefusedBySafetyRule
 from ivig_schedule.limits import BOUNDS, QUANTITIES, Limits, Rule
-from ivig_schedule.model import Course, Finding, Override, Plan, Prescription, RateCap
+from ivig_schedule.model import Prescription
+from ivig_schedule.plan import (
+    Course,
+    Finding,
+    Override,
+    Plan,
+    RateCap,
+)
 from ivig_schedule.units import MINUTES_PER_HOUR
 
 Measurements = dict[str, list[tuple[Decimal, str]]]

@@ -21,13 +21,13 @@ import attrs
 from ivig_schedule.errors import PrescriptionError
 from ivig_schedule.model import (
     Change,
-    ChangeEffect,
     Patient,
     Phase,
     Prescription,
     ResponseRule,
     Status,
 )
+from ivig_schedule.plan import ChangeEffect
 from ivig_schedule.schedule import course_weeks
 
 OPERATORS = {"<": Decimal.__lt__, "<=": Decimal.__le__, ">": Decimal.__gt__, ">=": Decimal.__ge__}

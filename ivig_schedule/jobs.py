@@ -18,7 +18,8 @@ from ivig_schedule import engine, guardrails, history, prescription
 from ivig_schedule.errors import InputErrors, IvigScheduleError, PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.guardrails import Decision
 from ivig_schedule.limits import Limits, built_in_limits
-from ivig_schedule.model import Change, InfusionDay, LimitsUsed, Plan, Prescription
+from ivig_schedule.model import Change, Prescription
+from ivig_schedule.plan import InfusionDay, LimitsUsed, Plan
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1

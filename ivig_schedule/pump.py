@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import Ladder, Product, RateCap, RateStep, RateUnit
+from ivig_schedule.model import Ladder, Product, RateUnit
+from ivig_schedule.plan import RateCap, RateStep
 from ivig_schedule.units import MINUTES_PER_HOUR
 
 VTBI_RESOLUTION_ML = Decimal("0.1")

@@ -25,8 +25,8 @@ from ivig_schedule.model import (
     Phase,
     Regimen,
     Visit,
-    VisitDay,
 )
+from ivig_schedule.plan import VisitDay
 
 UTC = dt.UTC
 

@@ -26,18 +26,17 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model import (
+from ivig_schedule.model import Ladder, View
+from ivig_schedule.plan import (
     Calc,
     Course,
     Dispense,
     InfusionDay,
-    Ladder,
     PlaceboContents,
     Plan,
     ProductContents,
     RateCap,
     RoundingTrail,
-    View,
 )
 
 FORMAT = "ivig-schedule/plan@1"

@@ -9,7 +9,7 @@ import pytest
 
 from ivig_schedule import engine
 from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import PlaceboContents, ProductContents
+from ivig_schedule.plan import PlaceboContents, ProductContents
 
 from .conftest import checked, make
 

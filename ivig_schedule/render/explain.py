@@ -14,7 +14,7 @@ from typing import Any
 from ivig_schedule.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
 from ivig_schedule.guardrails import RuleOutcome, describe_bound, number
 from ivig_schedule.limits import BOUNDS, Limits
-from ivig_schedule.model import Calc
+from ivig_schedule.plan import Calc
 from ivig_schedule.pump import MINUTES_FORMULA, RATE_FORMULA
 from ivig_schedule.render.listing import ladder_record
 from ivig_schedule.render.records import number_text
