@@ -314,3 +314,45 @@ def test_change_flags_not_of_the_kind_are_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["change", str(rx), "skip", "--course", "2", "--days", "3",
                                       "--reason", "x"])
     assert result.exit_code == 2
+
+
+def test_visit_with_a_window_moves_to_the_nearest_open_day():
+    """A week-4 visit on a closed Saturday (3 April) moves within its 2-day window to the nearest
+    open day: one day away, Sunday is closed and Friday is open, so Friday 2 April. A visit
+    without a window stays where it falls."""
+    text = """[patient]
+weight_kg = 70
+timezone = "UTC"
+
+[order]
+product = "octagam-10"
+start = "2027-03-06"
+days_per_course = 2
+closed_weekdays = ["saturday", "sunday"]
+
+[regimen]
+id = "local"
+source = "ward protocol"
+
+[[regimen.phase]]
+name = "c"
+dose_g_per_kg = 2
+days = [2, 2]
+weeks = [0]
+
+[[regimen.visit]]
+week = 4
+name = "assessment"
+window_days = 2
+source = "ward protocol"
+
+[[regimen.visit]]
+week = 5
+name = "fixed"
+source = "ward protocol"
+"""
+    out = outcome(text, today=dt.date(2027, 3, 1))
+    assert out.plan is not None, out.error
+    dates = {v.name: v.date for v in out.plan.visits}
+    assert dates["assessment"] == dt.date(2027, 4, 2)  # Sat 3 Apr → Fri 2 Apr
+    assert dates["fixed"] == dt.date(2027, 4, 10)  # a Saturday, but no window: stays
