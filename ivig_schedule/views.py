@@ -173,12 +173,14 @@ class CourseView:
 
 @attrs.frozen
 class PatientView:
-    """The patient, pseudonymous; `weighed` is False where the audience sees no weights."""
+    """The patient, pseudonymous; `weighed` is False where the audience sees no weights;
+    `weight_shown_kg` is the weight to 0.01 kg for display (JSON keeps `weight_kg` exact)."""
 
     id: str
     timezone: str
     weighed: bool
     weight_kg: Decimal
+    weight_shown_kg: Decimal
     dosing_weight_kg: Decimal
     dosing_weight_basis: str
     weight_input: str
@@ -480,6 +482,7 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         patient=PatientView(
             id=patient.id, timezone=patient.timezone,
             weighed=view in ("pharmacy", "nurse"), weight_kg=patient.weight_kg,
+            weight_shown_kg=patient.weight_kg.quantize(HUNDREDTH),
             dosing_weight_kg=plan.dosing_weight.kg.quantize(HUNDREDTH),
             dosing_weight_basis=plan.dosing_weight.used, weight_input=patient.weight_input,
             height_cm=None if patient.height_cm is None else patient.height_cm.quantize(TENTH),

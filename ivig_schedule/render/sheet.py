@@ -46,7 +46,7 @@ def _prepare(view: PlanView, course: CourseView, day: DayView) -> str:
 
 def _chart(day: DayView) -> dict[str, Any]:
     steps = day.steps or ()
-    total = sum(s.minutes for s in steps) or 1
+    total = day.infusion_minutes or 1
     top_rate = max((s.rate_ml_per_h for s in steps), default=Decimal(1))
     left, right, top, bottom = CHART["left"], CHART["right"], CHART["top"], CHART["bottom"]
     sx = (right - left) / total

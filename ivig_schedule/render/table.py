@@ -41,7 +41,7 @@ def _header(view: PlanView) -> list[str]:
     patient = view.patient
     lines = [f"Patient {patient.id} · times in {patient.timezone}"]
     if patient.weighed:
-        weight = f"{number_text(patient.weight_kg.quantize(Decimal('0.01')))} kg"
+        weight = f"{number_text(patient.weight_shown_kg)} kg"
         written = patient.weight_input or ""
         if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
             weight += f" (entered {written})"
