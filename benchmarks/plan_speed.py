@@ -11,9 +11,11 @@ import subprocess
 import sys
 import time
 
-from ivig_schedule import jobs, prescription
+from ivig_schedule import jobs
+
+from ivig_schedule.input import prescription
 from ivig_schedule.render.records import to_json
-from ivig_schedule.views import plan_view
+from ivig_schedule.views.views import plan_view
 
 
 def timed(fn, repeat: int = 20) -> float:

@@ -40,8 +40,8 @@ courses = 12
 """
 PEAK = """
 import resource, sys
-from ivig_schedule import roster
-from ivig_schedule.limits import built_in_limits
+from ivig_schedule.batch import roster
+from ivig_schedule.input.limits_file import built_in_limits
 import datetime as dt
 from pathlib import Path
 settings = roster.Settings(built_in_limits(), dt.date(2027, 1, 1), "UTC")
@@ -62,8 +62,8 @@ def best_of(fn, repeat: int = 5) -> float:
 
 def writer_ratio() -> None:
     from ivig_schedule import jobs
-    from ivig_schedule.render.ics import to_ics
-    from ivig_schedule.views import plan_view
+    from ivig_schedule.render.ics.calendar import to_ics
+    from ivig_schedule.views.views import plan_view
 
     outcome = jobs.run(jobs.Request(text=SAMPLE.read_text(), default_timezone="UTC"))
     view = plan_view(outcome.plan, "nurse")

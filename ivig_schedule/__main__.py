@@ -1,3 +1,3 @@
-from ivig_schedule.cli import main
+from ivig_schedule.cli.app import main
 
 main()

@@ -14,12 +14,20 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule import engine, guardrails, history, prescription
-from ivig_schedule.errors import InputErrors, IvigScheduleError, PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.guardrails import Decision
-from ivig_schedule.limits import Limits, built_in_limits
-from ivig_schedule.model import Change, Prescription
-from ivig_schedule.plan import InfusionDay, LimitsUsed, Plan
+from ivig_schedule.engine import compute as engine
+from ivig_schedule.engine import history
+from ivig_schedule.guardrails import decide as guardrails
+from ivig_schedule.guardrails.decide import Decision
+from ivig_schedule.input import prescription
+from ivig_schedule.input.limits_file import Limits, built_in_limits
+from ivig_schedule.model.errors import (
+    InputErrors,
+    IvigScheduleError,
+    PrescriptionError,
+    RefusedBySafetyRule,
+)
+from ivig_schedule.model.inputs import Change, Prescription
+from ivig_schedule.model.plan import InfusionDay, LimitsUsed, Plan
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1

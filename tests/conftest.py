@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ivig_schedule import jobs, prescription
+from ivig_schedule import jobs
+from ivig_schedule.input import prescription
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

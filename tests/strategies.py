@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from ivig_schedule import catalog
+from ivig_schedule.input import catalog
 
 COMPLETE_PRODUCTS = sorted(p.id for p in catalog.products().values() if not p.missing_fields())
 

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import catalog
+from ivig_schedule.input import catalog
 
 PRODUCTS = catalog.products()
 REGIMENS = catalog.regimens()

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 

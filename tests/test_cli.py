@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivig_schedule import __version__
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 
@@ -98,7 +98,7 @@ def test_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
     """If the write itself fails, no file (final or temporary) is left behind."""
     import os
 
-    from ivig_schedule import cli as cli_module
+    from ivig_schedule.cli import app as cli_module
 
     def broken_fsync(fd):
         raise OSError(28, "No space left on device")
@@ -150,7 +150,7 @@ def test_json_path_does_not_import_heavy_libraries():
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from ivig_schedule.cli import cli\n"
+        "from ivig_schedule.cli.app import cli\n"
         f"r = CliRunner().invoke(cli, ['plan', {PRODERM!r}, '-f', 'json'])\n"
         "assert r.exit_code == 0, r.output\n"
         "CliRunner().invoke(cli, ['--help'])\n"

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule.dosing import (
+from ivig_schedule.engine.dosing import (
     VialSet,
     dosing_weight,
     ideal_body_weight_kg,
@@ -14,8 +14,8 @@ from ivig_schedule.dosing import (
     split_days,
     unrounded_vial_set,
 )
-from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import Patient
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.inputs import Patient
 
 OCTAGAM = VialSet((D(30), D(20), D(10), D(5), D(2)), D(100))
 PRIVIGEN = VialSet((D(40), D(20), D(10), D(5), D("2.5")), D(100))

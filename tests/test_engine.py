@@ -7,9 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import engine
-from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.plan import PlaceboContents, ProductContents
+from ivig_schedule.engine import compute as engine
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.plan import PlaceboContents, ProductContents
 
 from .conftest import checked, make
 

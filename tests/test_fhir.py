@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from fhirclient.models.bundle import Bundle
 
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import engine, guardrails
-from ivig_schedule import limits as limits_module
-from ivig_schedule.errors import CatalogError, RefusedBySafetyRule
+from ivig_schedule.engine import compute as engine
+from ivig_schedule.guardrails import decide as guardrails
+from ivig_schedule.input import limits_file as limits_module
+from ivig_schedule.model.errors import CatalogError, RefusedBySafetyRule
 
 from .conftest import checked, make
 

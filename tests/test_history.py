@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivig_schedule import jobs
-from ivig_schedule.cli import cli
-from ivig_schedule.render.ics import to_ics
-from ivig_schedule.views import plan_view
+from ivig_schedule.cli.app import cli
+from ivig_schedule.render.ics.calendar import to_ics
+from ivig_schedule.views.views import plan_view
 
 from .calendars import icalendar_starts, icaljs_events
 from .conftest import SAMPLES

@@ -9,10 +9,10 @@ import pytest
 import vobject
 from click.testing import CliRunner
 
-from ivig_schedule import prescription
-from ivig_schedule.cli import cli
-from ivig_schedule.render.ics import to_ics
-from ivig_schedule.views import plan_view
+from ivig_schedule.cli.app import cli
+from ivig_schedule.input import prescription
+from ivig_schedule.render.ics.calendar import to_ics
+from ivig_schedule.views.views import plan_view
 
 from .conftest import SAMPLES, checked
 

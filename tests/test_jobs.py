@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ivig_schedule import jobs
-from ivig_schedule.cli import cli
-from ivig_schedule.limits import built_in_limits
+from ivig_schedule.cli.app import cli
+from ivig_schedule.input.limits_file import built_in_limits
 
 from .conftest import SAMPLES
 from .test_fuzz import to_toml
 
-BUILT_IN_TEXT = (SAMPLES.parent / "ivig_schedule" / "catalog" / "limits.toml").read_text()
+BUILT_IN_TEXT = (SAMPLES.parent / "ivig_schedule" / "input" / "catalog" / "limits.toml").read_text()
 BUILT_IN_RULES = tomllib.loads(BUILT_IN_TEXT)["rule"]
 LOCAL_PRODUCT = {
     "id": "local-x", "concentration_mg_per_ml": 100, "vials_g": [2.5, 5, 10, 20],

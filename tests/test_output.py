@@ -11,8 +11,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from ivig_schedule import output
-from ivig_schedule.cli import cli
+from ivig_schedule import files as output
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 

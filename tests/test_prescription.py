@@ -7,8 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import prescription
-from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.input import prescription
+from ivig_schedule.model.errors import PrescriptionError
 
 from .conftest import make
 

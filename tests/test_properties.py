@@ -7,14 +7,16 @@ from decimal import Decimal
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ivig_schedule import catalog, engine, jobs
-from ivig_schedule.dosing import VialSet
-from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import VIEWS
-from ivig_schedule.render.ics import to_ics
+from ivig_schedule import jobs
+from ivig_schedule.engine import compute as engine
+from ivig_schedule.engine.dosing import VialSet
+from ivig_schedule.input import catalog
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.inputs import VIEWS
+from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.table import to_table
-from ivig_schedule.views import plan_view
+from ivig_schedule.views.views import plan_view
 
 from . import strategies as s
 from .conftest import checked, make

@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import pump
-from ivig_schedule.fields import to_decimal
-from ivig_schedule.model import Ladder, Product
+from ivig_schedule.engine import pump
+from ivig_schedule.input.fields import to_decimal
+from ivig_schedule.model.inputs import Ladder, Product
 
 
 def ladder(titration, max_rate, unit="mg/kg/min"):
@@ -103,7 +103,7 @@ def test_step_vtbi_rounds_down_and_last_takes_the_rest():
 
 def test_rate_below_one_increment_is_an_error():
     """A rate that rounds down to 0 mL/h cannot be programmed."""
-    from ivig_schedule.errors import PrescriptionError
+    from ivig_schedule.model.errors import PrescriptionError
 
     with pytest.raises(PrescriptionError, match="pump_resolution"):
         pump.programme((D("0.01"),), D(10), 30, D(3), D(100), D(1))

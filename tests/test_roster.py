@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 
 from .conftest import SAMPLES
 from .test_ics import independent_events
@@ -171,13 +171,13 @@ def test_killed_run_leaves_the_previous_outdir_intact(planned, tmp_path):
     before = tree(out)
     slow = (
         "import time, sys\n"
-        "from ivig_schedule import roster\n"
+        "from ivig_schedule.batch import roster\n"
         "plan = roster.plan_row\n"
         "def slow(row, settings):\n"
         "    time.sleep(0.4)\n"
         "    return plan(row, settings)\n"
         "roster.plan_row = slow\n"
-        "from ivig_schedule.cli import main\n"
+        "from ivig_schedule.cli.app import main\n"
         "sys.argv = ['ivig-schedule', 'roster', sys.argv[1], '-o', sys.argv[2], '--force',\n"
         f"            '--jobs', '1', '--quiet', '--today', '{TODAY}']\n"
         "main()\n"

@@ -10,8 +10,9 @@ from decimal import Decimal as D
 import pytest
 from click.testing import CliRunner
 
-from ivig_schedule import catalog, jobs
-from ivig_schedule.cli import cli
+from ivig_schedule import jobs
+from ivig_schedule.cli.app import cli
+from ivig_schedule.input import catalog
 
 from .conftest import SAMPLES, checked, make
 
@@ -89,7 +90,7 @@ def test_explain_says_which_ladder_and_why():
 def test_no_step_above_the_products_maximum_for_the_indication(regimen, product):
     """For every regimen with an indication and every product (at 40-140 kg), no programmed rate
     exceeds that product's maximum for the indication, or its slowest ladder's."""
-    from ivig_schedule.pump import ladder_maximum, slowest_ladder
+    from ivig_schedule.engine.pump import ladder_maximum, slowest_ladder
 
     entry = catalog.products()[product]
     indication = catalog.regimens()[regimen].indication
@@ -437,7 +438,7 @@ def test_plan_without_arguments_is_a_usage_hint():
 def test_project_defaults_say_so():
     """The per-day limit, the 5 % rounding warning and the 999 mL/h ceiling are project
     defaults, and their sources say so; ProDERM is unverified."""
-    from ivig_schedule.limits import built_in_limits
+    from ivig_schedule.input.limits_file import built_in_limits
 
     rules = {r.id: r for r in built_in_limits().rules}
     for rule in ("dose.day_max", "dose.rounding", "rate.pump_ceiling"):

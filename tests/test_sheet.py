@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from ivig_schedule import jobs
-from ivig_schedule.cli import cli
+from ivig_schedule.cli.app import cli
 from ivig_schedule.render.sheet import to_html
-from ivig_schedule.views import plan_view
+from ivig_schedule.views.views import plan_view
 
 from .conftest import ROOT, SAMPLES
 
@@ -172,7 +172,7 @@ def test_everything_from_the_prescription_is_escaped(tmp_path):
 def test_missing_pdf_extra_is_a_clear_error(tmp_path):
     """Without WeasyPrint, --format pdf exits 1 naming the extra to install."""
     code = ("import sys\nsys.modules['weasyprint'] = None\n"
-            "from ivig_schedule.cli import main\n"
+            "from ivig_schedule.cli.app import main\n"
             f"sys.argv = ['ivig-schedule', 'sheet', {str(SAMPLES / 'proderm.toml')!r}, '-f', "
             f"'pdf', '-o', {str(tmp_path / 'x.pdf')!r}, '--today', '2027-01-01']\nmain()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ivig_schedule import tomltext
-from ivig_schedule.cli import cli
-from ivig_schedule.errors import PrescriptionError, show_value
+from ivig_schedule.cli.app import cli
+from ivig_schedule.input import tomltext
+from ivig_schedule.model.errors import PrescriptionError, show_value
 
 from .conftest import SAMPLES
 

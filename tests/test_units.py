@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ivig_schedule import units
-from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.input import units
+from ivig_schedule.model.errors import PrescriptionError
 
 from .conftest import make
 
@@ -50,9 +50,9 @@ def test_unknown_height_units_rejected(given):
 
 def test_pounds_show_in_json_record():
     """The record keeps the input as written beside the kilograms."""
-    from ivig_schedule import engine
+    from ivig_schedule.engine import compute as engine
     from ivig_schedule.render.records import plan_record
-    from ivig_schedule.views import plan_view
+    from ivig_schedule.views.views import plan_view
 
     view = plan_view(engine.compute(make(patient={"weight_kg": "160 lb"})), "pharmacy")
     record = plan_record(view)

@@ -11,15 +11,15 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
-from ivig_schedule.guardrails import RuleOutcome, describe_bound, number
-from ivig_schedule.limits import BOUNDS, Limits
-from ivig_schedule.plan import Calc
-from ivig_schedule.pump import MINUTES_FORMULA, RATE_FORMULA
+from ivig_schedule.engine.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
+from ivig_schedule.engine.pump import MINUTES_FORMULA, RATE_FORMULA
+from ivig_schedule.guardrails.decide import RuleOutcome, describe_bound, number
+from ivig_schedule.input.limits_file import BOUNDS, Limits
+from ivig_schedule.model.plan import Calc
+from ivig_schedule.model.units import MG_PER_G, MINUTES_PER_HOUR
 from ivig_schedule.render.listing import ladder_record
 from ivig_schedule.render.records import number_text
-from ivig_schedule.units import MG_PER_G, MINUTES_PER_HOUR
-from ivig_schedule.views import CourseTrail, PlanView, StepTrail, Trail, tenth
+from ivig_schedule.views.views import CourseTrail, PlanView, StepTrail, Trail, tenth
 
 FORMAT = "ivig-schedule/explain@1"
 Record = dict[str, Any]

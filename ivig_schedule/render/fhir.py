@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.render.records import dumps
-from ivig_schedule.views import CourseView, DayView, PlanView
+from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"

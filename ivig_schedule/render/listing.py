@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
-from ivig_schedule.model import Ladder, Product, Regimen
+from ivig_schedule.model.inputs import Ladder, Product, Regimen
 from ivig_schedule.render.records import Record, dumps, number_text
 
 
@@ -105,7 +105,7 @@ def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]],
 def products_table(products: Iterable[Product], width: int = 100) -> str:
     """Products as a terminal table; the slowest ladder (used when no ladder fits the
     indication) is marked."""
-    from ivig_schedule.pump import slowest_ladder
+    from ivig_schedule.engine.pump import slowest_ladder
 
     rows = []
     for p in products:

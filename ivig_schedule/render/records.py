@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.views import (
+from ivig_schedule.views.views import (
     ContentsView,
     CourseView,
     DayView,

@@ -15,10 +15,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.errors import IvigScheduleError, PrescriptionError
+from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
+from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.records import contents_text, number_text
-from ivig_schedule.units import hours_and_minutes
-from ivig_schedule.views import CourseView, DayView, PlanView
+from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
 CHART = {"width": 180, "height": 66, "left": 20, "right": 176, "top": 4, "bottom": 50}

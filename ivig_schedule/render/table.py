@@ -8,9 +8,9 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.records import contents_text, dispense_text, number_text
-from ivig_schedule.units import hours_and_minutes
-from ivig_schedule.views import ContentsView, DayView, PlanView
+from ivig_schedule.views.views import ContentsView, DayView, PlanView
 
 BLINDED = "blinded"
 DEFAULT_WIDTH = 100

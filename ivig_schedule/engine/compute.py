@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule import history as history_module
-from ivig_schedule import pump, schedule
-from ivig_schedule.dosing import (
+from ivig_schedule.engine import history as history_module
+from ivig_schedule.engine import pump, schedule
+from ivig_schedule.engine.dosing import (
     VialSet,
     dispense,
     dosing_weight,
@@ -24,15 +24,16 @@ from ivig_schedule.dosing import (
     unrounded_vial_set,
     volume_ml,
 )
-from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.history import History, Slot
-from ivig_schedule.model import (
+from ivig_schedule.engine.history import History, Slot
+from ivig_schedule.engine.schedule import TimeShift
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.inputs import (
     Change,
     Patient,
     Phase,
     Prescription,
 )
-from ivig_schedule.plan import (
+from ivig_schedule.model.plan import (
     Course,
     DosingWeight,
     Finding,
@@ -43,8 +44,7 @@ from ivig_schedule.plan import (
     RateCap,
     RateStep,
 )
-from ivig_schedule.schedule import TimeShift
-from ivig_schedule.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
+from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
 HOME = "home"
 MAX_COURSE_G = Decimal(10_000)

@@ -18,8 +18,9 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import (
+from ivig_schedule.engine.schedule import course_weeks
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import (
     Change,
     Patient,
     Phase,
@@ -27,8 +28,7 @@ from ivig_schedule.model import (
     ResponseRule,
     Status,
 )
-from ivig_schedule.plan import ChangeEffect
-from ivig_schedule.schedule import course_weeks
+from ivig_schedule.model.plan import ChangeEffect
 
 OPERATORS = {"<": Decimal.__lt__, "<=": Decimal.__le__, ">": Decimal.__gt__, ">=": Decimal.__ge__}
 

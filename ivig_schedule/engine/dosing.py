@@ -15,9 +15,9 @@ from fractions import Fraction
 
 import attrs
 
-from ivig_schedule.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model import DosingWeightBasis, Patient, Rounding
-from ivig_schedule.plan import (
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.inputs import DosingWeightBasis, Patient, Rounding
+from ivig_schedule.model.plan import (
     Calc,
     Dispense,
     DosingWeight,
@@ -26,7 +26,7 @@ from ivig_schedule.plan import (
     RoundingTrail,
     VialCount,
 )
-from ivig_schedule.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
+from ivig_schedule.model.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
 
 DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}
 """Devine (1974), as used by the Australian NBA BloodSTAR calculator and Ontario's IG tool."""

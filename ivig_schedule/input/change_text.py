@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule.plan import Plan
+from ivig_schedule.model.plan import Plan
 
 TIS_TABLE = "tis"
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ivig_schedule.errors import (
+from ivig_schedule.model.errors import (
     IvigScheduleError,
     PrescriptionError,
     RefusedBySafetyRule,
@@ -68,7 +68,7 @@ def _user_errors(debug: bool) -> Iterator[None]:
 
 
 def _emit(data: str | bytes, output: Path | None, force: bool) -> None:
-    from ivig_schedule import output as out
+    from ivig_schedule import files as out
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if output is None:
@@ -78,7 +78,7 @@ def _emit(data: str | bytes, output: Path | None, force: bool) -> None:
 
 
 def _read_prescription(path: Path | None) -> str | None:
-    from ivig_schedule import tomltext
+    from ivig_schedule.input import tomltext
 
     if path is None:
         return None
@@ -172,7 +172,8 @@ def guard_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(limits_file: Path | None) -> Any:
     """The built-in limits, or the pharmacy's own file."""
-    from ivig_schedule import limits, tomltext
+    from ivig_schedule.input import limits_file as limits
+    from ivig_schedule.input import tomltext
 
     if limits_file is None:
         return limits.built_in_limits()
@@ -251,7 +252,7 @@ def _render(fmt: str, view: Any, *, stamp: dt.datetime | None, previous: bytes |
 
         return to_fhir(view)
     if fmt == "ics":
-        from ivig_schedule.render.ics import to_ics
+        from ivig_schedule.render.ics.calendar import to_ics
 
         return to_ics(view, earlier=earlier, stamp=stamp, previous=previous)
     from ivig_schedule.render.table import to_table
@@ -297,7 +298,7 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
     if previous is not None and fmt != "ics":
         raise click.UsageError("--previous goes with --format ics")
     with _user_errors(debug):
-        from ivig_schedule.views import plan_view
+        from ivig_schedule.views.views import plan_view
 
         outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
                                                    strict, limits_file, today))
@@ -334,7 +335,7 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
     _needs_input(prescription, overrides)
     with _user_errors(debug):
         from ivig_schedule.render import sheet as sheet_module
-        from ivig_schedule.views import plan_view
+        from ivig_schedule.views.views import plan_view
 
         outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
                                                    strict, limits_file, today))
@@ -348,8 +349,8 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
 def _planned(output: Path | None, force: bool, request: jobs.Request) -> jobs.Outcome:
     """The outcome of a command that writes a plan: the target is checked before any work,
     and an input error or a refusal ends the command with its one line."""
+    from ivig_schedule import files as out
     from ivig_schedule import jobs
-    from ivig_schedule import output as out
 
     if output is not None:
         out.check_target(output, "--output", force=force)
@@ -360,7 +361,7 @@ def _planned(output: Path | None, force: bool, request: jobs.Request) -> jobs.Ou
 
 
 def _read_previous(path: Path) -> bytes:
-    from ivig_schedule import tomltext
+    from ivig_schedule.input import tomltext
 
     try:
         with path.open("rb") as handle:
@@ -391,7 +392,7 @@ def check(prescription: Path | None, accepts: tuple[str, ...], reasons: tuple[st
         outcome = jobs.run(_request(prescription, overrides, accepts, reasons, strict,
                                     limits_file, today))
         lines = check_lines(outcome)
-        from ivig_schedule import output as out
+        from ivig_schedule import files as out
 
         out.write_stdout("".join(f"{line}\n" for line in lines).encode("utf-8"))
         sys.exit(outcome.exit_code)
@@ -412,10 +413,11 @@ def explain(prescription: Path | None, fmt: str, accepts: tuple[str, ...],
     """
     _needs_input(prescription, overrides)
     with _user_errors(debug):
-        from ivig_schedule import guardrails, jobs
-        from ivig_schedule import output as out
+        from ivig_schedule import files as out
+        from ivig_schedule import jobs
+        from ivig_schedule.guardrails import decide as guardrails
         from ivig_schedule.render import explain as trail_module
-        from ivig_schedule.views import plan_view
+        from ivig_schedule.views.views import plan_view
 
         request = _request(prescription, overrides, accepts, reasons, strict, limits_file, today)
         outcome = jobs.run(request)
@@ -441,8 +443,8 @@ def explain(prescription: Path | None, fmt: str, accepts: tuple[str, ...],
 def products(fmt: str) -> None:
     """List the products in the catalog, with their sources."""
     with _user_errors(False):
-        from ivig_schedule import catalog
-        from ivig_schedule import output as out
+        from ivig_schedule import files as out
+        from ivig_schedule.input import catalog
         from ivig_schedule.render import listing
 
         entries = catalog.products().values()
@@ -457,8 +459,8 @@ def products(fmt: str) -> None:
 def regimens(fmt: str) -> None:
     """List the regimens and trial presets in the catalog, with their sources."""
     with _user_errors(False):
-        from ivig_schedule import catalog
-        from ivig_schedule import output as out
+        from ivig_schedule import files as out
+        from ivig_schedule.input import catalog
         from ivig_schedule.render import listing
 
         entries = catalog.regimens().values()
@@ -494,9 +496,9 @@ def tis(fmt: str, **measures: float | None) -> None:
     """
     from decimal import Decimal
 
-    from ivig_schedule import output as out
-    from ivig_schedule import tis as tis_module
-    from ivig_schedule.model import TisInput
+    from ivig_schedule import files as out
+    from ivig_schedule.engine import tis as tis_module
+    from ivig_schedule.model.inputs import TisInput
 
     missing = [m for m, v in measures.items() if v is None]
     if missing:
@@ -571,8 +573,10 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
     safety rule (exit 3).
     """
     with _user_errors(debug):
-        from ivig_schedule import changes, jobs, tomltext
-        from ivig_schedule import output as out
+        from ivig_schedule import files as out
+        from ivig_schedule import jobs
+        from ivig_schedule.input import change_text as changes
+        from ivig_schedule.input import tomltext
 
         measures = {m: given.pop(m) for m in TIS_OPTIONS}
         day = _today(today)
@@ -651,7 +655,7 @@ def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quie
     import os
 
     with _user_errors(debug):
-        from ivig_schedule import roster as roster_module
+        from ivig_schedule.batch import roster as roster_module
 
         settings = roster_module.Settings(limits=_limits(limits_file), today=_today(today),
                                           default_timezone=_local_timezone())

@@ -26,8 +26,8 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model import Ladder, View
-from ivig_schedule.plan import (
+from ivig_schedule.model.inputs import Ladder, View
+from ivig_schedule.model.plan import (
     Calc,
     Course,
     Dispense,

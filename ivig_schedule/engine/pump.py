@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import Ladder, Product, RateUnit
-from ivig_schedule.plan import RateCap, RateStep
-from ivig_schedule.units import MINUTES_PER_HOUR
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import Ladder, Product, RateUnit
+from ivig_schedule.model.plan import RateCap, RateStep
+from ivig_schedule.model.units import MINUTES_PER_HOUR
 
 VTBI_RESOLUTION_ML = Decimal("0.1")
 """Step volumes but the last are rounded down to this, so the steps sum to the day exactly."""

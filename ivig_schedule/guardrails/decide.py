@@ -15,18 +15,18 @@ from typing import Literal
 
 import attrs
 
-from ivig_schedule import pump
-from ivig_schedule.errors import RefusedBySafetyRule
-from ivig_schedule.limits import BOUNDS, QUANTITIES, Limits, Rule
-from ivig_schedule.model import Prescription
-from ivig_schedule.plan import (
+from ivig_schedule.engine import pump
+from ivig_schedule.input.limits_file import BOUNDS, QUANTITIES, Limits, Rule
+from ivig_schedule.model.errors import RefusedBySafetyRule
+from ivig_schedule.model.inputs import Prescription
+from ivig_schedule.model.plan import (
     Course,
     Finding,
     Override,
     Plan,
     RateCap,
 )
-from ivig_schedule.units import MINUTES_PER_HOUR
+from ivig_schedule.model.units import MINUTES_PER_HOUR
 
 Measurements = dict[str, list[tuple[Decimal, str]]]
 Status = Literal["ok", "warn", "refused"]

@@ -27,12 +27,12 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.render import icswriter as w
-from ivig_schedule.render.icswriter import Line
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.units import hours_and_minutes
+from ivig_schedule.render.ics import writer as w
+from ivig_schedule.render.ics.writer import Line
 from ivig_schedule.render.records import contents_text, number_text
-from ivig_schedule.units import hours_and_minutes
-from ivig_schedule.views import CourseView, DayView, PlanView
+from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60

@@ -15,9 +15,9 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, TypeVar, cast
 
-from ivig_schedule.errors import CatalogError, PrescriptionError
-from ivig_schedule.fields import Fields, to_int
-from ivig_schedule.model import (
+from ivig_schedule.input.fields import Fields, to_int
+from ivig_schedule.model.errors import CatalogError, PrescriptionError
+from ivig_schedule.model.inputs import (
     ANY_INDICATION,
     DEFAULT_MASKING_SOURCE,
     INDICATIONS,

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model import TisInput
+from ivig_schedule.model.inputs import TisInput
 
 MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
 EDGES = (Decimal(5), Decimal(15), Decimal(25), Decimal(40))

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.model import (
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import (
     MAX_COURSES,
     MAX_WEEK,
     WEEKDAYS,
@@ -26,7 +26,7 @@ from ivig_schedule.model import (
     Regimen,
     Visit,
 )
-from ivig_schedule.plan import VisitDay
+from ivig_schedule.model.plan import VisitDay
 
 UTC = dt.UTC
 

@@ -11,9 +11,9 @@ from importlib import resources
 
 import attrs
 
-from ivig_schedule import tomltext
-from ivig_schedule.errors import CatalogError, InputErrors, PrescriptionError, show_field
-from ivig_schedule.fields import Fields, to_decimal
+from ivig_schedule.input import tomltext
+from ivig_schedule.input.fields import Fields, to_decimal
+from ivig_schedule.model.errors import CatalogError, InputErrors, PrescriptionError, show_field
 
 QUANTITIES = (
     "weight_kg", "dosing_weight_kg", "course_dose_g_per_kg", "day_dose_g_per_kg", "day_grams",
@@ -153,5 +153,5 @@ def as_catalog_error(origin: str, error: PrescriptionError) -> CatalogError:
 @functools.cache
 def built_in_limits() -> Limits:
     """The limits shipped in catalog/limits.toml."""
-    text = resources.files("ivig_schedule.catalog").joinpath("limits.toml").read_text("utf-8")
+    text = resources.files("ivig_schedule.input.catalog").joinpath("limits.toml").read_text("utf-8")
     return load_limits(text, BUILT_IN)

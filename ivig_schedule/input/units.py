@@ -1,8 +1,7 @@
-"""Units: every conversion constant lives here, and unit-safe weights and heights.
+"""Unit-safe weights and heights, as a user writes them.
 
 Weights and heights are read as ``72.5``, ``"72.5 kg"``, ``"160 lb"``, ``"1.75 m"`` or
-``"5 ft 9 in"``. Conversions are exact: 1 lb = 0.45359237 kg and 1 in = 2.54 cm by definition. A
-bare number is kg or cm; any other unit is rejected rather than guessed.
+``"5 ft 9 in"``. A bare number is kg or cm; any other unit is rejected rather than guessed.
 """
 
 from __future__ import annotations
@@ -11,23 +10,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.fields import to_decimal
-
-KG_PER_LB = Decimal("0.45359237")
-"""Exact, by the international yard and pound agreement (1959)."""
-CM_PER_IN = Decimal("2.54")
-"""Exact, by the same agreement."""
-IN_PER_FT = 12
-CM_PER_M = 100
-MG_PER_G = 1000
-MINUTES_PER_HOUR = 60
-MINUTES_PER_DAY = 24 * MINUTES_PER_HOUR
-
-
-def hours_and_minutes(minutes: int) -> str:
-    """A duration as ``2 h 05 min``."""
-    return f"{minutes // MINUTES_PER_HOUR} h {minutes % MINUTES_PER_HOUR:02d} min"
+from ivig_schedule.input.fields import to_decimal
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.units import CM_PER_IN, CM_PER_M, IN_PER_FT, KG_PER_LB
 
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _WEIGHT = re.compile(rf"\s*{_NUMBER}\s*(kg|kgs|lb|lbs)?\s*", re.IGNORECASE)

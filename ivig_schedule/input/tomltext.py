@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
-from ivig_schedule.errors import PrescriptionError
+from ivig_schedule.model.errors import PrescriptionError
 
 MAX_BYTES = 1024 * 1024
 """Largest prescription, limits or roster file read, in bytes (1 MiB)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from ivig_schedule.errors import InputErrors, PrescriptionError
+from ivig_schedule.model.errors import InputErrors, PrescriptionError
 
 T = TypeVar("T")
 MAX_NUMBER = Decimal(10) ** 6

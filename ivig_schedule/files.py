@@ -20,7 +20,7 @@ import stat
 import sys
 from pathlib import Path
 
-from ivig_schedule.errors import OutputError
+from ivig_schedule.model.errors import OutputError
 
 SUFFIX = ".ivig-tmp"
 OLD = "-old"

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from ivig_schedule import catalog, tomltext, units
-from ivig_schedule.errors import PrescriptionError
-from ivig_schedule.fields import Collector, Fields, Incomplete, mapping_or_empty
-from ivig_schedule.model import (
+from ivig_schedule.input import catalog, tomltext, units
+from ivig_schedule.input.fields import Collector, Fields, Incomplete, mapping_or_empty
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import (
     ARMS,
     CHANGE_KINDS,
     DOSING_WEIGHT_BASES,
@@ -41,6 +41,7 @@ from ivig_schedule.model import (
     Sex,
     TisInput,
 )
+from ivig_schedule.model.units import MINUTES_PER_DAY
 
 T = TypeVar("T")
 TOP_KEYS = ("patient", "order", "trial", "product", "regimen", "change", "care")
@@ -73,7 +74,7 @@ MAX_WEIGHT_KG = 1000
 limits are in limits.toml)."""
 MAX_DAYS_PER_COURSE = 10
 """Input bound: labels split a course over 1-5 days; more than 10 is a typing error."""
-MAX_MINUTES = units.MINUTES_PER_DAY
+MAX_MINUTES = MINUTES_PER_DAY
 """Set-up and observation times are at most a day."""
 
 OVERRIDES = {
@@ -331,7 +332,7 @@ def _closed_dates(table: Fields) -> tuple[dt.date, ...]:
 
 
 def _tis_input(table: Fields) -> TisInput:
-    from ivig_schedule.tis import MEASURES
+    from ivig_schedule.engine.tis import MEASURES
 
     table.reject_unknown(MEASURES)
     values = {m: table.number(m, unit="percent improvement", required=True, above=None,
@@ -388,7 +389,7 @@ def change_from_table(table: Fields, index: int) -> Change:
 
 
 def _tis(table: Fields) -> dict[str, Any]:
-    from ivig_schedule.tis import score
+    from ivig_schedule.engine.tis import score
 
     value = table.data.get("tis")
     if isinstance(value, Mapping):

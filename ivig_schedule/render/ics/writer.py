@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 
-from ivig_schedule.render.vtimezone import observances
+from ivig_schedule.render.ics.vtimezone import observances
 
 CRLF = "\r\n"
 FOLD_AT = 75

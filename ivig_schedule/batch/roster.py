@@ -31,9 +31,11 @@ from typing import Any
 
 import attrs
 
-from ivig_schedule import jobs, output, tomltext
-from ivig_schedule.errors import IvigScheduleError, OutputError, PrescriptionError
-from ivig_schedule.limits import Limits
+from ivig_schedule import files as output
+from ivig_schedule import jobs
+from ivig_schedule.input import tomltext
+from ivig_schedule.input.limits_file import Limits
+from ivig_schedule.model.errors import IvigScheduleError, OutputError, PrescriptionError
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
            "start", "start_time", "days_per_course", "dosing_weight", "arm", "risk_factors",
@@ -203,9 +205,9 @@ def _dispensing(row: Row, view: Any) -> tuple[tuple[Any, ...], ...]:
 
 def plan_row(row: Row, settings: Settings) -> Result:
     """Plan one row and render its files: the work a worker process does."""
-    from ivig_schedule.render.ics import event_texts, to_ics, years
+    from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
     from ivig_schedule.render.records import to_csv, to_json
-    from ivig_schedule.views import plan_view
+    from ivig_schedule.views.views import plan_view
 
     try:
         request = jobs.Request(text=_text(row), overrides=dict(row.overrides),
@@ -320,7 +322,7 @@ class _Writer:
         self.warnings.update(result.warnings)
 
     def finish(self) -> None:
-        from ivig_schedule.render.ics import gathered
+        from ivig_schedule.render.ics.calendar import gathered
 
         self.dispensing.close()
         self.days_json.close()

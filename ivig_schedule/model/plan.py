@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model import (
+from ivig_schedule.model.inputs import (
     PLACEBO_SOLUTION,
     Change,
     DosingWeightBasis,

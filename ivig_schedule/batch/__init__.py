@@ -1,0 +1,1 @@
+"""Many patients at once: rosters and their worker processes."""

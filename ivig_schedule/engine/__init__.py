@@ -1,0 +1,1 @@
+"""Pure calculation: a prescription and its history become a plan, with its trail."""

@@ -1,0 +1,1 @@
+"""The limits, measured on the computed plan and decided once."""

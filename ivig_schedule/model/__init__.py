@@ -1,0 +1,1 @@
+"""The values every stage shares: the inputs, the computed plan, errors, units."""

@@ -1,0 +1,1 @@
+"""iCalendar output: events, the writer and the time-zone rules."""
