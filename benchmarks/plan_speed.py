@@ -12,7 +12,6 @@ import sys
 import time
 
 from ivig_schedule import jobs
-
 from ivig_schedule.input import prescription
 from ivig_schedule.render.records import to_json
 from ivig_schedule.views.views import plan_view

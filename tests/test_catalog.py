@@ -34,7 +34,7 @@ def test_label_numbers_from_the_facts_sheet():
     assert dm is not None
     assert (dm.titration, dm.max_rate, dm.step_minutes) == ((D(1), D(2), D(4)), D(4), 30)
     assert not dm.default_doubling
-    assert PRODUCTS["octagam-10"].at_risk_max_rate == D("3.3")
+    assert PRODUCTS["octagam-10"].at_risk_max_rate == D("3.0")
     assert PRODUCTS["nanogam"].concentration_mg_per_ml == D(50)
     assert PRODUCTS["nanogam"].vials_g is None
 

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from ivig_schedule import jobs
 from ivig_schedule.engine.dosing import (
     VialSet,
     dosing_weight,
@@ -14,8 +15,10 @@ from ivig_schedule.engine.dosing import (
     split_days,
     unrounded_vial_set,
 )
-from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import Patient
+
+from .conftest import make
 
 OCTAGAM = VialSet((D(30), D(20), D(10), D(5), D(2)), D(100))
 PRIVIGEN = VialSet((D(40), D(20), D(10), D(5), D("2.5")), D(100))
@@ -103,10 +106,23 @@ def test_rounding_none_keeps_tenths():
     assert round_course(D("140.929"), grid, "none")[0] == D("140.9")
 
 
-def test_rounding_down_below_smallest_vial_is_refused():
-    """Rounding down a dose smaller than one vial leaves nothing to give, so it is refused."""
-    with pytest.raises(RefusedBySafetyRule):
-        round_course(D("1.5"), OCTAGAM, "down")
+def test_rounding_down_below_smallest_vial_rounds_up_and_says_so():
+    """Rounding down a dose smaller than one vial leaves nothing to give: the engine rounds up
+    to the smallest vial (2 g) and marks it, so that the limits refuse the plan."""
+    rounded, trail = round_course(D("1.5"), OCTAGAM, "down")
+    assert (rounded, trail.fell_back) == (D(2), True)
+    assert round_course(D("2.5"), OCTAGAM, "down")[1].fell_back is False
+
+
+def test_rounding_down_below_smallest_vial_is_refused_by_its_rule():
+    """A 0.75 kg dosing weight at 2 g/kg rounded down: refused by the limits rule, not the engine."""
+    rx = make(patient={"weight_kg": "0.75"},
+              order={"regimen": None, "rounding": "down", "days_per_course": 1},
+              regimen={"id": "one", "source": "t", "phase": [
+                  {"name": "a", "dose_g_per_kg": 2, "days": [1, 1], "weeks": [0]}]})
+    outcome = jobs.assess(rx)
+    assert outcome.exit_code == jobs.EXIT_REFUSED
+    assert "rounding.down_below_smallest_vial" in {b.rule.id for b in outcome.decision.breaches}
 
 
 @pytest.mark.parametrize(

@@ -32,10 +32,12 @@ def test_worked_example_80kg_octagam_dm_4_days():
 
 
 def test_worked_example_with_thrombosis_risk():
-    """With a thrombosis risk the last step is 158.4 mL/h for 125 min (3.3 mg/kg/min cap)."""
+    """With a thrombosis risk the cap is 3.0 mg/kg/min (the label's 0.03 mL/kg/min, lower than its
+    3.3 mg/kg/min): 3.0 × 80 × 60 ÷ 100 = 144.0 mL/h; 400 − 24 − 48 = 328 mL at 144 mL/h is
+    136.7 → 137 min."""
     plan = checked(make(patient={"risk_factors": ["thrombosis"]}))
-    assert steps_of(plan.courses[0].days[0])[-1] == (D("158.4"), 125, D(328))
-    assert plan.cap_mg_per_kg_min == D("3.3")
+    assert steps_of(plan.courses[0].days[0])[-1] == (D("144.0"), 137, D(328))
+    assert plan.cap_mg_per_kg_min == D("3.0")
 
 
 def test_default_regimen_weeks_and_dates():
@@ -130,10 +132,10 @@ def test_dst_change_keeps_wall_clock_and_duration():
 def test_might_refuses_patients_over_120_kg():
     """MIGHT excludes patients over 120 kg; the refusal names the rule."""
     with pytest.raises(RefusedBySafetyRule, match=r"eligibility\.max_weight"):
-        checked(make(patient={"weight_kg": 121}, order={"regimen": "might"},
-                         trial={"arm": "active"}))
-    assert checked(make(patient={"weight_kg": 120}, order={"regimen": "might"},
-                            trial={"arm": "active"}))
+        checked(make(patient={"weight_kg": 121}, order={"regimen": "might", "indication": None},
+                     trial={"arm": "active"}))
+    assert checked(make(patient={"weight_kg": 120}, order={"regimen": "might", "indication": None},
+                        trial={"arm": "active"}))
 
 
 def test_default_doubling_ladder_warns():
@@ -142,11 +144,12 @@ def test_default_doubling_ladder_warns():
     assert "data.default_ladder" in [w.code for w in plan.warnings]
 
 
-def test_overlapping_courses_are_rejected():
-    """Courses one week apart cannot take 8 days each."""
+def test_overlapping_courses_are_refused_by_their_rule():
+    """Courses one week apart cannot take 8 days each: the engine plans them, and the
+    schedule.overlap rule refuses (day 1 of course 2 is the 8th day of course 1: gap 0 days)."""
     regimen = {"id": "weekly", "source": "test", "phase": [
         {"name": "a", "dose_g_per_kg": 1, "days": [1, 10], "every_weeks": 1, "count": 2}]}
-    with pytest.raises(PrescriptionError, match="would start before"):
+    with pytest.raises(RefusedBySafetyRule, match=r"schedule\.overlap: 0 days \(courses 1-2\)"):
         checked(make(order={"regimen": None, "days_per_course": 8}, regimen=regimen))
 
 

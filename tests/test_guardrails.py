@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from ivig_schedule.engine import compute as engine
-from ivig_schedule.guardrails import decide as guardrails
+from ivig_schedule.guardrails import measure, rules
 from ivig_schedule.input import limits_file as limits_module
 from ivig_schedule.model.errors import CatalogError, RefusedBySafetyRule
 
@@ -18,11 +18,12 @@ RULES = {rule.id: rule for rule in LIMITS.rules}
 
 
 def outcome(rule_id: str, value: str, rx=None, plan=None) -> str:
-    """Evaluate one rule on one value: 'ok', 'soft' or 'hard'."""
+    """Evaluate one rule on one value (with the plan's first course's cap): 'ok', 'soft' or
+    'hard'."""
     rule = RULES[rule_id]
     rx = rx or make()
-    single = limits_module.Limits("t", "1", "test", (rule,))
-    found = guardrails.evaluate(single, rx, {rule.quantity: [(D(value), "test")]}, plan)
+    context = measure.plan_context(rx, plan.courses[0].cap if plan is not None else None)
+    found = rules.evaluate((rule,), {rule.quantity: [(D(value), "test", context)]})
     return found[0].severity if found else "ok"
 
 
@@ -184,15 +185,21 @@ def test_scope_limits_a_rule_to_a_product():
     ("body", "field"),
     [
         ('[[rule]]\nid="a"\nquantity="wieght_kg"\nunit="kg"\nupper_hard=1\nmessage="m"\n'
-         'source="s"\n', "rule[0].quantity"),
+         'source="s"\n', "rule[0].quantity (line 5)"),
         ('[[rule]]\nid="a"\nquantity="weight_kg"\nunit="kg"\nmessage="m"\nsource="s"\n',
-         "rule[0]"),
+         "rule[0] (line 3)"),
         ('[[rule]]\nid="a"\nquantity="weight_kg"\nunit="kg"\nupper_hard="cap"\nmessage="m"\n'
-         'source="s"\n', "rule[0].upper_hard"),
+         'source="s"\n', "rule[0].upper_hard (line 7)"),
+        ('[[rule]]\nid="a"\nquantity="weight_kg"\nunit="u"\nupper_hard=1\nmessage="m"\n'
+         'source="s"\n', "rule[0].unit (line 6)"),
+        ('[[rule]]\nid="b"\nquantity="weight_kg"\nunit="kg"\nupper_hard=1\nmessage="m"\n'
+         'source="s"\n[[rule]]\nid="c"\nquantity="step_rate_ml_per_h"\nunit="mg/kg/min"\n'
+         'upper_hard=1\nmessage="m"\nsource="s"\n', "rule[1].unit (line 13)"),
     ],
 )
-def test_bad_limits_file_names_file_and_key(body, field):
-    """A malformed limits file fails naming the file and the rule's key."""
+def test_bad_limits_file_names_file_key_and_line(body, field):
+    """A malformed limits file fails naming the file, the rule's key and its line; a unit that
+    is not the quantity's own (mg/kg/min for a rate in mL/h) is refused, not compared."""
     with pytest.raises(CatalogError) as info:
         limits_module.load_limits('name = "n"\nversion = "1"\n' + body, "mine.toml")
     assert str(info.value).startswith(f"mine.toml: {field}:")

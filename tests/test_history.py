@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
+from ivig_schedule.engine import history
 from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.views.views import plan_view
 
@@ -51,7 +52,7 @@ def change(kind: str, on: str = "2027-11-20", **fields: object) -> str:
 
 
 def outcome(text: str, today: dt.date = TODAY) -> jobs.Outcome:
-    return jobs.run(jobs.Request(text=text, default_timezone="UTC", today=today))
+    return jobs.run(jobs.Request(text=text, default_timezone="UTC", today=today), revisions=True)
 
 
 def calendar(out: jobs.Outcome, view: str = "nurse") -> bytes:
@@ -123,7 +124,7 @@ def test_response_may_give_the_six_measures():
     text = LIM + RESPONSE.format(tis="{ physician_global = 30, patient_global = 20, mmt = 10, "
                                  "haq = 5, enzyme = 50, extramuscular = 0 }")
     out = outcome(text)
-    assert out.prescription.changes[0].tis == D("40.0")
+    assert history.score(out.prescription.changes[0]) == D("40.0")
     assert "no rule fired" in out.plan.effects[0].text  # 40 is not below 40
 
 
@@ -151,11 +152,12 @@ def test_delay_moves_the_course_and_maybe_the_later_ones(shift, weeks_after):
 
 def test_weight_change_applies_from_its_course_only():
     """104 kg from course 3 (adjusted: 70.465 + 0.4 × 33.535 = 83.879 kg → 168 g, at-risk cap
-    3.3 × 83.879 × 0.6 = 166.0 mL/h); courses 1 and 2 keep 174 g and 172.4 mL/h."""
+    3.0 × 83.879 × 0.6 = 150.98 → 150.9 mL/h); courses 1 and 2 keep 174 g and 156.7 mL/h
+    (3.0 × 87.079 × 0.6 = 156.74)."""
     after = outcome(Q4W + change("weight", weight_kg=104, from_course=3))
     rows = [(c.rounded_g, max(s.rate_ml_per_h for d in c.days for s in d.steps))
             for c in after.plan.courses]
-    assert rows == [(D(174), D("172.4")), (D(174), D("172.4")), (D(168), D("166.0"))]
+    assert rows == [(D(174), D("156.7")), (D(174), D("156.7")), (D(168), D("150.9"))]
 
 
 def test_change_that_alters_a_given_day_is_refused_naming_both():
@@ -282,29 +284,34 @@ def test_masked_views_identical_across_arms_after_any_changes(history):
 # --- the change command ----------------------------------------------------------------------
 
 
+PAST_Q4W = Q4W.replace('start = "2027-11-05"', 'start = "2025-11-05"')
+"""The 2g-q4w sample two years earlier, so that a change can be recorded today (never later)."""
+
+
 def test_change_command_appends_and_keeps_the_rest(tmp_path):
     """change delay appends one [[change]]; the file's earlier bytes, comments included, stay."""
     rx = tmp_path / "rx.toml"
-    rx.write_text(Q4W)
+    rx.write_text(PAST_Q4W)
     result = CliRunner().invoke(cli, ["change", str(rx), "delay", "--course", "2", "--days", "7",
-                                      "--reason", "fever", "--today", "2027-11-20"])
+                                      "--reason", "fever", "--today", "2025-11-20"])
     assert result.exit_code == 0, result.output
     text = rx.read_text()
-    assert text.startswith(Q4W)
-    assert text[len(Q4W):] == ('\n[[change]]\non = 2027-11-20\nkind = "delay"\nreason = "fever"\n'
-                              "course = 2\ndays = 7\n")
-    assert "course 2: 2027-12-03…2027-12-06, 4 d, 174 g, planned → 2027-12-10…" in result.stdout
+    assert text.startswith(PAST_Q4W)
+    assert text[len(PAST_Q4W):] == ('\n[[change]]\non = 2025-11-20\nkind = "delay"\n'
+                                   'reason = "fever"\ncourse = 2\ndays = 7\n')
+    assert "course 2: 2025-12-03…2025-12-06, 4 d, 174 g, planned → 2025-12-10…" in result.stdout
 
 
 def test_invalid_change_writes_nothing(tmp_path):
-    """A change naming a course that does not exist exits 1 and leaves the file as it was."""
+    """A change naming a course that does not exist exits 1, naming the flag, and leaves the
+    file as it was."""
     rx = tmp_path / "rx.toml"
-    rx.write_text(Q4W)
+    rx.write_text(PAST_Q4W)
     result = CliRunner().invoke(cli, ["change", str(rx), "skip", "--course", "7", "--reason",
-                                      "x", "--today", "2027-11-20"])
+                                      "x", "--today", "2025-11-20"])
     assert result.exit_code == 1
-    assert "change[0].course" in result.stderr
-    assert rx.read_text() == Q4W
+    assert "--course: must name a course from 1 to 3" in result.stderr
+    assert rx.read_text() == PAST_Q4W
 
 
 def test_change_flags_not_of_the_kind_are_a_usage_error(tmp_path):

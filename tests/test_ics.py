@@ -82,8 +82,9 @@ def test_new_york_fall_back_utc_instants():
     assert starts[dt.date(2027, 11, 6)] == dt.datetime(2027, 11, 6, 12, 45, tzinfo=UTC)
     assert starts[dt.date(2027, 11, 7)] == dt.datetime(2027, 11, 7, 13, 45, tzinfo=UTC)
     ends = {e.dtend.value.date(): e.dtend.value.astimezone(UTC) for e in events}
-    # Day 3 (2027-11-07): infusion 09:00-12:03 EST, observation 30 min -> 12:33 EST = 17:33Z.
-    assert ends[dt.date(2027, 11, 7)] == dt.datetime(2027, 11, 7, 17, 33, tzinfo=UTC)
+    # Day 3 (2027-11-07): infusion 09:00-12:15 EST (60 + 135 min at the 3.0 mg/kg/min at-risk
+    # cap), observation 30 min -> 12:45 EST = 17:45Z.
+    assert ends[dt.date(2027, 11, 7)] == dt.datetime(2027, 11, 7, 17, 45, tzinfo=UTC)
 
 
 def test_setup_and_observation_minutes():

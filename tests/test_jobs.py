@@ -183,11 +183,17 @@ def test_json_arrive_and_leave_match_the_calendar(path):
     import datetime as dt
 
     data = json.loads(path.with_suffix(".pharmacy.json").read_text())
-    first = True
+    first, blinded_before, exposed = True, False, False
     for course in data["courses"]:
+        # The plan's first infusion, and the first open-label course after a blinded phase (a
+        # placebo patient's first immunoglobulin), get 60 minutes' observation.
+        exposure = blinded_before and not course["blinded"] and not exposed
+        exposed = exposed or exposure
+        blinded_before = blinded_before or course["blinded"]
         for day in course["days"]:
             start, end = (dt.datetime.fromisoformat(day[k]) for k in ("start", "end"))
             arrive, leave = (dt.datetime.fromisoformat(day[k]) for k in ("arrive", "leave"))
             assert start - arrive == dt.timedelta(minutes=15)
-            assert leave - end == dt.timedelta(minutes=60 if first else 30)
+            long = first or (exposure and day["day"] == 1)
+            assert leave - end == dt.timedelta(minutes=60 if long else 30)
             first = False

@@ -12,7 +12,7 @@ from ivig_schedule.engine import compute as engine
 from ivig_schedule.engine.dosing import VialSet
 from ivig_schedule.input import catalog
 from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model.inputs import VIEWS
+from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.table import to_table

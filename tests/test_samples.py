@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivig_schedule.input import prescription
-from ivig_schedule.model.inputs import VIEWS
+from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_json
 from ivig_schedule.views.views import plan_view

@@ -33,8 +33,8 @@ import attrs
 
 from ivig_schedule import files as output
 from ivig_schedule import jobs
+from ivig_schedule.guardrails.rules import Limits
 from ivig_schedule.input import tomltext
-from ivig_schedule.input.limits_file import Limits
 from ivig_schedule.model.errors import IvigScheduleError, OutputError, PrescriptionError
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
@@ -213,7 +213,7 @@ def plan_row(row: Row, settings: Settings) -> Result:
         request = jobs.Request(text=_text(row), overrides=dict(row.overrides),
                                default_timezone=settings.default_timezone,
                                limits=settings.limits, today=settings.today)
-        outcome = jobs.run(request)
+        outcome = jobs.run(request, revisions=True)
     except IvigScheduleError as e:
         return Result(row.number, row.label, "invalid", errors=(("(row)", str(e)),))
     patient_id = outcome.prescription.patient.id if outcome.prescription else row.label

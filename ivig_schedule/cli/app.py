@@ -11,7 +11,6 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -22,6 +21,7 @@ from ivig_schedule.model.errors import (
     PrescriptionError,
     RefusedBySafetyRule,
 )
+from ivig_schedule.model.vocabulary import CHANGE_KINDS
 
 if TYPE_CHECKING:
     from ivig_schedule import jobs
@@ -301,7 +301,8 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
         from ivig_schedule.views.views import plan_view
 
         outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
-                                                   strict, limits_file, today))
+                                                   strict, limits_file, today),
+                           revisions=fmt == "ics")
         assert outcome.plan is not None
         previous_bytes = None
         if previous is not None:
@@ -346,7 +347,8 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
         _emit(data, output, force)
 
 
-def _planned(output: Path | None, force: bool, request: jobs.Request) -> jobs.Outcome:
+def _planned(output: Path | None, force: bool, request: jobs.Request,
+             revisions: bool = False) -> jobs.Outcome:
     """The outcome of a command that writes a plan: the target is checked before any work,
     and an input error or a refusal ends the command with its one line."""
     from ivig_schedule import files as out
@@ -354,7 +356,7 @@ def _planned(output: Path | None, force: bool, request: jobs.Request) -> jobs.Ou
 
     if output is not None:
         out.check_target(output, "--output", force=force)
-    outcome = jobs.run(request)
+    outcome = jobs.run(request, revisions=revisions)
     if outcome.error is not None:
         _fail(outcome.error)
     return outcome
@@ -469,6 +471,25 @@ def regimens(fmt: str) -> None:
         out.write_stdout(text.encode("utf-8"))
 
 
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--limits", "limits_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="List this limits file instead of the built-in one (it is checked too).")
+def limits(fmt: str, limits_file: Path | None) -> None:
+    """List the safety limits (rules, bounds, sources) and the quantities a rule may name."""
+    with _user_errors(False):
+        from ivig_schedule import files as out
+        from ivig_schedule.guardrails.quantities import QUANTITIES
+        from ivig_schedule.render import listing
+
+        rules = _limits(limits_file)
+        text = (listing.limits_json(rules, QUANTITIES.values()) if fmt == "json"
+                else listing.limits_table(rules, QUANTITIES.values(), _width()))
+        out.write_stdout(text.encode("utf-8"))
+
+
 TIS_OPTIONS = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
 
 
@@ -476,7 +497,7 @@ def tis_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The six core set measures' percent improvement (negative = worsening)."""
     for measure in reversed(TIS_OPTIONS):
         flag = "--" + measure.replace("_", "-")
-        command = click.option(flag, measure, type=float, metavar="PERCENT",
+        command = click.option(flag, measure, metavar="PERCENT",
                                help=f"Percent improvement of the {measure.replace('_', ' ')}.")(
             command)
     return command
@@ -486,7 +507,7 @@ def tis_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @tis_options
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
-def tis(fmt: str, **measures: float | None) -> None:
+def tis(fmt: str, **measures: str | None) -> None:
     """The 2016 ACR/EULAR Total Improvement Score for adult dermatomyositis/polymyositis.
 
     Give each of the six core set measures as its PERCENT IMPROVEMENT from baseline (negative
@@ -494,17 +515,20 @@ def tis(fmt: str, **measures: float | None) -> None:
     done here: the project's sources do not confirm that arithmetic. Classes: minimal >= 20,
     moderate >= 40, major >= 60 (Aggarwal et al. 2017); points from Rider et al. 2017, Table 3.
     """
-    from decimal import Decimal
 
     from ivig_schedule import files as out
     from ivig_schedule.engine import tis as tis_module
+    from ivig_schedule.input.fields import to_decimal
     from ivig_schedule.model.inputs import TisInput
 
     missing = [m for m, v in measures.items() if v is None]
     if missing:
         raise click.UsageError("give all six measures; missing: " + ", ".join(
             "--" + m.replace("_", "-") for m in missing))
-    score = tis_module.score(TisInput(**{m: Decimal(str(v)) for m, v in measures.items()}))
+    with _user_errors(False):
+        values = {m: to_decimal(v, "--" + m.replace("_", "-"), unit="percent improvement",
+                                above=None) for m, v in measures.items()}
+    score = tis_module.score(TisInput(**values))
     if fmt == "json":
         from ivig_schedule.render.records import dumps
 
@@ -517,48 +541,38 @@ def tis(fmt: str, **measures: float | None) -> None:
     out.write_stdout(text.encode("utf-8"))
 
 
-CHANGE_FLAGS = {
-    "delay": ("course", "days", "shift_following"),
-    "skip": ("course",),
-    "weight": ("weight", "from_course"),
-    "dose": ("dose", "from_course"),
-    "days": ("days_per_course", "from_course"),
-    "response": ("week", "tis"),
-    "stop": ("from_course",),
-    "given": ("course", "day", "lot", "expiry", "note"),
-}
-"""Which flags each kind of change takes."""
-
-
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.argument("kind", type=click.Choice(sorted(CHANGE_FLAGS)))
+@click.argument("kind", type=click.Choice(sorted(CHANGE_KINDS)))
 @click.option("--reason", required=True, help="Why (required; kept in the history).")
-@click.option("--on", "on", help="Date it was decided, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", help="Date it was recorded, YYYY-MM-DD (default: today; never "
+              "later).")
 @click.option("--course", type=int, help="delay, skip, given: the course number.")
 @click.option("--days", type=int, help="delay: how many days later.")
 @click.option("--no-shift-following", "shift_following", flag_value=False, default=None,
               help="delay: move only this course; later courses keep their weeks.")
 @click.option("--from-course", "from_course", type=int,
               help="weight, dose, days, stop: the first course it applies to.")
-@click.option("--weight", help="weight: the new weight, e.g. 72.5 or '160 lb'.")
-@click.option("--dose", type=float, help="dose: the new dose in g/kg per course.")
+@click.option("--weight", "weight_kg", help="weight: the new weight, e.g. 72.5 or '160 lb'.")
+@click.option("--dose", "dose_g_per_kg", help="dose: the new dose in g/kg per course.")
 @click.option("--days-per-course", "days_per_course", type=int, help="days: days per course.")
 @click.option("--week", type=int, help="response: the week it was assessed.")
-@click.option("--tis", "tis_total", type=float, help="response: the Total Improvement Score "
+@click.option("--tis", "tis_total", help="response: the Total Improvement Score "
               "(0-100), or give the six measures instead.")
 @tis_options
 @click.option("--day", type=int, help="given: the day of the course.")
+@click.option("--date", help="given: the date it was given (default: its planned date, which "
+              "must not be after today).")
 @click.option("--lot", help="given: the lot number.")
 @click.option("--expiry", help="given: the lot's expiry date, YYYY-MM-DD.")
 @click.option("--note", help="given: a note.")
-@click.option("--today", help="Date for the checks (default: today).")
+@click.option("--today", help="Date for the checks (default: the system date; never later).")
 @click.option("--limits", "limits_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this limits file instead of the built-in one.")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def change(file: Path, kind: str, reason: str, on: str | None, today: str | None,
-           limits_file: Path | None, debug: bool, tis_total: float | None,
+           limits_file: Path | None, debug: bool, tis_total: str | None,
            **given: Any) -> None:
     """Record a change to FILE's course history (appends one [[change]]; the rest of the file
     is kept as it is), then show the courses that moved or changed.
@@ -575,57 +589,41 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
     with _user_errors(debug):
         from ivig_schedule import files as out
         from ivig_schedule import jobs
-        from ivig_schedule.input import change_text as changes
         from ivig_schedule.input import tomltext
 
         measures = {m: given.pop(m) for m in TIS_OPTIONS}
-        day = _today(today)
-        fields: dict[str, Any] = {"on": _date_flag("--on", on) if on else day, "kind": kind,
-                                  "reason": reason}
-        allowed = CHANGE_FLAGS[kind]
-        stray = [f"--{k.replace('_', '-')}" for k, v in given.items()
-                 if v is not None and k not in allowed]
+        allowed = jobs.CHANGE_FLAGS[kind]
+        stray = [jobs.flag_of(k) for k, v in given.items() if v is not None and k not in allowed]
         if stray or (kind != "response" and (tis_total is not None or any(
                 v is not None for v in measures.values()))):
             raise click.UsageError(f"{kind} does not take " + ", ".join(stray or ["--tis"]))
-        names = {"weight": "weight_kg", "dose": "dose_g_per_kg"}
-        for key in allowed:
-            if key in given and given[key] is not None:
-                fields[names.get(key, key)] = _flag_value(key, given[key])
+        values: dict[str, Any] = {k: v for k, v in given.items() if k in allowed}
         if kind == "response":
             if any(v is not None for v in measures.values()):
-                fields["tis"] = {m: Decimal(str(v)) for m, v in measures.items()
-                                 if v is not None}
+                values["tis"] = {m: v for m, v in measures.items() if v is not None}
             elif tis_total is not None:
-                fields["tis"] = Decimal(str(tis_total))
+                values["tis"] = tis_total
+        system = dt.date.today()
+        day = _today(today)
+        if day > system:
+            raise PrescriptionError("--today", day.isoformat(),
+                                    f"must not be after the system date ({system})")
         text = tomltext.decode(file.read_bytes(), str(file))
-        request = {"default_timezone": _local_timezone, "limits": _limits(limits_file),
-                   "today": day}
-        before = jobs.run(jobs.Request(text=text, **request))
-        updated = changes.append(text, fields)
-        after = jobs.run(jobs.Request(text=updated, **request))
-        if after.error is not None:
-            _fail(after.error)
-        assert after.plan is not None
-        out.write_file(file, updated.encode("utf-8"), force=True, label=str(file))
-        rows = changes.moved(before.plan, after.plan)
-        lines = [f"recorded change[{len(after.plan.effects) - 1}] in {file}: "
-                 f"{after.plan.effects[-1].text}"]
-        lines += [f"  course {m.number}: {m.before} → {m.after}" for m in rows]
-        if not rows:
+        recorded = jobs.record_change(jobs.ChangeRequest(
+            text=text, kind=kind, reason=reason, values=values, today=day,
+            on=_date_flag("--on", on) if on else None, limits=_limits(limits_file),
+            default_timezone=_local_timezone))
+        if recorded.text is None:
+            assert recorded.outcome.error is not None
+            _fail(recorded.outcome.error)
+        out.write_file(file, recorded.text.encode("utf-8"), force=True, label=str(file))
+        assert recorded.outcome.plan is not None
+        lines = [f"recorded change[{len(recorded.outcome.plan.effects) - 1}] in {file}: "
+                 f"{recorded.effect}"]
+        lines += [f"  course {m.number}: {m.before} → {m.after}" for m in recorded.moved]
+        if not recorded.moved:
             lines.append("  no course moved or changed")
         out.write_stdout(("\n".join(lines) + "\n").encode("utf-8"))
-
-
-def _flag_value(key: str, value: Any) -> Any:
-    """A flag's value as the [[change]] table holds it."""
-    from decimal import Decimal
-
-    if key == "expiry":
-        return _date_flag("--expiry", value)
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return value
 
 
 @cli.command()

@@ -1,12 +1,23 @@
-"""Prescription → Plan. Pure: no I/O, no clock, no randomness, no limits.
+"""Prescription → Plan. Pure: no I/O, no clock, no randomness, and no safety decisions.
 
 The whole calculation runs the same way for both arms of a blinded course; only the contents of
 the bag differ (product vials, or saline at the same volume). Every choice is recorded on the plan
 (the calculation trail), so that ``explain`` prints it and never recomputes it.
+
+The engine never refuses a plan for safety: a plan that breaks a limit (a fixed first infusion
+larger than its course, rounding down below the smallest vial, courses too close together) is
+computed as far as it can be and marked, and the limits in ``limits.toml`` refuse it. Only input
+that cannot be planned at all (no day count whose days fit in a day, a split whole vials cannot
+make) is an input error.
+
+Each course is computed from its own slot (its phase, dose, week, delays, body weight and
+given days) and nothing else, so a course whose slot did not change between two revisions of the
+history is the same value and is reused from `Cache` instead of being computed again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -24,25 +35,21 @@ from ivig_schedule.engine.dosing import (
     unrounded_vial_set,
     volume_ml,
 )
-from ivig_schedule.engine.history import History, Slot
 from ivig_schedule.engine.schedule import TimeShift
-from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model.inputs import (
-    Change,
-    Patient,
-    Phase,
-    Prescription,
-)
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import GivenChange, Ladder, Patient, Phase, Prescription
 from ivig_schedule.model.plan import (
     Course,
     DosingWeight,
     Finding,
+    History,
     InfusionDay,
     PlaceboContents,
     Plan,
     ProductContents,
     RateCap,
     RateStep,
+    Slot,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
@@ -50,21 +57,21 @@ HOME = "home"
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the
 clinical limit is dose.course_max in limits.toml)."""
-
-
 FIXED_OFFSET_ZONES = frozenset({
     "UTC", "GMT", "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "CET", "MET",
     "EET", "WET", "UCT", "Universal", "Zulu", "Greenwich", "GMT0", "GMT+0", "GMT-0",
 })
 Judge = Callable[[Course], tuple[int, int]]
 """Counts a candidate course's (hard, soft) limit breaches; rule h avoids them."""
-JudgeFactory = Callable[[RateCap, Decimal], Judge]
-"""Makes a `Judge` once the plan's rate cap and dosing weight (kg) are known."""
+JudgeFactory = Callable[[str], Judge]
+"""Makes a `Judge` for the plan's ladder indication (the rules' scope depends on it)."""
+Givens = tuple[tuple[int, GivenChange], ...]
+"""A course's given days: (day, the change that recorded it)."""
 
 
 @attrs.frozen
 class _Pump:
-    """What every day's pump programme needs, fixed for the whole plan."""
+    """What every day's pump programme needs at one dosing weight."""
 
     rates_mg_per_kg_min: tuple[Decimal, ...]
     step_minutes: int
@@ -79,33 +86,62 @@ class _Pump:
                               self.resolution_ml_per_h, self.cap)
 
 
-def _day_grams(
-    prescription: Prescription, course_number: int, rounded_g: Decimal, days: int, vials: VialSet
-) -> tuple[Decimal, ...]:
-    """Grams per day for one course (rule c; rule i for the first course)."""
+@attrs.frozen
+class _Setup:
+    """What every course at one body weight shares: the dosing weight, the cap, the pump."""
+
+    weight: DosingWeight
+    cap: RateCap
+    pumping: _Pump
+
+
+@attrs.frozen
+class _Computed:
+    """One course as computed, with the warnings it raised (DST shifts; closed-day moves and
+    other schedule notes)."""
+
+    course: Course
+    shifts: tuple[Finding, ...]
+    notes: tuple[Finding, ...]
+
+
+class Cache:
+    """Courses already computed for one prescription, keyed by everything a course depends on.
+
+    Shared by the revisions of one history: a change recomputes only the courses it touched.
+    """
+
+    def __init__(self) -> None:
+        self.courses: dict[tuple[Slot, Givens, bool], _Computed] = {}
+        self.setups: dict[Patient, _Setup] = {}
+        self.ladder: tuple[Ladder, str, bool] | None = None
+        self.judge: Judge | None = None
+
+
+def _day_grams(prescription: Prescription, course_number: int, rounded_g: Decimal, days: int,
+               vials: VialSet) -> tuple[tuple[Decimal, ...], bool]:
+    """Grams per day for one course (rule c; rule i for the first course), and whether the
+    fixed first infusion is larger than the whole course (then the course is that infusion
+    alone, and a limit refuses it)."""
     first_g = prescription.regimen.first_infusion_g
     if course_number != 1 or first_g is None:
-        return split_days(rounded_g, days, vials)
+        return split_days(rounded_g, days, vials), False
     rest = rounded_g - first_g
-    if rest < 0:
-        raise RefusedBySafetyRule(
-            f"{prescription.regimen.id}.first_infusion_g", f"{rounded_g} g course dose",
-            f"{first_g} g first infusion", prescription.regimen.source,
-            "the fixed first infusion is larger than the whole course",
-        )
     units = first_g / vials.grain_g
     if units != units.to_integral_value() or not vials.makeable(int(units)):
         raise PrescriptionError("regimen.first_infusion_g", str(first_g),
                                 "must be a total that whole vials of the product can make")
+    if rest < 0:
+        return (first_g,), True
     if rest == 0:
         if days != 1:
             raise PrescriptionError("order.days_per_course", days,
                                     "course 1 is all first infusion; allowed: 1 day")
-        return (first_g,)
+        return (first_g,), False
     if days < 2:
         raise PrescriptionError("order.days_per_course", days,
                                 "course 1 needs at least 2 days: the first infusion and the rest")
-    return (first_g, *split_days(rest, days - 1, vials))
+    return (first_g, *split_days(rest, days - 1, vials)), False
 
 
 def _day_options(days_per_course: int | tuple[tuple[str, int], ...] | None,
@@ -120,7 +156,7 @@ def _day_options(days_per_course: int | tuple[tuple[str, int], ...] | None,
     return tuple(range(phase.days_min, phase.days_max + 1))
 
 
-def _notes(prescription: Prescription, fallback: str | None,
+def _notes(prescription: Prescription, fallback: str | None, masked_fallback: str,
            weight: DosingWeight) -> list[Finding]:
     """Warnings that follow from the inputs alone."""
     product, regimen, patient = prescription.product, prescription.regimen, prescription.patient
@@ -135,13 +171,16 @@ def _notes(prescription: Prescription, fallback: str | None,
         ))
     if fallback is not None:
         notes.append(Finding("ladder.indication_fallback", fallback, soft=True,
-                             source="products.toml: a ladder is chosen by indication"))
+                             source="products.toml: a ladder is chosen by indication",
+                             masked=masked_fallback))
     if patient.risk_factors and product.at_risk_max_rate is None:
         notes.append(Finding(
             "rate.no_at_risk_cap",
-            "the label gives no numeric rate limit for patients at risk; "
-            "use the minimum rate practicable",
-        ))
+            f"the catalog holds no numeric rate limit for patients at risk for {product.name}; "
+            "its label asks for the minimum rate practicable: set a local ceiling with "
+            "max_rate_ml_h",
+            masked="the catalog holds no numeric rate limit for patients at risk for this "
+                   "product; its label asks for the minimum rate practicable"))
     if prescription.order.rounding == "none":
         notes.append(Finding("rounding.partial_vials",
                              "rounding 'none': doses use part of a vial; discard the rest"))
@@ -162,40 +201,49 @@ def _notes(prescription: Prescription, fallback: str | None,
     return notes
 
 
-def _time_shifts(courses: list[Course], shifts: list[tuple[int, int, TimeShift]]) -> list[Finding]:
-    """A soft warning for each day whose start time was ambiguous or did not exist."""
-    found = []
-    for number, day, shift in shifts:
-        asked, used = f"{shift.asked:%H:%M}", f"{shift.used:%H:%M}"
-        if shift.kind == "fold":
-            text = (f"course {number} day {day}: {asked} on {shift.date} happens twice (clocks "
-                    f"go back); the first {asked} is used")
-        else:
-            text = (f"course {number} day {day}: {asked} does not exist on {shift.date} (clocks "
-                    f"go forward); the infusion starts at {used}")
-        found.append(Finding(f"time.dst_{shift.kind}", text, soft=True,
-                             source="RFC 5545 3.3.5 (first occurrence); a gap moves forward"))
-    return found
+def _shift_finding(number: int, day: int, shift: TimeShift) -> Finding:
+    """A soft warning for a day whose start time was ambiguous or did not exist."""
+    asked, used = f"{shift.asked:%H:%M}", f"{shift.used:%H:%M}"
+    if shift.kind == "fold":
+        text = (f"course {number} day {day}: {asked} on {shift.date} happens twice (clocks "
+                f"go back); the first {asked} is used")
+    else:
+        text = (f"course {number} day {day}: {asked} does not exist on {shift.date} (clocks "
+                f"go forward); the infusion starts at {used}")
+    return Finding(f"time.dst_{shift.kind}", text, soft=True,
+                   source="RFC 5545 3.3.5 (first occurrence); a gap moves forward")
 
 
-@attrs.frozen
-class _Setup:
-    """What every course at one weight shares: the dosing weight, the cap, the pump, the judge."""
+def _first_exposure(slots: tuple[Slot, ...]) -> int | None:
+    """The first planned open-label course after a blinded one: for a placebo patient it is the
+    first real immunoglobulin, so it gets the first-infusion observation (both arms, so that
+    masked views stay the same)."""
+    blinded_before = False
+    for slot in slots:
+        if slot.phase.blinded:
+            blinded_before = True
+        elif blinded_before and slot.status == "planned":
+            return slot.number
+    return None
 
-    weight: DosingWeight
-    cap: RateCap
-    pumping: _Pump
-    judge: Judge | None
+
+def ladder_of(prescription: Prescription) -> tuple[Ladder, str, bool]:
+    """The ladder the plan uses (rule f), why, and whether it is the slowest-ladder fallback."""
+    order, regimen = prescription.order, prescription.regimen
+    wanted = order.indication or regimen.indication
+    source = "the order" if order.indication else f"the regimen {regimen.id}"
+    return pump.choose_ladder(prescription.product, wanted, source)
 
 
 def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
-            history: History | None = None) -> Plan:
+            history: History | None = None, cache: Cache | None = None) -> Plan:
     """The calculation alone: doses, vials, pump steps, dates and times.
 
     `history` is the prescription's courses after its recorded changes (default: after all of
     them). `judge_for`, when given, makes a judge that counts a candidate course's limit
     breaches, so that rule h picks the fewest days that break no limit it can avoid; the limits
-    themselves are evaluated afterwards, by the caller.
+    themselves are evaluated afterwards, by the caller. `cache` carries courses already computed
+    for this prescription (another revision of the same history).
     """
     patient, order, product, regimen = (prescription.patient, prescription.order,
                                         prescription.product, prescription.regimen)
@@ -209,13 +257,14 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
     assert product.vials_g is not None
     if history is None:
         history = history_module.revisions(prescription)[-1]
-    wanted = order.indication or regimen.indication
-    source = "the order" if order.indication else f"the regimen {regimen.id}"
-    ladder, ladder_reason, fell_back = pump.choose_ladder(product, wanted, source)
-    setups: dict[Decimal, _Setup] = {}
+    cache = cache or Cache()
+    if cache.ladder is None:
+        cache.ladder = ladder_of(prescription)
+        cache.judge = judge_for(cache.ladder[0].indication) if judge_for else None
+    ladder, ladder_reason, fell_back = cache.ladder
 
     def setup(person: Patient) -> _Setup:
-        if person.weight_kg not in setups:
+        if person not in cache.setups:
             weight = dosing_weight(person, order.dosing_weight)
             cap = pump.rate_cap(ladder, product, bool(person.risk_factors), order.max_rate_ml_h,
                                 weight.kg, order.pump_resolution_ml_h)
@@ -223,53 +272,82 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
                                                cap.cap_mg_per_kg_min),
                             ladder.step_minutes, weight.kg, product.concentration_mg_per_ml,
                             order.pump_resolution_ml_h, cap)
-            setups[person.weight_kg] = _Setup(
-                weight, cap, pumping, judge_for(cap, weight.kg) if judge_for else None)
-        return setups[person.weight_kg]
+            cache.setups[person] = _Setup(weight, cap, pumping)
+        return cache.setups[person]
 
     closed = schedule.ClosedDays.of(order)
-    given = {(course, day): change for course, day, change in history.given}
-    courses: list[Course] = []
-    shifts: list[tuple[int, int, TimeShift]] = []
-    moves: list[Finding] = []
+    givens: dict[int, list[tuple[int, GivenChange]]] = {}
+    for course_number, day, change in history.given:
+        givens.setdefault(course_number, []).append((day, change))
+    exposure = _first_exposure(history.slots)
+    computed = []
     for slot in history.slots:
-        course = _course(prescription, setup(slot.patient or patient), slot, shifts, closed,
-                         moves, given)
-        live = [c for c in courses if c.status == "planned"]
-        if course.status == "planned" and live and course.days[0].date <= live[-1].days[-1].date:
-            raise PrescriptionError(
-                "order.days_per_course", len(course.days),
-                f"course {course.number} (week {course.week}) would start before course "
-                f"{live[-1].number} ends",
-            )
-        courses.append(course)
+        mine = tuple(sorted(givens.get(slot.number, ()), key=lambda g: g[0]))
+        key = (slot, mine, slot.number == exposure)
+        if key not in cache.courses:
+            cache.courses[key] = _course(prescription, setup(slot.patient or patient), slot,
+                                         closed, mine, slot.number == exposure, cache.judge)
+        computed.append(cache.courses[key])
     base = setup(patient)
+    masked_fallback = ladder_reason.replace(product.id, "the product") if fell_back else ""
+    exposure_note = [] if exposure is None else [Finding(
+        "schedule.first_exposure",
+        f"course {exposure} day 1 is followed by the first-infusion observation "
+        f"({order.first_observation_minutes} min): after a blinded phase, the first open-label "
+        "course may be the patient's first immunoglobulin, so every patient gets it")]
     return Plan(
         prescription=prescription,
         dosing_weight=base.weight,
         ladder=ladder,
         ladder_reason=ladder_reason,
         cap=base.cap,
-        courses=tuple(courses),
-        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, base.weight)
-                       + _time_shifts(courses, shifts) + moves),
+        courses=tuple(c.course for c in computed),
+        warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, masked_fallback,
+                              base.weight)
+                       + [f for c in computed for f in c.shifts]
+                       + [f for c in computed for f in c.notes] + exposure_note),
         visits=schedule.visit_days(order.start, regimen.visits, closed),
         effects=history.effects,
     )
 
 
-def _course(prescription: Prescription, setup: _Setup, slot: Slot,
-            shifts: list[tuple[int, int, TimeShift]], closed: schedule.ClosedDays,
-            moves: list[Finding], given: dict[tuple[int, int], Change]) -> Course:
+def _pinned_start(slot: Slot, givens: Givens, scheduled: dt.date,
+                  notes: list[Finding]) -> dt.date | None:
+    """The first date of a course with a given day: the course keeps the dates it was given on,
+    whatever is closed or changed later. None when no day of it is given."""
+    if not givens:
+        return None
+    day, first = givens[0]
+    start = schedule.add_days(first.given_on, -(day - 1))
+    for other_day, change in givens[1:]:
+        expected = schedule.add_days(start, other_day - 1)
+        if change.given_on != expected:
+            raise PrescriptionError(
+                f"{change.path}.date", change.given_on.isoformat(),
+                f"course {slot.number} day {other_day} must be {expected}: the days of a course "
+                f"are consecutive and day {day} was given on {first.given_on}")
+    if start < scheduled:
+        notes.append(Finding(
+            "schedule.given_early",
+            f"course {slot.number} day {day} was given on {first.given_on}, before its "
+            f"scheduled date {schedule.add_days(scheduled, day - 1)}; the course keeps the given "
+            "dates", soft=True, source=f"{first.path}: the date it was given"))
+    return start
+
+
+def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: schedule.ClosedDays,
+            givens: Givens, first_exposure: bool, judge: Judge | None) -> _Computed:
     """One course: grams, rounding, the day split (rule h), the bags and the days' times.
 
     Rule h: the fewest days whose course breaks no limit (with the judge), else fits
     max_infusion_hours; when every count breaks something, the one that breaks least, and on a
-    tie the most days (shorter infusions).
+    tie the most days (shorter infusions). A count that cannot be planned at all (a split whole
+    vials cannot make, a day longer than a day) is skipped; only when none can be planned is it
+    an input error, naming the counts tried.
     """
     order, product = prescription.order, prescription.product
     assert product.vials_g is not None
-    phase, number, weight, judge = slot.phase, slot.number, setup.weight, setup.judge
+    phase, number, weight = slot.phase, slot.number, setup.weight
     concentration = product.concentration_mg_per_ml
     vials = VialSet(product.vials_g, concentration)
     grid = unrounded_vial_set(concentration) if order.rounding == "none" else vials
@@ -278,9 +356,13 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot,
         raise PrescriptionError("regimen.phase.dose_g_per_kg", str(phase.dose_g_per_kg),
                                 f"gives a course of over {MAX_COURSE_G} g; check the dose")
     rounded, rounding = round_course(prescribed, grid, order.rounding)
+    notes: list[Finding] = []
+    scheduled = schedule.add_days(schedule.week_start(order.start, slot.week), slot.shift_days)
+    pinned = _pinned_start(slot, givens, scheduled, notes)
+    given_days = dict(givens)
     longest_minutes = order.max_infusion_hours * MINUTES_PER_HOUR
-    ranked: list[tuple[tuple[int, int, int], Course]] = []
-    failure: PrescriptionError | None = None
+    ranked: list[tuple[tuple[int, int, int], Course, tuple[Finding, ...]]] = []
+    failures: list[tuple[int, PrescriptionError]] = []
     options = (slot.days,) if slot.days is not None else _day_options(order.days_per_course, phase)
     template = Course(number=number, phase=phase.name, week=slot.week, blinded=phase.blinded,
                       dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed,
@@ -288,62 +370,75 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot,
                       moved_days=slot.shift_days, dosing_weight=weight, cap=setup.cap)
     for count in options:
         try:
-            grams = _day_grams(prescription, number, rounded, count, grid)
+            grams, exceeds = _day_grams(prescription, number, rounded, count, grid)
+            start = pinned or (closed.first_open(scheduled, len(grams))
+                               if slot.status == "planned" else scheduled)
+            days, shifts = _days(prescription, template, grams, setup, vials, start,
+                                 given_days, first_exposure)
         except PrescriptionError as e:
-            failure = failure or e
+            failures.append((count, e))
             continue
-        programme = tuple(setup.pumping.steps(volume_ml(g, concentration)) for g in grams)
-        candidate = attrs.evolve(template, days=_days(prescription, template, grams, programme,
-                                                      vials, [], 0, {}))
+        candidate = attrs.evolve(template, days=days, first_infusion_exceeds=exceeds,
+                                 moved_days=slot.shift_days + (start - scheduled).days)
         if judge is not None:
             hard, soft = judge(candidate)
         else:
             hard = 0
-            soft = int(max(d.infusion_minutes for d in candidate.days) > longest_minutes)
-        ranked.append(((hard, soft, -count), candidate))
+            soft = int(max(d.infusion_minutes for d in days) > longest_minutes)
+        ranked.append(((hard, soft, -count), candidate, shifts))
         if hard == soft == 0:
             break
     if not ranked:
-        assert failure is not None
-        raise failure
-    clean = [c for key, c in ranked if key[:2] == (0, 0)]
-    chosen = clean[0] if clean else min(ranked, key=lambda item: item[0])[1]
-    grams = tuple(d.grams for d in chosen.days)
-    programme = tuple(d.steps for d in chosen.days)
-    scheduled = schedule.add_days(schedule.week_start(order.start, slot.week), slot.shift_days)
-    start = closed.first_open(scheduled, len(grams)) if slot.status == "planned" else scheduled
-    moved = (start - scheduled).days
-    if moved:
-        moves.append(Finding(
+        if len(failures) == 1:
+            raise failures[0][1]
+        tried = ", ".join(str(c) for c, _ in failures)
+        raise PrescriptionError("order.days_per_course", tried,
+                                f"no day count can be planned for course {number}: "
+                                + "; ".join(f"{c} days: {e.allowed}" for c, e in failures))
+    clean = [item for item in ranked if item[0][:2] == (0, 0)]
+    _, chosen, shifts = clean[0] if clean else min(ranked, key=lambda item: item[0])
+    moved = chosen.moved_days - slot.shift_days
+    if moved and pinned is None:
+        notes.append(Finding(
             "schedule.closed_day_move",
-            f"course {number} moved from {scheduled} to {start}: a day of it fell on a closed "
-            f"day ({closed.why(scheduled, len(grams))})", soft=True,
+            f"course {number} moved from {scheduled} to "
+            f"{schedule.add_days(scheduled, moved)}: a day of it fell on a closed day "
+            f"({closed.why(scheduled, len(chosen.days))})", soft=True,
             source="[order] closed_weekdays, holidays and closed_dates"))
-    live_shifts = shifts if slot.status == "planned" else []
-    days = _days(prescription, chosen, grams, programme, vials, live_shifts,
-                 slot.shift_days + moved, given)
-    return attrs.evolve(chosen, days=days, moved_days=slot.shift_days + moved,
-                        dispense=dispense([d.contents for d in days], chosen.rounded_g))
+    if pinned is not None:
+        for day in chosen.days:
+            why = closed.reason(day.date)
+            if day.status == "planned" and why is not None:
+                notes.append(Finding(
+                    "schedule.closed_day_kept",
+                    f"course {number} day {day.day} ({day.date}) falls on {why}; the course "
+                    "has a given day, so it keeps its dates", soft=True,
+                    source="[order] closed days; a given infusion is frozen"))
+    live = slot.status == "planned"
+    return _Computed(
+        attrs.evolve(chosen, dispense=dispense([d.contents for d in chosen.days],
+                                               chosen.rounded_g)),
+        shifts if live else (), tuple(notes))
 
 
-def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...],
-          programme: tuple[tuple[RateStep, ...], ...], vials: VialSet,
-          shifts: list[tuple[int, int, TimeShift]], moved_days: int,
-          given: dict[tuple[int, int], Change]) -> tuple[InfusionDay, ...]:
-    """A course's infusion days: bags, locations, local times and statuses."""
+def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...], setup: _Setup,
+          vials: VialSet, first_day: dt.date, given: dict[int, GivenChange],
+          first_exposure: bool) -> tuple[tuple[InfusionDay, ...], tuple[Finding, ...]]:
+    """A course's infusion days (bags, locations, local times, statuses) and its DST shifts."""
     order, regimen = prescription.order, prescription.regimen
     concentration = prescription.product.concentration_mg_per_ml
     number, phase_blinded = course.number, course.blinded
-    first_day = schedule.add_days(schedule.week_start(order.start, course.week), moved_days)
     days = []
-    for index, (day_g, steps) in enumerate(zip(grams, programme, strict=True), start=1):
+    shifts = []
+    for index, day_g in enumerate(grams, start=1):
+        volume = volume_ml(day_g, concentration)
+        steps = setup.pumping.steps(volume)
         minutes = sum(s.minutes for s in steps)
         if minutes > MINUTES_PER_DAY:
             raise PrescriptionError(
                 "order.max_infusion_hours", str(order.max_infusion_hours),
-                f"course {number} day {index} would infuse for {hours_and_minutes(minutes)}; a day's "
-                "infusion must end within the day (check the concentration and the rates)")
-        volume = volume_ml(day_g, concentration)
+                f"course {number} day {index} would infuse for {hours_and_minutes(minutes)}; a "
+                "day's infusion must end within the day")
         contents: ProductContents | PlaceboContents
         if phase_blinded and prescription.arm == "placebo":
             contents = PlaceboContents(ml=volume)
@@ -355,11 +450,12 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
         if number == index == 1 and regimen.first_infusion_g is not None:
             location = regimen.first_infusion_location or HOME
         date = schedule.add_days(first_day, index - 1)
+        first = index == 1 and (number == 1 or first_exposure)
         times = schedule.day_times(order, date, prescription.patient.timezone, minutes,
-                                   first_of_plan=number == index == 1)
+                                   first_of_plan=first)
         if times.shift is not None:
-            shifts.append((number, index, times.shift))
-        record = given.get((number, index))
+            shifts.append(_shift_finding(number, index, times.shift))
+        record = given.get(index)
         status = course.status if course.status != "planned" else (
             "given" if record is not None else "planned")
         elapsed = [0]
@@ -371,4 +467,4 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
             contents=contents, steps=steps, infusion_minutes=minutes, status=status,
             given=record, step_starts=tuple(schedule.after(times.start, m) for m in elapsed),
         ))
-    return tuple(days)
+    return tuple(days), tuple(shifts)

@@ -15,8 +15,9 @@ from fractions import Fraction
 
 import attrs
 
-from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
-from ivig_schedule.model.inputs import DosingWeightBasis, Patient, Rounding
+from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import Patient
+from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import (
     Calc,
     Dispense,
@@ -27,6 +28,7 @@ from ivig_schedule.model.plan import (
     VialCount,
 )
 from ivig_schedule.model.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
+from ivig_schedule.model.vocabulary import DosingWeightBasis, Rounding
 
 DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}
 """Devine (1974), as used by the Australian NBA BloodSTAR calculator and Ontario's IG tool."""
@@ -104,13 +106,13 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
         obese = bmi > AUTO_BMI_ABOVE
         used = "adjusted" if obese and tall else "actual"
         reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
-                  f"{AUTO_MIN_HEIGHT_CM} cm; BMI {_short(bmi)}, height "
-                  f"{_short(patient.height_cm)} cm → {used}")
+                  f"{AUTO_MIN_HEIGHT_CM} cm; BMI {plain(bmi)}, height "
+                  f"{plain(patient.height_cm)} cm → {used}")
         if obese and not tall:
-            fallback = (f"dosing weight auto: BMI {_short(bmi)} is above {AUTO_BMI_ABOVE} but the "
-                        f"height {_short(patient.height_cm)} cm is below {AUTO_MIN_HEIGHT_CM} cm, "
+            fallback = (f"dosing weight auto: BMI {plain(bmi)} is above {AUTO_BMI_ABOVE} but the "
+                        f"height {plain(patient.height_cm)} cm is below {AUTO_MIN_HEIGHT_CM} cm, "
                         "where the Devine formula does not apply, so the actual weight "
-                        f"{_short(actual)} kg is used; check the dose with the prescriber")
+                        f"{plain(actual)} kg is used; check the dose with the prescriber")
     if used in ("ideal", "adjusted") and ideal <= 0:
         raise PrescriptionError(
             "patient.height_cm",
@@ -127,14 +129,11 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     else:
         kg = actual
     if kg > actual:
-        reason += f"; the formula gives {_short(kg)} kg, above the actual weight, so actual is used"
+        reason += f"; the formula gives {plain(kg)} kg, above the actual weight, so actual is used"
     return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
                         bmi_kg_per_m2=bmi, reason=reason, trail=trail, fallback=fallback)
 
 
-def _short(value: Decimal) -> str:
-    """A value for a sentence: at most three decimals."""
-    return format(value.quantize(Decimal("0.001")).normalize(), "f")
 
 
 def prescribed_grams(dose_g_per_kg: Decimal, weight_kg: Decimal) -> Decimal:
@@ -292,20 +291,15 @@ def round_course(prescribed_g: Decimal, vials: VialSet,
 
     ``nearest-vial`` takes the nearest makeable total (a tie goes down); ``down`` the largest
     makeable total at or below; ``none`` uses `vials` = `unrounded_vial_set` so it rounds to the
-    nearest 0.1 g.
+    nearest 0.1 g. When ``down`` finds no whole vial at or below the dose, the course is rounded
+    up and the trail says so (`RoundingTrail.fell_back`): the limits refuse such a plan, the
+    engine does not.
     """
     down, up = vial_neighbours(prescribed_g, vials)
-    trail = RoundingTrail(method=rounding, grain_g=vials.grain_g, below_g=down, above_g=up)
+    trail = RoundingTrail(method=rounding, grain_g=vials.grain_g, below_g=down, above_g=up,
+                          fell_back=rounding == "down" and down is None)
     if rounding == "down":
-        if down is None:
-            raise RefusedBySafetyRule(
-                "rounding.down_below_smallest_vial",
-                f"{prescribed_g.quantize(Decimal('0.1'))} g",
-                f"{vials.grams(min(vials.sizes_units))} g",
-                "order.rounding",
-                "rounding down leaves no whole vial; use rounding = 'nearest-vial' or 'none'",
-            )
-        return down, trail
+        return (up if down is None else down), trail
     if down is None:
         return up, trail
     return (down if prescribed_g - down <= up - prescribed_g else up), trail

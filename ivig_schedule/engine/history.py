@@ -9,65 +9,42 @@ can be derived from it alone.
 Course numbers are ordinals: a delayed course keeps its number, a switched regimen's courses
 take the numbers of the courses they replace, and a skipped or stopped course keeps its number
 with a status.
+
+History cannot be made up: a day is given once; a response is recorded no earlier than the week
+it assesses; a change may not alter a course with a given day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-from ivig_schedule.engine.schedule import course_weeks
+from ivig_schedule.engine import tis
+from ivig_schedule.engine.schedule import course_weeks, week_start
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
+    AnyChange,
     Change,
-    Patient,
-    Phase,
+    DaysChange,
+    DelayChange,
+    DoseChange,
+    GivenChange,
     Prescription,
+    ResponseChange,
     ResponseRule,
-    Status,
+    SkipChange,
+    StopChange,
+    WeightChange,
 )
-from ivig_schedule.model.plan import ChangeEffect
+from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.plan import ChangeEffect, History, Slot
 
 OPERATORS = {"<": Decimal.__lt__, "<=": Decimal.__le__, ">": Decimal.__gt__, ">=": Decimal.__ge__}
-
-
-@attrs.frozen
-class Slot:
-    """One course as the history leaves it, before it is computed.
-
-    Attributes:
-        number: The course's ordinal (stable through changes).
-        phase: The phase it belongs to (with the dose it is given at).
-        week: The regimen week it is scheduled for.
-        shift_days: Days it was delayed by.
-        days: Days per course fixed by a change (None: as ordered).
-        patient: The patient as of this course (a weight change applies from a course on).
-        status: ``planned``, ``skipped`` or ``cancelled``.
-    """
-
-    number: int
-    phase: Phase
-    week: int
-    shift_days: int = 0
-    days: int | None = None
-    patient: Patient | None = None
-    status: Status = "planned"
-
-
-@attrs.frozen
-class History:
-    """The slots after applying the first `revision` changes, and what each change did."""
-
-    slots: tuple[Slot, ...]
-    effects: tuple[ChangeEffect, ...]
-    given: tuple[tuple[int, int, Change], ...]  # (course, day, the given change)
-
-    @property
-    def revision(self) -> int:
-        """How many changes were applied."""
-        return len(self.effects)
+C = TypeVar("C", bound=Change)
+Handler = Callable[[Prescription, History, Any], History]
 
 
 def base(prescription: Prescription) -> History:
@@ -80,24 +57,26 @@ def base(prescription: Prescription) -> History:
     return History(slots=slots, effects=(), given=())
 
 
-def _slot(history: History, change: Change, field: str, number: int | None) -> Slot:
-    if number is None or not 1 <= number <= len(history.slots):
+def score(change: ResponseChange) -> Decimal:
+    """The response's Total Improvement Score: as given, or computed from the six measures."""
+    if change.tis is not None:
+        return change.tis
+    assert change.measures is not None
+    return tis.score(change.measures).total
+
+
+def _slot(history: History, change: Change, field: str, number: int) -> Slot:
+    if not 1 <= number <= len(history.slots):
         raise PrescriptionError(f"{change.path}.{field}", number,
                                 f"must name a course from 1 to {len(history.slots)}")
     return history.slots[number - 1]
 
 
-def _frozen_courses(history: History) -> dict[int, Change]:
-    """Courses with a given day, and the change that recorded it."""
-    found: dict[int, Change] = {}
-    for course, _day, change in history.given:
-        found.setdefault(course, change)
-    return found
-
-
 def _not_given(history: History, change: Change, field: str, courses: range) -> None:
     """A change may not alter a course with a given day: that infusion happened."""
-    frozen = _frozen_courses(history)
+    frozen: dict[int, GivenChange] = {}
+    for course, _day, given in history.given:
+        frozen.setdefault(course, given)
     for course in courses:
         if course in frozen:
             raise PrescriptionError(
@@ -126,21 +105,29 @@ def _live(history: History, numbers: range) -> tuple[int, ...]:
     return tuple(n for n in numbers if history.slots[n - 1].status == "planned")
 
 
-def _rule_fires(rule: ResponseRule, tis: Decimal) -> bool:
-    return bool(OPERATORS[rule.operator](tis, rule.threshold))
+def _then(history: History, slots: tuple[Slot, ...], effect: ChangeEffect) -> History:
+    return History(slots, (*history.effects, effect), history.given)
 
 
-def _response(prescription: Prescription, history: History, change: Change) -> History:
-    assert change.week is not None and change.tis is not None
-    tis = change.tis
+def _rule_fires(rule: ResponseRule, value: Decimal) -> bool:
+    return bool(OPERATORS[rule.operator](value, rule.threshold))
+
+
+def _response(prescription: Prescription, history: History, change: ResponseChange) -> History:
+    assessed = week_start(prescription.order.start, change.week)
+    if change.on < assessed:
+        raise PrescriptionError(f"{change.path}.on", change.on.isoformat(),
+                                f"a week-{change.week} response is recorded from {assessed}, "
+                                f"the first day of week {change.week}, on")
+    value = score(change)
     rules = [r for r in prescription.regimen.rules if r.at_week == change.week]
-    fired = next((r for r in rules if _rule_fires(r, tis)), None)
-    score = f"TIS {format(tis.normalize(), 'f')} at week {change.week}"
+    fired = next((r for r in rules if _rule_fires(r, value)), None)
+    said = f"TIS {plain(value)} at week {change.week}"
     if fired is None:
-        said = "no rule fired" if rules else "the regimen has no rule for that week"
-        text = f"{score}: {said}; nothing changed"
-        return attrs.evolve(history, effects=(*history.effects, ChangeEffect(
-            change, text, "response recorded; the schedule is unchanged")))
+        outcome = "no rule fired" if rules else "the regimen has no rule for that week"
+        return _then(history, history.slots, ChangeEffect(
+            change, f"{said}: {outcome}; nothing changed",
+            "response recorded; the schedule is unchanged"))
     remaining = [s for s in history.slots if s.week > fired.at_week and s.status == "planned"]
     if not remaining:
         raise PrescriptionError(f"{change.path}.week", change.week,
@@ -158,92 +145,119 @@ def _response(prescription: Prescription, history: History, change: Change) -> H
                if s.number >= first.number + count]
     slots = tuple(kept + new + dropped)
     numbers = tuple(range(first.number, max(s.number for s in slots) + 1))
-    dose = format(target.dose_g_per_kg.normalize(), "f")
-    text = (f"{score}: rule {fired.when} fired ({fired.source.split(':')[0]}); "
-            f"{_span(numbers)} replaced by {target.name}: {dose} g/kg every {every} weeks, "
-            f"from course {first.number}")
-    return History(slots=slots, given=history.given, effects=(*history.effects, ChangeEffect(
+    text = (f"{said}: rule {fired.when} fired ({fired.source.split(':')[0]}); "
+            f"{_span(numbers)} replaced by {target.name}: {plain(target.dose_g_per_kg)} g/kg "
+            f"every {every} weeks, from course {first.number}")
+    return _then(history, slots, ChangeEffect(
         change, text, f"{_span(numbers)} rescheduled by the regimen's response rule", numbers,
-        fired.when)))
+        fired.when))
 
 
-def apply(prescription: Prescription, history: History, change: Change) -> History:  # noqa: PLR0911
-    """`history` with one more change applied."""
-    kind = change.kind
-    if kind == "response":
-        return _response(prescription, history, change)
-    if kind == "given":
-        slot = _slot(history, change, "course", change.course)
-        if slot.status != "planned":
-            raise PrescriptionError(f"{change.path}.course", change.course,
-                                    f"course {slot.number} is {slot.status}; it cannot be given")
-        assert change.day is not None
-        text = f"course {slot.number} day {change.day} given" + (
-            f" (lot {change.lot})" if change.lot else "")
-        return attrs.evolve(history, given=(*history.given, (slot.number, change.day, change)),
-                            effects=(*history.effects, ChangeEffect(
-                                change, text, f"course {slot.number} day {change.day} given",
-                                (slot.number,))))
-    if kind in ("delay", "skip"):
-        slot = _slot(history, change, "course", change.course)
-        if slot.status != "planned":
-            raise PrescriptionError(f"{change.path}.course", change.course,
-                                    f"course {slot.number} is {slot.status} already")
-        if kind == "skip":
-            _not_given(history, change, "course", range(slot.number, slot.number + 1))
-            slots = _replace(history, range(slot.number, slot.number + 1), status="skipped")
-            text = f"course {slot.number} skipped (not given); later courses unchanged"
-            return History(slots, (*history.effects, ChangeEffect(change, text, text, (slot.number,))),
-                           history.given)
-        assert change.days is not None
-        moved = (_courses_from(slot.number, history) if change.shift_following
-                 else range(slot.number, slot.number + 1))
-        _not_given(history, change, "course", moved)
-        slots = tuple(attrs.evolve(s, shift_days=s.shift_days + change.days)
-                      if s.number in moved else s for s in history.slots)
-        numbers = _live(history, moved)
-        text = f"{_span(numbers)} moved {change.days} days later"
-        return History(slots, (*history.effects, ChangeEffect(change, text, text, numbers)),
-                       history.given)
+def _given(prescription: Prescription, history: History, change: GivenChange) -> History:
+    slot = _slot(history, change, "course", change.course)
+    if slot.status != "planned":
+        raise PrescriptionError(f"{change.path}.course", change.course,
+                                f"course {slot.number} is {slot.status}; it cannot be given")
+    earlier = next((g for c, d, g in history.given if (c, d) == (change.course, change.day)),
+                   None)
+    if earlier is not None:
+        raise PrescriptionError(f"{change.path}.day", change.day,
+                                f"course {change.course} day {change.day} is already given in "
+                                f"{earlier.path}; a day is given once")
+    text = f"course {slot.number} day {change.day} given on {change.given_on}" + (
+        f" (lot {change.lot})" if change.lot else "")
+    return attrs.evolve(history, given=(*history.given, (slot.number, change.day, change)),
+                        effects=(*history.effects, ChangeEffect(
+                            change, text, f"course {slot.number} day {change.day} given on "
+                            f"{change.given_on}", (slot.number,))))
+
+
+def _planned_slot(history: History, change: DelayChange | SkipChange) -> Slot:
+    slot = _slot(history, change, "course", change.course)
+    if slot.status != "planned":
+        raise PrescriptionError(f"{change.path}.course", change.course,
+                                f"course {slot.number} is {slot.status} already")
+    return slot
+
+
+def _skip(prescription: Prescription, history: History, change: SkipChange) -> History:
+    slot = _planned_slot(history, change)
+    only = range(slot.number, slot.number + 1)
+    _not_given(history, change, "course", only)
+    text = f"course {slot.number} skipped (not given); later courses unchanged"
+    return _then(history, _replace(history, only, status="skipped"),
+                 ChangeEffect(change, text, text, (slot.number,)))
+
+
+def _delay(prescription: Prescription, history: History, change: DelayChange) -> History:
+    slot = _planned_slot(history, change)
+    moved = (_courses_from(slot.number, history) if change.shift_following
+             else range(slot.number, slot.number + 1))
+    _not_given(history, change, "course", moved)
+    slots = tuple(attrs.evolve(s, shift_days=s.shift_days + change.days)
+                  if s.number in moved else s for s in history.slots)
+    numbers = _live(history, moved)
+    text = f"{_span(numbers)} moved {change.days} days later"
+    return _then(history, slots, ChangeEffect(change, text, text, numbers))
+
+
+def _from(history: History, change: WeightChange | DoseChange | DaysChange | StopChange
+          ) -> tuple[range, tuple[int, ...]]:
     first = _slot(history, change, "from_course", change.from_course).number
-    numbers_range = _courses_from(first, history)
-    _not_given(history, change, "from_course", numbers_range)
-    numbers = _live(history, numbers_range)
-    if kind == "stop":
-        slots = _replace(history, numbers_range, status="cancelled")
-        text = f"stopped: {_span(numbers)} cancelled"
-        return History(slots, (*history.effects, ChangeEffect(change, text, text, numbers)),
-                       history.given)
-    if kind == "weight":
-        assert change.weight_kg is not None
-        patient = attrs.evolve(history.slots[first - 1].patient or prescription.patient,
-                               weight_kg=change.weight_kg,
-                               weight_input=change.weight_input or "",
-                               weight_lb=change.weight_lb)
-        slots = _replace(history, numbers_range, patient=patient)
-        text = f"weight {change.weight_input} from course {first}"
-        return History(slots, (*history.effects, ChangeEffect(
-            change, text, f"{_span(numbers)} recalculated for a new weight", numbers)),
-            history.given)
-    if kind == "dose":
-        assert change.dose_g_per_kg is not None
-        slots = tuple(attrs.evolve(s, phase=attrs.evolve(s.phase, dose_g_per_kg=change.dose_g_per_kg))
-                      if s.number in numbers_range else s for s in history.slots)
-        dose = format(change.dose_g_per_kg.normalize(), "f")
-        text = f"dose {dose} g/kg from course {first}"
-        return History(slots, (*history.effects, ChangeEffect(
-            change, text, f"{_span(numbers)} recalculated for a new dose", numbers)),
-            history.given)
-    assert kind == "days" and change.days_per_course is not None
+    numbers = _courses_from(first, history)
+    _not_given(history, change, "from_course", numbers)
+    return numbers, _live(history, numbers)
+
+
+def _stop(prescription: Prescription, history: History, change: StopChange) -> History:
+    numbers, live = _from(history, change)
+    text = f"stopped: {_span(live)} cancelled"
+    return _then(history, _replace(history, numbers, status="cancelled"),
+                 ChangeEffect(change, text, text, live))
+
+
+def _weight(prescription: Prescription, history: History, change: WeightChange) -> History:
+    numbers, live = _from(history, change)
+    patient = attrs.evolve(history.slots[numbers.start - 1].patient or prescription.patient,
+                           weight_kg=change.weight_kg, weight_input=change.weight_input,
+                           weight_lb=change.weight_lb)
+    return _then(history, _replace(history, numbers, patient=patient), ChangeEffect(
+        change, f"weight {change.weight_input} from course {numbers.start}",
+        f"{_span(live)} recalculated for a new weight", live))
+
+
+def _dose(prescription: Prescription, history: History, change: DoseChange) -> History:
+    numbers, live = _from(history, change)
+    slots = tuple(attrs.evolve(s, phase=attrs.evolve(s.phase, dose_g_per_kg=change.dose_g_per_kg))
+                  if s.number in numbers else s for s in history.slots)
+    return _then(history, slots, ChangeEffect(
+        change, f"dose {plain(change.dose_g_per_kg)} g/kg from course {numbers.start}",
+        f"{_span(live)} recalculated for a new dose", live))
+
+
+def _days(prescription: Prescription, history: History, change: DaysChange) -> History:
+    numbers, live = _from(history, change)
     count = change.days_per_course
-    for slot in history.slots[first - 1:]:
+    for slot in history.slots[numbers.start - 1:]:
         if not slot.phase.days_min <= count <= slot.phase.days_max:
             raise PrescriptionError(f"{change.path}.days_per_course", count,
                                     f"phase {slot.phase.name!r} allows {slot.phase.days_min}-"
                                     f"{slot.phase.days_max} days")
-    slots = _replace(history, numbers_range, days=count)
-    text = f"{count} days per course from course {first}"
-    return History(slots, (*history.effects, ChangeEffect(change, text, text, numbers)), history.given)
+    text = f"{count} days per course from course {numbers.start}"
+    return _then(history, _replace(history, numbers, days=count),
+                 ChangeEffect(change, text, text, live))
+
+
+HANDLERS: dict[type[Change], Handler] = {
+    DelayChange: _delay, SkipChange: _skip, WeightChange: _weight, DoseChange: _dose,
+    DaysChange: _days, ResponseChange: _response, StopChange: _stop, GivenChange: _given,
+}
+"""How each kind of change acts on the courses."""
+
+
+def apply(prescription: Prescription, history: History, change: AnyChange) -> History:
+    """`history` with one more change applied."""
+    return HANDLERS[type(change)](prescription, history, change)
 
 
 def revisions(prescription: Prescription) -> tuple[History, ...]:

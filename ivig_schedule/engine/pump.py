@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Ladder, Product, RateUnit
+from ivig_schedule.model.inputs import Ladder, Product
 from ivig_schedule.model.plan import RateCap, RateStep
 from ivig_schedule.model.units import MINUTES_PER_HOUR
+from ivig_schedule.model.vocabulary import RateUnit
 
 VTBI_RESOLUTION_ML = Decimal("0.1")
 """Step volumes but the last are rounded down to this, so the steps sum to the day exactly."""
@@ -75,7 +76,11 @@ def floor_to(value: Decimal, resolution: Decimal) -> Decimal:
 def rate_cap(ladder: Ladder, product: Product, at_risk: bool, absolute_ml_per_h: Decimal | None,
              dosing_weight_kg: Decimal, resolution_ml_per_h: Decimal = Decimal("0.1")) -> RateCap:
     """The ceiling: the lowest of the ladder's maximum, the at-risk maximum (when the patient has
-    a risk factor) and the order's absolute mL/h converted for this patient."""
+    a risk factor) and the order's absolute mL/h converted for this patient.
+
+    When the at-risk maximum equals another part and the label says "less than", the at-risk
+    part binds, so the stricter reading (rates stay below it) wins.
+    """
     concentration = product.concentration_mg_per_ml
     parts = {"label": ladder_maximum(ladder, concentration)}
     risk = absolute = None
@@ -86,7 +91,9 @@ def rate_cap(ladder: Ladder, product: Product, at_risk: bool, absolute_ml_per_h:
     if absolute_ml_per_h is not None:
         absolute = mg_per_kg_min(absolute_ml_per_h, dosing_weight_kg, concentration)
         parts["absolute"] = absolute
-    binding = min(parts, key=lambda name: parts[name])
+    exclusive_risk = product.at_risk_exclusive
+    binding = min(parts, key=lambda name: (parts[name],
+                                           not (name == "at-risk" and exclusive_risk)))
     exact = absolute_ml_per_h if binding == "absolute" else exact_ml_per_h(
         parts[binding], dosing_weight_kg, concentration)
     assert exact is not None

@@ -17,16 +17,9 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import (
-    MAX_COURSES,
-    MAX_WEEK,
-    WEEKDAYS,
-    Order,
-    Phase,
-    Regimen,
-    Visit,
-)
+from ivig_schedule.model.inputs import MAX_COURSES, MAX_WEEK, Order, Phase, Regimen, Visit
 from ivig_schedule.model.plan import VisitDay
+from ivig_schedule.model.vocabulary import WEEKDAYS
 
 UTC = dt.UTC
 

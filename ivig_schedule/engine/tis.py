@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model.inputs import TisInput
+from ivig_schedule.model.inputs import TIS_MEASURES, TisInput
 
-MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
+MEASURES = TIS_MEASURES
 EDGES = (Decimal(5), Decimal(15), Decimal(25), Decimal(40))
 """Upper edges (inclusive) of the bands below the top, in percent improvement."""
 MMT_EDGES = (Decimal(2), Decimal(10), Decimal(20), Decimal(30))

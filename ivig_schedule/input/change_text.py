@@ -1,22 +1,32 @@
-"""Recording a change: one ``[[change]]`` table appended to a prescription's text, and what moved.
+"""Recording a change: one ``[[change]]`` table appended to a prescription's text.
 
 The rest of the file is kept byte for byte (comments included): the new table is text added at
-the end. Whether it is valid is decided by planning the new text the usual way (`jobs.run`).
+the end, in the file's own line endings. Whether it is valid is decided by reading the new text
+the usual way; the values written here were validated like the TOML fields first (`jobs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
-from ivig_schedule.model.plan import Plan
-
 TIS_TABLE = "tis"
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: quotes and backslashes escaped, and any control character as a
+    ``\\uXXXX`` escape (validated text holds none; this keeps the file readable regardless)."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char < " " or char == "\x7f":
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def _value(value: Any) -> str:
@@ -27,12 +37,18 @@ def _value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, int | Decimal):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _string(str(value))
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending: CRLF when its first line ends so, else LF."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
 def append(text: str, fields: Mapping[str, Any]) -> str:
     """`text` with one ``[[change]]`` table added at the end (a ``tis`` mapping becomes
-    ``[change.tis]``)."""
+    ``[change.tis]``), in the file's own line endings."""
     lines = ["", "[[change]]"]
     lines += [f"{key} = {_value(value)}" for key, value in fields.items()
               if value is not None and not isinstance(value, Mapping)]
@@ -40,36 +56,6 @@ def append(text: str, fields: Mapping[str, Any]) -> str:
     if isinstance(tis, Mapping):
         lines += ["", f"[change.{TIS_TABLE}]"]
         lines += [f"{key} = {_value(value)}" for key, value in tis.items()]
-    head = text if not text or text.endswith("\n") else text + "\n"
-    return head + "\n".join(lines) + "\n"
-
-
-@attrs.frozen
-class Moved:
-    """One course whose dates, status or dose a change altered: before → after."""
-
-    number: int
-    before: str
-    after: str
-
-
-def _summary(plan: Plan, number: int) -> str:
-    if number > len(plan.courses):
-        return "—"
-    course = plan.courses[number - 1]
-    first, last = course.days[0].date, course.days[-1].date
-    dates = f"{first}" if first == last else f"{first}…{last}"
-    grams = format(course.rounded_g.normalize(), "f")
-    return f"{dates}, {len(course.days)} d, {grams} g, {course.status}"
-
-
-def moved(before: Plan | None, after: Plan) -> tuple[Moved, ...]:
-    """The courses that differ between two plans, in course order."""
-    count = max(len(after.courses), len(before.courses) if before else 0)
-    found = []
-    for number in range(1, count + 1):
-        new = _summary(after, number)
-        old = _summary(before, number) if before else "—"
-        if new != old:
-            found.append(Moved(number, old, new))
-    return tuple(found)
+    newline = newline_of(text)
+    head = text if not text or text.endswith("\n") else text + newline
+    return head + newline.join(lines) + newline

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from ivig_schedule.model.errors import InputErrors, PrescriptionError
+from ivig_schedule.model.errors import InputErrors, PrescriptionError, unsafe_character
 
 T = TypeVar("T")
 MAX_NUMBER = Decimal(10) ** 6
@@ -113,7 +113,7 @@ class Fields:
         value = self.data[key]
         if not isinstance(value, str) or not value.strip():
             raise PrescriptionError(self.at(key), value, "must be a non-empty string")
-        return value.strip()
+        return checked_text(value.strip(), self.at(key))
 
     def choice(self, key: str, allowed: Collection[str], *, default: str | None = None) -> str | None:
         """One of `allowed`."""
@@ -170,6 +170,20 @@ class Fields:
         if most is not None and len(value) > most:
             raise PrescriptionError(self.at(key), value, f"must list at most {most} {unit}")
         return tuple(to_decimal(v, f"{self.at(key)}[{i}]", unit=unit) for i, v in enumerate(value))
+
+
+def checked_text(text: str, path: str) -> str:
+    """Free text as it may be stored and shown: refused when it holds a control character (C0,
+    C1, DEL), a bidirectional override or another invisible formatting character, or bytes that
+    were not valid UTF-8. Checked once, here, so that no renderer has to escape it."""
+    index = unsafe_character(text)
+    if index is not None:
+        code = ord(text[index])
+        what = "an undecodable byte" if 0xD800 <= code <= 0xDFFF else f"U+{code:04X}"
+        raise PrescriptionError(path, text, "must be text without control, invisible or "
+                                f"bidirectional characters (found {what} at character "
+                                f"{index + 1})")
+    return text
 
 
 def to_decimal(

@@ -1,97 +1,57 @@
 """Limits files (catalog/limits.toml, or a pharmacy's own ``--limits`` file) → `Limits`.
 
-Parsing only; measuring and evaluating live in `ivig_schedule.guardrails`. Every error is a
-`CatalogError` naming the file and the key.
+Parsing only; measuring and evaluating live in `ivig_schedule.guardrails`. Every rule names a
+quantity from the registry (`guardrails.quantities`) and states that quantity's own unit; an
+unknown quantity, a unit that does not match it, or an unknown named bound is an error naming
+the file, the rule, the key and the line.
 """
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
+import re
+from decimal import Decimal
+from pathlib import Path
 
-import attrs
-
+from ivig_schedule.guardrails.quantities import NAMED_BOUNDS, QUANTITIES
+from ivig_schedule.guardrails.rules import BOUNDS, Bound, Limits, Named, Rule
 from ivig_schedule.input import tomltext
 from ivig_schedule.input.fields import Fields, to_decimal
 from ivig_schedule.model.errors import CatalogError, InputErrors, PrescriptionError, show_field
 
-QUANTITIES = (
-    "weight_kg", "dosing_weight_kg", "course_dose_g_per_kg", "day_dose_g_per_kg", "day_grams",
-    "rounding_deviation_percent", "step_rate_mg_per_kg_min", "step_rate_ml_per_kg_min",
-    "step_rate_ml_per_h", "infusion_minutes", "start_days_from_today", "product_unverified",
-    "ladder_default_doubling", "regimen_unverified",
-)
-PLAN_LIMITS = ("cap_mg_per_kg_min", "max_infusion_minutes", "regimen_max_weight_kg")
-BOUNDS = ("lower_hard", "lower_soft", "upper_soft", "upper_hard")
 SCOPES = ("product", "indication", "regimen", "risk_factor")
 RULE_KEYS = ("id", "quantity", "unit", *BOUNDS, "scope", "message", "message_below",
              "message_above", "source")
 BUILT_IN = "built-in"
 MAX_RULES = 200
+CATALOG = Path(__file__).with_name("catalog")
+_RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]", re.M)
 
 
-@attrs.frozen
-class Rule:
-    """One limit on one quantity; a bound is a number or the name of a plan-carried limit.
-
-    Attributes:
-        id: Stable identifier, shown in errors, JSON and ``--accept``.
-        quantity: What is measured (one of `QUANTITIES`).
-        unit: Unit of the quantity and the bounds (``flag`` for yes/no facts).
-        message: What to check, for the pharmacist.
-        source: Where the limit comes from.
-        lower_hard, lower_soft, upper_soft, upper_hard: The bounds; a value at a bound is within.
-        scope: (key, names) pairs; the rule applies only where every key matches.
-        message_below, message_above: Optional wording for one direction (e.g. "start date is
-            in the past"), replacing `message` there.
-    """
-
-    id: str
-    quantity: str
-    unit: str
-    message: str
-    source: str
-    lower_hard: object = None
-    lower_soft: object = None
-    upper_soft: object = None
-    upper_hard: object = None
-    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    message_below: str = ""
-    message_above: str = ""
-
-    def says(self, direction: str) -> str:
-        """The message for a breach in `direction` (``above`` or ``below``)."""
-        specific = self.message_above if direction == "above" else self.message_below
-        return specific or self.message
-
-
-@attrs.frozen
-class Limits:
-    """A rule set and where it came from (recorded in every plan)."""
-
-    name: str
-    version: str
-    origin: str
-    rules: tuple[Rule, ...]
-
-
-def _bound(table: Fields, key: str) -> object:
+def _bound(table: Fields, key: str) -> Bound | None:
     if not table.has(key):
         return None
     value = table.data[key]
     if isinstance(value, str):
-        if value not in PLAN_LIMITS:
+        if value not in NAMED_BOUNDS:
             raise PrescriptionError(table.at(key), value,
-                                    "must be a number or one of: " + ", ".join(PLAN_LIMITS))
-        return value
-    return to_decimal(value, table.at(key), unit="the rule's unit", above=None)
+                                    "must be a number or one of: " + ", ".join(NAMED_BOUNDS))
+        return Named(value)
+    number: Decimal = to_decimal(value, table.at(key), unit="the rule's unit", above=None)
+    return number
 
 
 def _rule(table: Fields) -> Rule:
     table.reject_unknown(RULE_KEYS)
-    quantity = table.choice("quantity", QUANTITIES)
+    name = table.text("quantity", required=True) or ""
+    quantity = QUANTITIES.get(name)
     if quantity is None:
-        raise PrescriptionError(table.at("quantity"), None, "is required")
+        raise PrescriptionError(table.at("quantity"), name,
+                                "unknown quantity; allowed: " + ", ".join(QUANTITIES))
+    unit = table.text("unit", required=True) or ""
+    if unit != quantity.unit:
+        raise PrescriptionError(table.at("unit"), unit,
+                                f"must be {quantity.unit!r}, the unit {name} is measured in")
     scope: list[tuple[str, tuple[str, ...]]] = []
     scope_table = table.table("scope")
     if scope_table is not None:
@@ -109,8 +69,8 @@ def _rule(table: Fields) -> Rule:
         raise PrescriptionError(table.path, None, "needs at least one of " + ", ".join(BOUNDS))
     return Rule(
         id=table.text("id", required=True) or "",
-        quantity=quantity,
-        unit=table.text("unit", required=True) or "",
+        quantity=name,
+        unit=unit,
         message=table.text("message", required=True) or "",
         message_below=table.text("message_below", default="") or "",
         message_above=table.text("message_above", default="") or "",
@@ -120,8 +80,28 @@ def _rule(table: Fields) -> Rule:
     )
 
 
+def _line(text: str, field: str) -> int | None:
+    """The line of ``rule[i].key`` (or of the i-th ``[[rule]]`` header) in the file's text."""
+    match = re.match(r"rule\[(\d+)\](?:\.(\w+))?", field)
+    if match is None:
+        return None
+    headers = list(_RULE_HEADER.finditer(text))
+    index = int(match.group(1))
+    if index >= len(headers):
+        return None
+    start = headers[index].start()
+    end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+    line = text.count("\n", 0, start) + 1
+    key = match.group(2)
+    if key:
+        found = re.search(rf"^\s*{re.escape(key)}\s*=", text[start:end], re.M)
+        if found is not None:
+            return line + text.count("\n", start, start + found.start())
+    return line
+
+
 def load_limits(text: str, origin: str) -> Limits:
-    """Parse a limits file; errors name the file, the rule and the key."""
+    """Parse a limits file; errors name the file, the rule, the key and its line."""
     try:
         data = tomltext.loads(text)
         top = Fields(data, "")
@@ -139,19 +119,20 @@ def load_limits(text: str, origin: str) -> Limits:
                       version=top.text("version", required=True) or "",
                       origin=origin, rules=rules)
     except InputErrors as e:
-        raise as_catalog_error(origin, e.errors[0]) from e
+        raise as_catalog_error(origin, e.errors[0], text) from e
     except PrescriptionError as e:
-        raise as_catalog_error(origin, e) from e
+        raise as_catalog_error(origin, e, text) from e
 
 
-def as_catalog_error(origin: str, error: PrescriptionError) -> CatalogError:
+def as_catalog_error(origin: str, error: PrescriptionError, text: str = "") -> CatalogError:
     """The same problem, reported against a rules file instead of a prescription."""
     problem = error.message[len(show_field(error.field)) + 2:]
-    return CatalogError(origin, error.field, problem)
+    line = _line(text, error.field) if text else None
+    field = error.field if line is None else f"{error.field} (line {line})"
+    return CatalogError(origin, field, problem)
 
 
 @functools.cache
 def built_in_limits() -> Limits:
     """The limits shipped in catalog/limits.toml."""
-    text = resources.files("ivig_schedule.input.catalog").joinpath("limits.toml").read_text("utf-8")
-    return load_limits(text, BUILT_IN)
+    return load_limits((CATALOG / "limits.toml").read_text("utf-8"), BUILT_IN)

@@ -19,29 +19,33 @@ from ivig_schedule.input import catalog, tomltext, units
 from ivig_schedule.input.fields import Collector, Fields, Incomplete, mapping_or_empty
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
-    ARMS,
-    CHANGE_KINDS,
-    DOSING_WEIGHT_BASES,
+    CHANGE_TYPES,
     MAX_COURSES,
     MAX_WEEK,
-    RISK_FACTORS,
-    ROUNDINGS,
-    SEXES,
-    WEEKDAYS,
-    Arm,
-    Change,
-    DosingWeightBasis,
+    TIS_MEASURES,
+    AnyChange,
     Order,
     Patient,
     Prescription,
     Product,
     Regimen,
-    RiskFactor,
-    Rounding,
-    Sex,
     TisInput,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY
+from ivig_schedule.model.vocabulary import (
+    ARMS,
+    CHANGE_KINDS,
+    DOSING_WEIGHT_BASES,
+    RISK_FACTORS,
+    ROUNDINGS,
+    SEXES,
+    WEEKDAYS,
+    Arm,
+    DosingWeightBasis,
+    RiskFactor,
+    Rounding,
+    Sex,
+)
 
 T = TypeVar("T")
 TOP_KEYS = ("patient", "order", "trial", "product", "regimen", "change", "care")
@@ -61,7 +65,7 @@ CHANGE_KEYS: dict[str, tuple[str, ...]] = {
     "days": ("days_per_course", "from_course"),
     "response": ("week", "tis"),
     "stop": ("from_course",),
-    "given": ("course", "day", "lot", "expiry", "note"),
+    "given": ("course", "day", "date", "lot", "expiry", "note"),
 }
 """The fields each kind of change takes (besides on, kind and reason)."""
 MAX_CHANGES = 200
@@ -332,11 +336,10 @@ def _closed_dates(table: Fields) -> tuple[dt.date, ...]:
 
 
 def _tis_input(table: Fields) -> TisInput:
-    from ivig_schedule.engine.tis import MEASURES
 
-    table.reject_unknown(MEASURES)
+    table.reject_unknown(TIS_MEASURES)
     values = {m: table.number(m, unit="percent improvement", required=True, above=None,
-                              minimum=-MAX_TIS_PERCENT) for m in MEASURES}
+                              minimum=-MAX_TIS_PERCENT) for m in TIS_MEASURES}
     for measure, value in values.items():
         if value is not None and value > MAX_TIS_PERCENT:
             raise PrescriptionError(table.at(measure), str(value),
@@ -344,16 +347,16 @@ def _tis_input(table: Fields) -> TisInput:
     return TisInput(**cast(dict[str, Decimal], values))
 
 
-def change_from_table(table: Fields, index: int) -> Change:
-    """One ``[[change]]`` table; its own fields depend on `kind`."""
+def change_from_table(table: Fields, index: int) -> AnyChange:
+    """One ``[[change]]`` table, as the type of its `kind`, with that kind's own fields."""
     kind = table.choice("kind", CHANGE_KINDS)
     if kind is None:
         raise PrescriptionError(table.at("kind"), None, "is required: " + ", ".join(CHANGE_KINDS))
     table.reject_unknown((*CHANGE_COMMON, *CHANGE_KEYS[kind]))
     if not table.has("on"):
-        raise PrescriptionError(table.at("on"), None, "is required (the date it was decided)")
+        raise PrescriptionError(table.at("on"), None, "is required (the date it was recorded)")
     fields: dict[str, Any] = {
-        "index": index, "kind": kind, "on": _date(table.data["on"], table.at("on")),
+        "index": index, "on": _date(table.data["on"], table.at("on")),
         "reason": table.text("reason", required=True) or "",
     }
     keys = CHANGE_KEYS[kind]
@@ -383,32 +386,34 @@ def change_from_table(table: Fields, index: int) -> Change:
                                       maximum=MAX_DAYS_PER_COURSE)
         fields["lot"] = table.text("lot")
         fields["note"] = table.text("note")
-        if table.has("expiry"):
-            fields["expiry"] = _date(table.data["expiry"], table.at("expiry"))
-    return Change(**fields)
+        for key in ("date", "expiry"):
+            if table.has(key):
+                fields[key] = _date(table.data[key], table.at(key))
+        if fields.get("date") is not None and fields["date"] > fields["on"]:
+            raise PrescriptionError(table.at("date"), fields["date"].isoformat(),
+                                    f"must not be after the date it was recorded "
+                                    f"(on = {fields['on']})")
+    return cast(AnyChange, CHANGE_TYPES[kind](**fields))
 
 
 def _tis(table: Fields) -> dict[str, Any]:
-    from ivig_schedule.engine.tis import score
-
     value = table.data.get("tis")
     if isinstance(value, Mapping):
-        measures = _tis_input(Fields(value, table.at("tis")))
-        return {"tis": score(measures).total, "tis_input": measures}
+        return {"measures": _tis_input(Fields(value, table.at("tis")))}
     number = table.number("tis", unit="points", required=True, minimum=Decimal(0))
     if number is not None and number > 100:
         raise PrescriptionError(table.at("tis"), str(number), "must be a score from 0 to 100")
     return {"tis": number}
 
 
-def _changes(data: Mapping[str, Any], c: Collector) -> tuple[Change, ...]:
+def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     raw = data.get("change", [])
     if not isinstance(raw, list) or len(raw) > MAX_CHANGES:
         raise PrescriptionError("change", raw,
                                 f"must be [[change]] tables, at most {MAX_CHANGES}")
     found = []
     for i, r in enumerate(raw):
-        def read(i: int = i, r: Any = r) -> Change:
+        def read(i: int = i, r: Any = r) -> AnyChange:
             return change_from_table(Fields(r, f"change[{i}]"), i)
 
         found.append(c.run(read))
@@ -531,7 +536,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone) -> Prescription:
     regimen = c.run(lambda: _resolve_regimen(data, order_table)) if order_table else None
     product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
-    changes = cast(tuple[Change, ...], c.run(lambda: _changes(data, c), ()))
+    changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
     nurse = c.run(lambda: _nurse(data))
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))

@@ -34,6 +34,15 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def unsafe_character(text: str) -> int | None:
+    """The index of the first control, invisible formatting, bidirectional or undecodable
+    character in `text` (C0, C1, DEL, U+202E …, a lone surrogate), or None when there is none."""
+    if text.isascii():
+        return next((i for i, char in enumerate(text) if char < " " or char == "\x7f"), None)
+    return next((i for i, char in enumerate(text)
+                 if unicodedata.category(char) in _UNSAFE_CATEGORIES), None)
+
+
 def show_value(value: Any) -> str:
     """Quote a user's value for a one-line message: escaped, whitespace folded, shortened."""
     text = value if isinstance(value, str) else repr(value)

@@ -9,40 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar
 
 import attrs
 
-Sex = Literal["female", "male"]
-RiskFactor = Literal["thrombosis", "renal"]
-DosingWeightBasis = Literal["actual", "ideal", "adjusted", "auto"]
-Rounding = Literal["nearest-vial", "down", "none"]
-Arm = Literal["active", "placebo"]
-RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
-View = Literal["pharmacy", "nurse", "patient", "assessor"]
-
-SEXES: tuple[Sex, ...] = ("female", "male")
-RISK_FACTORS: tuple[RiskFactor, ...] = ("thrombosis", "renal")
-DOSING_WEIGHT_BASES: tuple[DosingWeightBasis, ...] = ("actual", "ideal", "adjusted", "auto")
-ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
-ARMS: tuple[Arm, ...] = ("active", "placebo")
-RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
-VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
-ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given"]
-CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
-                                         "stop", "given")
-Status = Literal["planned", "given", "cancelled", "skipped"]
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-INDICATIONS = {
-    "pi": "primary immunodeficiency",
-    "itp": "immune thrombocytopenia",
-    "cidp": "chronic inflammatory demyelinating polyneuropathy",
-    "mmn": "multifocal motor neuropathy",
-    "dermatomyositis": "dermatomyositis",
-    "imnm": "immune-mediated necrotizing myopathy",
-    "iim": "idiopathic inflammatory myopathy",
-}
-"""Indications a ladder or a regimen may name (ids as written in the data files)."""
+from ivig_schedule.model.vocabulary import (
+    Arm,
+    ChangeKind,
+    DosingWeightBasis,
+    RateUnit,
+    RiskFactor,
+    Rounding,
+    Sex,
+)
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
 MAX_COURSES = 100
@@ -323,6 +302,10 @@ class Order:
     closed_dates: tuple[dt.date, ...] = ()
 
 
+TIS_MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
+"""The six core set measures of the Total Improvement Score, in the order of its table."""
+
+
 @attrs.frozen
 class TisInput:
     """The six core set measures' percent improvement (negative = worsening)."""
@@ -335,54 +318,138 @@ class TisInput:
     extramuscular: Decimal
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Change:
-    """One recorded change to a course, as written in the prescription's ``[[change]]`` history.
+    """What every recorded change has, as written in the prescription's ``[[change]]`` history.
+
+    Each kind of change is its own type below, with only the fields that kind takes.
 
     Attributes:
         index: Position in the history (0-based), for field paths like ``change[2].course``.
-        on: The date it was decided.
-        kind: What changed.
-        reason: Why, in the pharmacist's words.
-        course: The course it concerns (delay, skip, given).
-        days: Days of delay.
-        shift_following: Whether later courses move with a delayed one.
-        from_course: The first course it applies to (weight, dose, days, stop).
-        weight_kg, weight_input, weight_lb: A new weight (as for the patient).
-        dose_g_per_kg: A new dose per course.
-        days_per_course: A new number of days per course.
-        week: The week a response was assessed.
-        tis: The Total Improvement Score, given or computed from `tis_input`.
-        tis_input: The six percent improvements the score was computed from, if given.
-        day: The infusion day given.
-        lot, expiry, note: What was recorded with an administration.
+        on: The date it was recorded (never after today).
+        reason: Why, in the pharmacist's words (free text: only roles that see the arm read it).
     """
 
+    kind: ClassVar[ChangeKind]
     index: int
     on: dt.date
-    kind: ChangeKind
     reason: str
-    course: int | None = None
-    days: int | None = None
-    shift_following: bool = True
-    from_course: int | None = None
-    weight_kg: Decimal | None = None
-    weight_input: str | None = None
-    weight_lb: Decimal | None = None
-    dose_g_per_kg: Decimal | None = None
-    days_per_course: int | None = None
-    week: int | None = None
-    tis: Decimal | None = None
-    tis_input: TisInput | None = None
-    day: int | None = None
-    lot: str | None = None
-    expiry: dt.date | None = None
-    note: str | None = None
 
     @property
     def path(self) -> str:
         """The change's field path, e.g. ``change[2]``."""
         return f"change[{self.index}]"
+
+
+@attrs.frozen(kw_only=True)
+class DelayChange(Change):
+    """A course (and, by default, every later one) moves `days` later."""
+
+    kind: ClassVar[ChangeKind] = "delay"
+    course: int
+    days: int
+    shift_following: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class SkipChange(Change):
+    """A course is not given; later courses keep their dates."""
+
+    kind: ClassVar[ChangeKind] = "skip"
+    course: int
+
+
+@attrs.frozen(kw_only=True)
+class WeightChange(Change):
+    """A new body weight from a course on: grams and pump steps are recomputed for it.
+
+    Attributes:
+        weight_kg: The weight in kilograms.
+        weight_input: The weight as written (e.g. ``160 lb``).
+        weight_lb: The pounds, when it was written in pounds.
+    """
+
+    kind: ClassVar[ChangeKind] = "weight"
+    from_course: int
+    weight_kg: Decimal
+    weight_input: str
+    weight_lb: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DoseChange(Change):
+    """A new dose per course (g/kg) from a course on, e.g. ProDERM's step-down to 1 g/kg."""
+
+    kind: ClassVar[ChangeKind] = "dose"
+    from_course: int
+    dose_g_per_kg: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class DaysChange(Change):
+    """A new number of days per course from a course on."""
+
+    kind: ClassVar[ChangeKind] = "days"
+    from_course: int
+    days_per_course: int
+
+
+@attrs.frozen(kw_only=True)
+class ResponseChange(Change):
+    """A response assessed at `week`: the TIS as a score, or the six measures it is made of.
+
+    Attributes:
+        week: The week it was assessed (recorded no earlier than that week's first day).
+        tis: The Total Improvement Score as given (None when the measures are given).
+        measures: The six percent improvements, when given instead of the score.
+    """
+
+    kind: ClassVar[ChangeKind] = "response"
+    week: int
+    tis: Decimal | None = None
+    measures: TisInput | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StopChange(Change):
+    """The rest of the plan is cancelled from a course on."""
+
+    kind: ClassVar[ChangeKind] = "stop"
+    from_course: int
+
+
+@attrs.frozen(kw_only=True)
+class GivenChange(Change):
+    """An infusion day was given: it is frozen, and its course keeps its dates.
+
+    Attributes:
+        course, day: The day given.
+        date: The date it was given (default: `on`, the date it was recorded); never after `on`
+            and never before the day's planned date.
+        lot, expiry, note: What was recorded with it (free text: only roles that see the arm
+            read it).
+    """
+
+    kind: ClassVar[ChangeKind] = "given"
+    course: int
+    day: int
+    date: dt.date | None = None
+    lot: str | None = None
+    expiry: dt.date | None = None
+    note: str | None = None
+
+    @property
+    def given_on(self) -> dt.date:
+        """The date the infusion was given."""
+        return self.date or self.on
+
+
+AnyChange = (DelayChange | SkipChange | WeightChange | DoseChange | DaysChange | ResponseChange
+             | StopChange | GivenChange)
+CHANGE_TYPES: dict[str, type[Change]] = {t.kind: t for t in (
+    DelayChange, SkipChange, WeightChange, DoseChange, DaysChange, ResponseChange, StopChange,
+    GivenChange)}
+"""Each kind's type, by the name a ``[[change]]`` table gives in ``kind``."""
 
 
 @attrs.frozen
@@ -399,5 +466,5 @@ class Prescription:
     product: Product
     regimen: Regimen
     arm: Arm | None = None
-    changes: tuple[Change, ...] = ()
+    changes: tuple[AnyChange, ...] = ()
     nurse: str | None = None

@@ -13,13 +13,14 @@ import attrs
 
 from ivig_schedule.model.inputs import (
     PLACEBO_SOLUTION,
-    Change,
-    DosingWeightBasis,
+    AnyChange,
+    GivenChange,
     Ladder,
+    Patient,
+    Phase,
     Prescription,
-    Rounding,
-    Status,
 )
+from ivig_schedule.model.vocabulary import CourseStatus, DosingWeightBasis, Rounding
 
 
 @attrs.frozen
@@ -32,12 +33,15 @@ class Finding:
         soft: True for a soft warning: ``--strict`` refuses it unless ``--accept CODE`` names
             it with a reason. False for a note that never blocks.
         source: Why the engine warns, for the refusal line.
+        masked: The message as a role the trial masks reads it: without the product's name
+            (empty when `message` names nothing a masked role may not see).
     """
 
     code: str
     message: str
     soft: bool = False
     source: str = ""
+    masked: str = ""
 
 
 @attrs.frozen
@@ -144,8 +148,8 @@ class InfusionDay:
     contents: ProductContents | PlaceboContents
     steps: tuple[RateStep, ...]
     infusion_minutes: int
-    status: Status = "planned"
-    given: Change | None = None
+    status: CourseStatus = "planned"
+    given: GivenChange | None = None
     step_starts: tuple[dt.datetime, ...] = ()
 
 
@@ -158,12 +162,15 @@ class RoundingTrail:
         grain_g: Largest step dividing every vial size (0.1 g for rounding ``none``).
         below_g: Largest whole-vial total at or below the prescription (None: none exists).
         above_g: Smallest whole-vial total above it.
+        fell_back: True when rounding ``down`` found no whole vial at or below the dose and the
+            course was rounded up instead (a limit refuses such a plan).
     """
 
     method: Rounding
     grain_g: Decimal
     below_g: Decimal | None
     above_g: Decimal
+    fell_back: bool = False
 
 
 @attrs.frozen
@@ -203,6 +210,8 @@ class Course:
         dosing_weight: The weight this course was computed for (a weight change applies from a
             course on).
         cap: The rate ceiling for this course's weight.
+        first_infusion_exceeds: True when the regimen's fixed first infusion is larger than the
+            whole course (a limit refuses such a plan; the course is then the first infusion).
     """
 
     number: int
@@ -215,10 +224,11 @@ class Course:
     days: tuple[InfusionDay, ...]
     rounding: RoundingTrail
     dispense: Dispense | None = None
-    status: Status = "planned"
+    status: CourseStatus = "planned"
     moved_days: int = 0
     dosing_weight: DosingWeight | None = None
     cap: RateCap | None = None
+    first_infusion_exceeds: bool = False
 
     @property
     def rounding_deviation_percent(self) -> Decimal:
@@ -331,7 +341,7 @@ class ChangeEffect:
         fired: The response rule that fired, in words (empty when none did).
     """
 
-    change: Change
+    change: AnyChange
     text: str
     schedule: str
     courses: tuple[int, ...] = ()
@@ -372,3 +382,40 @@ class Plan:
     def cap_mg_per_kg_min(self) -> Decimal:
         """The rate ceiling applied to every step, in mg/kg/min."""
         return self.cap.cap_mg_per_kg_min
+
+
+@attrs.frozen
+class Slot:
+    """One course as the history leaves it, before it is computed.
+
+    Attributes:
+        number: The course's ordinal (stable through changes).
+        phase: The phase it belongs to (with the dose it is given at).
+        week: The regimen week it is scheduled for.
+        shift_days: Days it was delayed by.
+        days: Days per course fixed by a change (None: as ordered).
+        patient: The patient as of this course (a weight change applies from a course on).
+        status: ``planned``, ``skipped`` or ``cancelled``.
+    """
+
+    number: int
+    phase: Phase
+    week: int
+    shift_days: int = 0
+    days: int | None = None
+    patient: Patient | None = None
+    status: CourseStatus = "planned"
+
+
+@attrs.frozen
+class History:
+    """The slots after applying the first `revision` changes, and what each change did."""
+
+    slots: tuple[Slot, ...]
+    effects: tuple[ChangeEffect, ...]
+    given: tuple[tuple[int, int, GivenChange], ...]  # (course, day, the given change)
+
+    @property
+    def revision(self) -> int:
+        """How many changes were applied."""
+        return len(self.effects)

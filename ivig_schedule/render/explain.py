@@ -13,8 +13,9 @@ from typing import Any
 
 from ivig_schedule.engine.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
 from ivig_schedule.engine.pump import MINUTES_FORMULA, RATE_FORMULA
-from ivig_schedule.guardrails.decide import RuleOutcome, describe_bound, number
-from ivig_schedule.input.limits_file import BOUNDS, Limits
+from ivig_schedule.guardrails.decide import RuleOutcome
+from ivig_schedule.guardrails.rules import BOUNDS, Limits, describe_bound
+from ivig_schedule.model.numbers import plain as number
 from ivig_schedule.model.plan import Calc
 from ivig_schedule.model.units import MG_PER_G, MINUTES_PER_HOUR
 from ivig_schedule.render.listing import ladder_record
@@ -87,6 +88,11 @@ def _course(course: CourseTrail, trail: Trail) -> Record:
             "deviation_percent": course.deviation_percent,
         },
         "split": [tenth(d.grams) for d in course.days],
+        "dosing_weight_kg": course.dosing_weight_kg,
+        "cap_ml_per_h": course.cap.cap_ml_per_h,
+        "cap_mg_per_kg_min": course.cap.cap_mg_per_kg_min,
+        "cap_from": course.cap.binding,
+        "cap_exclusive": course.cap.exclusive,
         "days": days,
     }
 
@@ -193,6 +199,11 @@ def to_text(record: Record, width: int = 100) -> str:
             f"{number_text(rounding['whole_vials_above_g'])} g → "
             f"{number_text(rounding['rounded_g'])} g ({rounding['deviation_percent']}% off)")
         say(f"  split: {' + '.join(number_text(g) for g in course['split'])} g")
+        if course["cap_ml_per_h"] != ladder["cap_ml_per_h"]:
+            say(f"  cap for this course's dosing weight {number(course['dosing_weight_kg'])} kg: "
+                f"{number(course['cap_mg_per_kg_min'])} mg/kg/min → rates "
+                f"{'below' if course['cap_exclusive'] else 'at most'} "
+                f"{number_text(course['cap_ml_per_h'])} mL/h ({course['cap_from']})")
         for day in course["days"]:
             say(f"  day {day['day']}: {number_text(day['grams'])} g = {day['vials']}; "
                 f"{day['volume_formula']}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
+from ivig_schedule.guardrails.quantities import Quantity
+from ivig_schedule.guardrails.rules import Limits, Rule, describe_bound
 from ivig_schedule.model.inputs import Ladder, Product, Regimen
 from ivig_schedule.render.records import Record, dumps, number_text
 
@@ -148,3 +150,31 @@ def regimens_table(regimens: Iterable[Regimen], width: int = 100) -> str:
                      "yes" if r.verified else "no"))
     return _render("Regimens", ("id", "name", "product", "phases", "verified"), rows, width,
                    wide="phases")
+
+
+def _rule(rule: Rule) -> Record:
+    return {"id": rule.id, "quantity": rule.quantity, "unit": rule.unit,
+            "bounds": {key: describe_bound(bound) for key, bound in rule.bounds()},
+            "scope": {key: list(names) for key, names in rule.scope},
+            "message": rule.message, "source": rule.source}
+
+
+def limits_json(limits: Limits, quantities: Iterable[Quantity]) -> str:
+    """A rule set and the quantities a rule may name, as JSON."""
+    return dumps({"name": limits.name, "version": limits.version, "source": limits.origin,
+                  "rules": [_rule(r) for r in limits.rules],
+                  "quantities": [{"name": q.name, "unit": q.unit, "measured": q.measured}
+                                 for q in quantities]})
+
+
+def limits_table(limits: Limits, quantities: Iterable[Quantity], width: int = 100) -> str:
+    """A rule set as a terminal table, then the quantities a rule may name."""
+    rows = [(r.id, f"{r.quantity} ({r.unit})",
+             "\n".join(f"{key}: {describe_bound(bound)}" for key, bound in r.bounds()),
+             r.source) for r in limits.rules]
+    rules = _render(f"Limits: {limits.name} {limits.version} ({limits.origin})",
+                    ("rule", "quantity", "bounds", "source"), rows, width, wide="source")
+    measured = _render("Quantities a rule may name", ("quantity", "unit", "measured"),
+                       [(q.name, q.unit, q.measured) for q in quantities], width,
+                       wide="measured")
+    return rules + measured

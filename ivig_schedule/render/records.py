@@ -115,6 +115,10 @@ def _course(course: CourseView) -> Record:
     record["moved_days"] = course.moved_days
     if course.dosing_weight_kg is not None:
         record["dosing_weight_kg"] = course.dosing_weight_kg
+    if course.cap is not None:
+        record["cap_ml_per_h"] = course.cap.cap_ml_per_h
+        record["cap_mg_per_kg_min"] = course.cap.cap_mg_per_kg_min
+        record["cap_from"] = course.cap.cap_from
     record["days"] = [_day(d) for d in course.days]
     return record
 
@@ -208,8 +212,8 @@ def to_csv(view: PlanView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    cap = "" if view.pump is None else number_text(view.pump.cap_ml_per_h)
     for course in view.courses:
+        cap = "" if course.cap is None else number_text(course.cap.cap_ml_per_h)
         for day in course.days:
             writer.writerow([
                 view.patient.id, view.regimen_id, course.number, course.phase, course.week,

@@ -96,7 +96,7 @@ def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
         "steps": steps,
         "minutes": hours_and_minutes(day.infusion_minutes or 0),
         "volume": number_text(day.volume_ml or Decimal(0)),
-        "cap": number_text(view.pump.cap_ml_per_h) if view.pump else "",
+        "cap": number_text(course.cap.cap_ml_per_h) if course.cap else "",
         "chart": _chart(day),
         "vitals": _vitals(day),
         "lot": (given.lot or "") if given else "",

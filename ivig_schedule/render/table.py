@@ -55,11 +55,26 @@ def _header(view: PlanView) -> list[str]:
     if view.arm:
         lines.append(f"Arm {view.arm}")
     if view.pump is not None:
-        source = {"label": "the label maximum", "at-risk": "the at-risk maximum",
-                  "absolute": "the order's max_rate_ml_h"}[view.pump.cap_from]
-        lines.append(f"Pump ladder {view.pump.indication}; no rate above "
-                     f"{number_text(view.pump.cap_ml_per_h)} mL/h ({source})")
+        caps = {c.cap for c in view.courses if c.cap is not None and c.status == "planned"}
+        if len(caps) <= 1:
+            cap = caps.pop() if caps else None
+            ml, binding = ((cap.cap_ml_per_h, cap.cap_from) if cap is not None
+                           else (view.pump.cap_ml_per_h, view.pump.cap_from))
+            lines.append(f"Pump ladder {view.pump.indication}; no rate above "
+                         f"{number_text(ml)} mL/h ({CAP_SOURCES[binding]})")
+        else:
+            lines.append(f"Pump ladder {view.pump.indication}; each course has its own rate "
+                         "ceiling (its dosing weight differs): see \"cap\" on each course's day 1")
     return lines
+
+
+CAP_SOURCES = {"label": "the label maximum", "at-risk": "the at-risk maximum",
+               "absolute": "the order's max_rate_ml_h"}
+
+
+def _caps_differ(view: PlanView) -> bool:
+    """True when the planned courses do not all share one rate ceiling (a weight change)."""
+    return len({c.cap for c in view.courses if c.cap is not None and c.status == "planned"}) > 1
 
 
 def _infusion_table(view: PlanView, table_class: type) -> object:
@@ -79,6 +94,8 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
                     for s in day.steps or ()]
             if day.infusion_minutes is not None:
                 pump.append(f"total {hours_and_minutes(day.infusion_minutes)}")
+            if day.day == 1 and course.cap is not None and _caps_differ(view):
+                pump.append(f"cap {number_text(course.cap.cap_ml_per_h)} mL/h")
             label = f"{course.number}·{day.day}"
             if day.day == 1:
                 label += f"\nwk {course.week}\n{'study' if course.masked else course.phase}"

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model.inputs import Ladder, View
+from ivig_schedule.model.inputs import Ladder
 from ivig_schedule.model.plan import (
     Calc,
     Course,
@@ -38,6 +38,7 @@ from ivig_schedule.model.plan import (
     RateCap,
     RoundingTrail,
 )
+from ivig_schedule.model.vocabulary import View
 
 FORMAT = "ivig-schedule/plan@1"
 WARNINGS_FOR: dict[str, tuple[str, ...]] = {
@@ -149,6 +150,21 @@ class DispenseView:
 
 
 @attrs.frozen
+class CapView:
+    """The rate ceiling of one course, for its own dosing weight.
+
+    Attributes:
+        cap_ml_per_h: The highest rate that may be programmed in this course.
+        cap_mg_per_kg_min: The same ceiling per kilogram of this course's dosing weight.
+        cap_from: Which part sets it: ``label``, ``at-risk`` or ``absolute``.
+    """
+
+    cap_ml_per_h: Decimal
+    cap_mg_per_kg_min: Decimal
+    cap_from: str
+
+
+@attrs.frozen
 class CourseView:
     """One course as the audience may see it.
 
@@ -169,6 +185,7 @@ class CourseView:
     status: str = "planned"
     moved_days: int = 0
     dosing_weight_kg: Decimal | None = None
+    cap: CapView | None = None
 
 
 @attrs.frozen
@@ -272,6 +289,7 @@ class CourseTrail:
     rounding: RoundingTrail
     days: tuple[DayTrail, ...]
     dosing_weight_kg: Decimal
+    cap: RateCap
 
 
 @attrs.frozen
@@ -420,6 +438,8 @@ def _course(course: Course, view: View, masked: bool) -> CourseView:
         dosing_weight_kg=(course.dosing_weight.kg.quantize(HUNDREDTH)
                           if course.dosing_weight is not None and view in ("pharmacy", "nurse")
                           else None),
+        cap=(CapView(course.cap.cap_ml_per_h, course.cap.cap_mg_per_kg_min, course.cap.binding)
+             if course.cap is not None and view in ("pharmacy", "nurse") else None),
     )
 
 
@@ -457,7 +477,8 @@ def _trail(plan: Plan) -> Trail:
             rounded_g=course.rounded_g,
             deviation_percent=course.rounding_deviation_percent.quantize(HUNDREDTH),
             rounding=course.rounding, days=tuple(days),
-            dosing_weight_kg=(course.dosing_weight or plan.dosing_weight).kg))
+            dosing_weight_kg=(course.dosing_weight or plan.dosing_weight).kg,
+            cap=course.cap or plan.cap))
     weight = plan.dosing_weight
     return Trail(
         dosing_weight=weight.trail, dosing_weight_kg=weight.kg, dosing_weight_used=weight.used,

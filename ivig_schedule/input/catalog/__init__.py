@@ -20,19 +20,16 @@ from ivig_schedule.model.errors import CatalogError, PrescriptionError
 from ivig_schedule.model.inputs import (
     ANY_INDICATION,
     DEFAULT_MASKING_SOURCE,
-    INDICATIONS,
     MAX_COURSES,
     MAX_WEEK,
-    RATE_UNITS,
-    VIEWS,
     Ladder,
     Phase,
     Product,
-    RateUnit,
     Regimen,
     ResponseRule,
     Visit,
 )
+from ivig_schedule.model.vocabulary import INDICATIONS, RATE_UNITS, VIEWS, RateUnit
 
 T = TypeVar("T")
 MAX_STEPS = 12

@@ -81,8 +81,8 @@ def _pump_lines(view: PlanView, course: CourseView, day: DayView) -> list[str]:
         for i, s in enumerate(day.steps or (), start=1)
     )
     lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes or 0)}")
-    if view.pump is not None:
-        lines.append(f"Never above {number_text(view.pump.cap_ml_per_h)} mL/h")
+    if course.cap is not None:
+        lines.append(f"Never above {number_text(course.cap.cap_ml_per_h)} mL/h")
     if view.product_name is not None and not course.masked:
         lines.append(f"Product: {view.product_name}")
     if day.contents is not None:

@@ -1,0 +1,194 @@
+"""Rules and their evaluation: measured values → breaches. Nothing here raises for a breach.
+
+A rule bounds one quantity (`quantities.QUANTITIES`) with any of four bounds; a bound is a number
+in the rule's unit or a named limit the plan carries (each course's own rate cap, say). The same
+evaluation serves the day-count search (rule h) and the final check, with the same rules, so the
+two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from ivig_schedule.guardrails.quantities import FLAG
+from ivig_schedule.model.numbers import plain
+
+Severity = Literal["hard", "soft"]
+Direction = Literal["above", "below"]
+BOUNDS = ("lower_hard", "lower_soft", "upper_soft", "upper_hard")
+_CHECKS: tuple[tuple[str, Severity, Direction], ...] = (
+    ("upper_hard", "hard", "above"), ("lower_hard", "hard", "below"),
+    ("upper_soft", "soft", "above"), ("lower_soft", "soft", "below"))
+
+
+@attrs.frozen
+class Named:
+    """A bound the plan carries, by name (`quantities.NAMED_BOUNDS`)."""
+
+    name: str
+
+
+Bound = Decimal | Named
+
+
+@attrs.frozen
+class Rule:
+    """One limit on one quantity.
+
+    Attributes:
+        id: Stable identifier, shown in errors, JSON and ``--accept``.
+        quantity: What is measured (a name in `quantities.QUANTITIES`).
+        unit: The quantity's unit (checked when the file is read).
+        message: What to check, for the pharmacist.
+        source: Where the limit comes from.
+        lower_hard, lower_soft, upper_soft, upper_hard: The bounds; a value at a bound is within.
+        scope: (key, names) pairs; the rule applies only where every key matches.
+        message_below, message_above: Optional wording for one direction.
+    """
+
+    id: str
+    quantity: str
+    unit: str
+    message: str
+    source: str
+    lower_hard: Bound | None = None
+    lower_soft: Bound | None = None
+    upper_soft: Bound | None = None
+    upper_hard: Bound | None = None
+    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    message_below: str = ""
+    message_above: str = ""
+
+    def says(self, direction: str) -> str:
+        """The message for a breach in `direction` (``above`` or ``below``)."""
+        specific = self.message_above if direction == "above" else self.message_below
+        return specific or self.message
+
+    def bounds(self) -> tuple[tuple[str, Bound], ...]:
+        """The bounds this rule sets, by key."""
+        return tuple((key, bound) for key in BOUNDS
+                     if (bound := getattr(self, key)) is not None)
+
+
+@attrs.frozen
+class Limits:
+    """A rule set and where it came from (recorded in every plan)."""
+
+    name: str
+    version: str
+    origin: str
+    rules: tuple[Rule, ...]
+
+
+@attrs.frozen
+class Context:
+    """The named limits in force for a measured value (a course's own cap, the order's hours).
+
+    Attributes:
+        values: Named limit → its value here (None: not set, the bound is skipped).
+        exclusive: Named limits a value must stay below, not reach ("less than" labels).
+    """
+
+    values: Mapping[str, Decimal | None]
+    exclusive: frozenset[str] = frozenset()
+
+
+Measured = tuple[Decimal, str, Context]
+"""A measured value, where in the plan it was measured, and the limits in force there."""
+Measurements = dict[str, list[Measured]]
+
+
+@attrs.frozen
+class Breach:
+    """A value beyond a rule's bound.
+
+    Attributes:
+        rule: The rule.
+        severity: ``hard`` refuses the plan; ``soft`` warns.
+        value: The measured value, in the rule's unit.
+        limit: The bound it crossed.
+        where: Which part of the plan, e.g. ``course 2 day 1 step 3``.
+        direction: ``above`` or ``below``.
+        count: How many values crossed this rule (the worst is reported).
+    """
+
+    rule: Rule
+    severity: Severity
+    value: Decimal
+    limit: Decimal
+    where: str
+    direction: Direction
+    count: int = 1
+
+    @property
+    def unit(self) -> str:
+        """The rule's unit with a leading space, or nothing for yes/no facts."""
+        return "" if self.rule.unit == FLAG else f" {self.rule.unit}"
+
+    def describe(self) -> str:
+        """One sentence: value, limit, where, and what to check."""
+        message = self.rule.says(self.direction)
+        if self.rule.quantity == ENGINE_QUANTITY:
+            return message
+        if self.rule.unit == FLAG:
+            return f"{self.where}: {message}"
+        if self.rule.quantity == "start_days_from_today" and self.value < 0:
+            return f"{self.where} is {plain(-self.value)} days before today: {message}"
+        more = f" and {self.count - 1} more" if self.count > 1 else ""
+        return (f"{plain(self.value)}{self.unit} is {self.direction} the {self.severity} limit "
+                f"{plain(self.limit)}{self.unit} ({self.where}{more}): {message}")
+
+
+ENGINE_QUANTITY = "plan"
+"""The quantity of a soft warning the engine raised itself (a DST shift, a ladder fallback)."""
+
+
+def describe_bound(bound: Bound) -> str:
+    """A bound for display: a number, or the name of the plan-carried limit."""
+    return bound.name if isinstance(bound, Named) else plain(bound)
+
+
+def _crossing(rule: Rule, value: Decimal, where: str, context: Context) -> Breach | None:
+    for key, severity, direction in _CHECKS:
+        bound = getattr(rule, key)
+        if bound is None:
+            continue
+        if isinstance(bound, Named):
+            limit = context.values.get(bound.name)
+            if limit is None:
+                continue
+            reached = bound.name in context.exclusive and value == limit
+        else:
+            limit, reached = bound, False
+        if (value > limit or reached) if direction == "above" else (value < limit or reached):
+            return Breach(rule, severity, value, limit, where, direction)
+    return None
+
+
+def evaluate(rules: Iterable[Rule], measurements: Mapping[str, Sequence[Measured]]
+             ) -> tuple[Breach, ...]:
+    """One breach per broken rule: the hard one furthest beyond its limit, else the soft one."""
+    found = []
+    for rule in rules:
+        values = measurements.get(rule.quantity)
+        if not values:
+            continue
+        breaches = [b for value, where, context in values
+                    if (b := _crossing(rule, value, where, context)) is not None]
+        if breaches:
+            worst = max(breaches, key=lambda b: (b.severity == "hard", abs(b.value - b.limit)))
+            found.append(attrs.evolve(worst, count=len(breaches)))
+    return tuple(found)
+
+
+def applicable(limits: Limits, facts: Mapping[str, frozenset[str]]) -> tuple[Rule, ...]:
+    """The rules whose scope matches the plan's facts (product, indication, regimen, risk).
+
+    Chosen once per plan, so the day-count search and the final check use the same rules.
+    """
+    return tuple(rule for rule in limits.rules
+                 if all(facts.get(key, frozenset()) & set(names) for key, names in rule.scope))

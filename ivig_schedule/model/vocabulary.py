@@ -1,0 +1,41 @@
+"""The words the inputs may use: sexes, risk factors, roles, change kinds and the rest.
+
+Plain tuples, with no import beyond typing, so that the command line can offer them as choices
+without loading the model (``--help`` starts fast). Every other module takes them from here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Sex = Literal["female", "male"]
+RiskFactor = Literal["thrombosis", "renal"]
+DosingWeightBasis = Literal["actual", "ideal", "adjusted", "auto"]
+Rounding = Literal["nearest-vial", "down", "none"]
+Arm = Literal["active", "placebo"]
+RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
+View = Literal["pharmacy", "nurse", "patient", "assessor"]
+
+SEXES: tuple[Sex, ...] = ("female", "male")
+RISK_FACTORS: tuple[RiskFactor, ...] = ("thrombosis", "renal")
+DOSING_WEIGHT_BASES: tuple[DosingWeightBasis, ...] = ("actual", "ideal", "adjusted", "auto")
+ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
+ARMS: tuple[Arm, ...] = ("active", "placebo")
+RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
+VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
+ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
+                                         "stop", "given")
+CourseStatus = Literal["planned", "given", "cancelled", "skipped"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+INDICATIONS = {
+    "pi": "primary immunodeficiency",
+    "itp": "immune thrombocytopenia",
+    "cidp": "chronic inflammatory demyelinating polyneuropathy",
+    "mmn": "multifocal motor neuropathy",
+    "dermatomyositis": "dermatomyositis",
+    "imnm": "immune-mediated necrotizing myopathy",
+    "iim": "idiopathic inflammatory myopathy",
+}
+"""Indications a ladder or a regimen may name (ids as written in the data files)."""
+
