@@ -176,9 +176,12 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     decision = decide.decide(breaches, accepted, strict)
     refusal = decision.refusal() if decision.status == "refused" else None
     if plan is not None:
+        masked = {f.code: f.masked for f in soft_findings if f.masked}
         plan = attrs.evolve(
             plan,
-            warnings=tuple(w for w in plan.warnings if not w.soft) + decision.warnings,
+            warnings=tuple(w for w in plan.warnings if not w.soft) + tuple(
+                attrs.evolve(w, masked=masked[w.code]) if w.code in masked else w
+                for w in decision.warnings),
             overrides=decision.overrides,
             limits=LimitsUsed(limits.name, limits.version, limits.origin),
         )

@@ -116,6 +116,8 @@ def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> 
     assert view.trail is not None, "the trail is part of the pharmacy view"
     t = view.trail
     assert view.product is not None
+    weights = view.patient.weights
+    assert weights is not None, "the trail goes with the weights"
     return {
         "format": FORMAT,
         "patient": view.patient.id,
@@ -124,10 +126,10 @@ def trail(view: PlanView, limits: Limits, outcomes: tuple[RuleOutcome, ...]) -> 
                     "concentration_mg_per_ml": t.concentration_mg_per_ml,
                     "vials_g": list(t.vials_g)},
         "dosing_weight": {
-            "basis": view.patient.dosing_weight_basis,
+            "basis": weights.dosing_weight_basis,
             "used": t.dosing_weight_used,
-            "weight_kg": view.patient.weight_kg,
-            "weight_input": view.patient.weight_input,
+            "weight_kg": weights.weight_kg,
+            "weight_input": weights.weight_input,
             "dosing_weight_kg": t.dosing_weight_kg,
             "reason": t.dosing_weight_reason,
             "steps": [_calc(c) for c in t.dosing_weight]

@@ -127,14 +127,15 @@ def plan_record(view: PlanView) -> Record:
     """The view as the JSON contract's object (Decimals still exact)."""
     patient = view.patient
     person: Record = {"id": patient.id, "timezone": patient.timezone}
-    if patient.weighed:
+    weights = patient.weights
+    if weights is not None:
         person.update({
-            "weight_kg": patient.weight_kg,
-            "dosing_weight_kg": patient.dosing_weight_kg,
-            "dosing_weight_basis": patient.dosing_weight_basis,
-            "weight_input": patient.weight_input,
-            "height_cm": patient.height_cm,
-            "height_input": patient.height_input,
+            "weight_kg": weights.weight_kg,
+            "dosing_weight_kg": weights.dosing_weight_kg,
+            "dosing_weight_basis": weights.dosing_weight_basis,
+            "weight_input": weights.weight_input,
+            "height_cm": weights.height_cm,
+            "height_input": weights.height_input,
         })
     record: Record = {
         "format": view.format,
@@ -145,14 +146,15 @@ def plan_record(view: PlanView) -> Record:
     if view.product is not None:
         record["product"] = {"id": view.product.id, "name": view.product.name,
                              "concentration_mg_per_ml": view.product.concentration_mg_per_ml}
-    if view.shows_arm:
-        record["arm"] = view.arm
+    if view.arm is not None:
+        record["arm"] = view.arm.arm
     record["courses"] = [_course(c) for c in view.courses]
     record["warnings"] = [{"code": w.code, "message": w.message} for w in view.warnings]
     record["visits"] = [{"week": v.week, "date": v.date.isoformat(), "name": v.name}
                         for v in view.visits]
     record["overrides"] = [{"rule": o.rule, "value": o.value, "limit": o.limit,
-                            "reason": o.reason} for o in view.overrides]
+                            **({"reason": o.reason} if o.reason is not None else {})}
+                           for o in view.overrides]
     record["limits"] = (None if view.limits is None else
                         {"name": view.limits.name, "version": view.limits.version,
                          "source": view.limits.source})

@@ -106,8 +106,9 @@ def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
 
 def pages(view: PlanView, course: int | None = None) -> list[dict[str, Any]]:
     """One page per infusion day still to be given or given (cancelled days are left out)."""
-    if view.view not in ("pharmacy", "nurse"):
-        raise PrescriptionError("--view", view.view, "a sheet is for the pharmacy or the nurse")
+    if view.pump is None:
+        raise PrescriptionError("--view", view.view, "an infusion sheet is for a role that sees "
+                                "the pump programme: the pharmacy or the nurse")
     numbers = {c.number for c in view.courses}
     if course is not None and course not in numbers:
         raise PrescriptionError("--course", course,

@@ -40,20 +40,21 @@ def _visit(day: DayView) -> str:
 def _header(view: PlanView) -> list[str]:
     patient = view.patient
     lines = [f"Patient {patient.id} · times in {patient.timezone}"]
-    if patient.weighed:
-        weight = f"{number_text(patient.weight_shown_kg)} kg"
-        written = patient.weight_input or ""
+    weights = patient.weights
+    if weights is not None:
+        weight = f"{number_text(weights.weight_shown_kg)} kg"
+        written = weights.weight_input or ""
         if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
             weight += f" (entered {written})"
         lines[0] = (f"Patient {patient.id} · {weight} · dosing weight "
-                    f"{number_text(patient.dosing_weight_kg)} kg ({patient.dosing_weight_basis})"
+                    f"{number_text(weights.dosing_weight_kg)} kg ({weights.dosing_weight_basis})"
                     f" · times in {patient.timezone}")
     lines.append(f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view")
     if view.product is not None:
         lines.append(f"Product {view.product.name} · "
                      f"{number_text(view.product.concentration_mg_per_ml)} mg/mL")
-    if view.arm:
-        lines.append(f"Arm {view.arm}")
+    if view.arm is not None and view.arm.arm:
+        lines.append(f"Arm {view.arm.arm}" + (" (UNBLINDED)" if view.arm.unblinded else ""))
     if view.pump is not None:
         caps = {c.cap for c in view.courses if c.cap is not None and c.status == "planned"}
         if len(caps) <= 1:
@@ -104,14 +105,14 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
             if day.status != "planned":
                 label += f"\n{day.status.upper()}"
             table.add_row(label, when, "\n".join(b for b in bag if b), "\n".join(pump))
-        if view.view == "pharmacy" and course.dispense is not None:
+        if course.dispense is not None:
             table.add_row(f"{course.number}", "dispense", dispense_text(course.dispense), "")
     return table
 
 
 def _appointment_table(view: PlanView, table_class: type) -> object:
     table = table_class(show_lines=False)
-    timed = view.view == "patient"
+    timed = any(d.arrive is not None for c in view.courses for d in c.days)
     for column in ("Course", "Day", "Date", *(("Visit", "Where") if timed else ())):
         table.add_column(column, overflow="fold")
     for course in view.courses:
@@ -135,7 +136,7 @@ def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH)
                       force_terminal=color, highlight=False, emoji=False)
     for line in _header(view):
         console.print(line, markup=False)
-    if view.view in ("pharmacy", "nurse"):
+    if view.pump is not None:
         console.print(_infusion_table(view, Table))
     else:
         console.print(_appointment_table(view, Table))
@@ -156,9 +157,10 @@ def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH)
         console.print("Accepted soft limits:", markup=False)
         for override in view.overrides:
             beyond = f" beyond {override.limit}" if override.limit else ""
-            console.print(f"  ✓ {override.rule}: {override.value}{beyond}; "
-                          f"reason: {override.reason}", markup=False)
-    if view.limits is not None and view.view == "pharmacy":
+            reason = f"; reason: {override.reason}" if override.reason is not None else ""
+            console.print(f"  ✓ {override.rule}: {override.value}{beyond}{reason}",
+                          markup=False)
+    if view.limits is not None and view.trail is not None:
         console.print(f"Checked against {view.limits.name} {view.limits.version} "
                       f"({view.limits.source}).", markup=False)
     console.print("Decision support only: a pharmacist verifies every plan before dispensing.",

@@ -1,6 +1,6 @@
-"""Plan → the typed view one audience may see. The only place that redacts.
+"""Plan → the typed view one role may see. The only place that redacts.
 
-Four audiences:
+Four roles (`roles.ROLES`):
 
 - ``pharmacy`` prepares the bags: sees everything, with the calculation trail.
 - ``nurse`` prepares (when unblinded) and infuses: sees the times, volumes and pump programme;
@@ -10,9 +10,11 @@ Four audiences:
 - ``assessor``: the infusion dates and assessment visits only.
 
 Who is unblinded comes from the regimen's data (`Regimen.unblinded`, with its source); every
-other audience's view of a blinded regimen holds nothing that depends on the arm, so every
-renderer's output is byte-identical for both arms. Every renderer (JSON, CSV, table, .ics,
-explain) reads a `PlanView`; none reads the `Plan`.
+other role's view of a blinded regimen holds nothing that depends on the arm, and no free text
+from the history (reasons, notes, lots, override reasons), so every renderer's output is
+byte-identical for both arms. A field a role may not see is absent (None), never flagged:
+renderers branch on what is present, never on a role's name. Every renderer reads a `PlanView`;
+none reads the `Plan`.
 
 Numbers are quantized here, once, as the JSON contract says: grams and mL to 0.1, mL/h at the
 pump resolution (already rounded down by the engine), minutes as integers, the dosing weight to
@@ -31,6 +33,7 @@ from ivig_schedule.model.plan import (
     Calc,
     Course,
     Dispense,
+    Finding,
     InfusionDay,
     PlaceboContents,
     Plan,
@@ -39,14 +42,9 @@ from ivig_schedule.model.plan import (
     RoundingTrail,
 )
 from ivig_schedule.model.vocabulary import View
+from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
 
 FORMAT = "ivig-schedule/plan@1"
-WARNINGS_FOR: dict[str, tuple[str, ...]] = {
-    "nurse": ("rate.", "ladder.", "data.default_ladder", "infusion.", "time.", "schedule."),
-    "patient": ("time.", "schedule."),
-    "assessor": ("schedule.",),
-}
-"""Which warnings (by code prefix) each audience but the pharmacy sees: what it can act on."""
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
 
@@ -89,7 +87,13 @@ class ContentsView:
 
 @attrs.frozen
 class GivenView:
-    """An administration as recorded; lot, expiry and note only for views that see the bag."""
+    """An administration as recorded; lot, expiry and note only for roles that see the arm.
+
+    Attributes:
+        on: The date it was given.
+        change: The index of the change that recorded it.
+        lot, expiry, note: As recorded (free text), or None.
+    """
 
     on: dt.date
     change: int
@@ -106,7 +110,7 @@ class ChangeView:
         index: Its position in the history (``change[index]``).
         on: When it was decided.
         kind: What kind of change.
-        reason: Why (pharmacy and nurse only).
+        reason: Why (free text: only for roles that see the arm).
         effect: What it did: in full for the pharmacy, its effect on dates for the others.
         fired: The response rule that fired (pharmacy only).
     """
@@ -189,13 +193,18 @@ class CourseView:
 
 
 @attrs.frozen
-class PatientView:
-    """The patient, pseudonymous; `weighed` is False where the audience sees no weights;
-    `weight_shown_kg` is the weight to 0.01 kg for display (JSON keeps `weight_kg` exact)."""
+class WeightView:
+    """The patient's weights, for roles that see them.
 
-    id: str
-    timezone: str
-    weighed: bool
+    Attributes:
+        weight_kg: Body weight, exact (JSON keeps it).
+        weight_shown_kg: The same to 0.01 kg, for display.
+        dosing_weight_kg: The dosing weight to 0.01 kg.
+        dosing_weight_basis: The formula applied (``actual``, ``ideal``, ``adjusted``).
+        weight_input: The weight as written (e.g. ``160 lb``).
+        height_cm, height_input: The height, if given.
+    """
+
     weight_kg: Decimal
     weight_shown_kg: Decimal
     dosing_weight_kg: Decimal
@@ -203,6 +212,28 @@ class PatientView:
     weight_input: str
     height_cm: Decimal | None
     height_input: str | None
+
+
+@attrs.frozen
+class PatientView:
+    """The patient, pseudonymous: the id, the zone, and the weights where the role sees them."""
+
+    id: str
+    timezone: str
+    weights: WeightView | None = None
+
+
+@attrs.frozen
+class ArmView:
+    """The trial arm, for a role that may see it.
+
+    Attributes:
+        arm: ``active``, ``placebo``, or None for a regimen with no blinded phase.
+        unblinded: True when the regimen blinds other roles: outputs for this one say UNBLINDED.
+    """
+
+    arm: str | None
+    unblinded: bool
 
 
 @attrs.frozen
@@ -233,12 +264,12 @@ class VisitView:
 
 @attrs.frozen
 class OverrideView:
-    """A soft limit acknowledged with a reason."""
+    """A soft limit acknowledged with a reason (free text: only for roles that see the arm)."""
 
     rule: str
     value: str
     limit: str
-    reason: str
+    reason: str | None
 
 
 @attrs.frozen
@@ -338,7 +369,7 @@ class PlanView:
         patient: The patient (pseudonymous).
         regimen_id, regimen_name: The regimen.
         product: The product, or None when the view is masked.
-        arm: The arm, or None; `shows_arm` says whether the field is shown at all.
+        arm: The arm, for a role that sees it (None: hidden).
         courses: The courses.
         warnings: The warnings this audience may see.
         visits: Assessment visits.
@@ -359,13 +390,12 @@ class PlanView:
     regimen_id: str
     regimen_name: str
     product: ProductView | None
-    shows_arm: bool
-    arm: str | None
+    arm: ArmView | None
     courses: tuple[CourseView, ...]
     warnings: tuple[Note, ...]
     visits: tuple[VisitView, ...]
     overrides: tuple[OverrideView, ...]
-    limits: LimitsView | None
+    limits: LimitsView | None = None
     trail: Trail | None = None
     pump: PumpView | None = None
     product_name: str | None = None
@@ -387,20 +417,20 @@ def _vials(contents: ProductContents) -> tuple[VialView, ...]:
     return tuple(VialView(tenth(v.grams), tenth(v.ml), v.count) for v in contents.vials)
 
 
-def _given(day: InfusionDay, doses: bool) -> GivenView | None:
+def _given(day: InfusionDay, free_text: bool) -> GivenView | None:
     record = day.given
     if record is None:
         return None
-    return GivenView(on=record.on, change=record.index, lot=record.lot if doses else None,
-                     expiry=record.expiry if doses else None,
-                     note=record.note if doses else None)
+    return GivenView(on=record.given_on, change=record.index,
+                     lot=record.lot if free_text else None,
+                     expiry=record.expiry if free_text else None,
+                     note=record.note if free_text else None)
 
 
-def _day(day: InfusionDay, view: View, doses: bool) -> DayView:
-    timed = view != "assessor"
-    pumped = view in ("pharmacy", "nurse")
+def _day(day: InfusionDay, role: Role, doses: bool, free_text: bool) -> DayView:
+    timed, pumped = role.times, role.pump
     return DayView(
-        status=day.status, given=_given(day, doses),
+        status=day.status, given=_given(day, free_text),
         day=day.day, date=day.date,
         start=day.start if timed else None, end=day.end if timed else None,
         arrive=day.arrive if timed else None, leave=day.leave if timed else None,
@@ -422,38 +452,40 @@ def _dispense(dispense: Dispense) -> DispenseView:
         volume_ml=tenth(dispense.volume_ml))
 
 
-def _course(course: Course, view: View, masked: bool) -> CourseView:
-    doses = view == "pharmacy" or (view == "nurse" and not masked)
+def _course(course: Course, role: Role, masked: bool, free_text: bool) -> CourseView:
+    doses = role.doses and not masked
+    pumped = role.pump
     return CourseView(
         number=course.number, phase=course.phase, week=course.week, blinded=course.blinded,
         masked=masked,
         dose_g_per_kg=course.dose_g_per_kg if doses else None,
         prescribed_g=tenth(course.prescribed_g) if doses else None,
         rounded_g=tenth(course.rounded_g) if doses else None,
-        days=tuple(_day(d, view, doses) for d in course.days),
-        dispense=(_dispense(course.dispense) if view == "pharmacy" and course.dispense is not None
+        days=tuple(_day(d, role, doses, free_text) for d in course.days),
+        dispense=(_dispense(course.dispense) if role.dispensing and course.dispense is not None
                   else None),
         status=course.status,
         moved_days=course.moved_days,
         dosing_weight_kg=(course.dosing_weight.kg.quantize(HUNDREDTH)
-                          if course.dosing_weight is not None and view in ("pharmacy", "nurse")
-                          else None),
+                          if course.dosing_weight is not None and pumped else None),
         cap=(CapView(course.cap.cap_ml_per_h, course.cap.cap_mg_per_kg_min, course.cap.binding)
-             if course.cap is not None and view in ("pharmacy", "nurse") else None),
+             if course.cap is not None and pumped else None),
     )
 
 
-def _changes(plan: Plan, view: View) -> tuple[ChangeView, ...]:
-    if view in ("patient", "assessor"):
+def _changes(plan: Plan, role: Role, free_text: bool) -> tuple[ChangeView, ...]:
+    if not role.history:
         return ()
+    full = role.dispensing
     return tuple(ChangeView(
-        index=e.change.index, on=e.change.on, kind=e.change.kind, reason=e.change.reason,
-        effect=e.text if view == "pharmacy" else e.schedule,
-        fired=(e.fired or None) if view == "pharmacy" else None) for e in plan.effects)
+        index=e.change.index, on=e.change.on, kind=e.change.kind,
+        reason=e.change.reason if free_text else None,
+        effect=e.text if full else e.schedule,
+        fired=(e.fired or None) if full else None) for e in plan.effects)
 
 
-def _shown(code: str, view: View) -> bool:
-    return view == "pharmacy" or code.startswith(WARNINGS_FOR[view])
+def _note(finding: Finding, masked: bool) -> Note:
+    return Note(finding.code, finding.masked if masked and finding.masked else finding.message)
 
 
 def _trail(plan: Plan) -> Trail:
@@ -490,41 +522,41 @@ def _trail(plan: Plan) -> Trail:
 
 
 def plan_view(plan: Plan, view: View) -> PlanView:
-    """The plan as the given audience may see it."""
+    """The plan as the given role may see it."""
     rx = plan.prescription
+    role = ROLES[view]
     masks = rx.regimen.masks(view)
-    sees_product = view == "pharmacy" or (view == "nurse" and not masks)
+    arm_seen = sees_arm(role, rx.regimen)
     patient = rx.patient
     product = ProductView(rx.product.id, rx.product.name,
-                          rx.product.concentration_mg_per_ml) if sees_product else None
+                          rx.product.concentration_mg_per_ml) if arm_seen else None
     cap = plan.cap
+    weights = WeightView(
+        weight_kg=patient.weight_kg, weight_shown_kg=patient.weight_kg.quantize(HUNDREDTH),
+        dosing_weight_kg=plan.dosing_weight.kg.quantize(HUNDREDTH),
+        dosing_weight_basis=plan.dosing_weight.used, weight_input=patient.weight_input,
+        height_cm=None if patient.height_cm is None else patient.height_cm.quantize(TENTH),
+        height_input=patient.height_input) if role.weights else None
     return PlanView(
         view=view,
-        patient=PatientView(
-            id=patient.id, timezone=patient.timezone,
-            weighed=view in ("pharmacy", "nurse"), weight_kg=patient.weight_kg,
-            weight_shown_kg=patient.weight_kg.quantize(HUNDREDTH),
-            dosing_weight_kg=plan.dosing_weight.kg.quantize(HUNDREDTH),
-            dosing_weight_basis=plan.dosing_weight.used, weight_input=patient.weight_input,
-            height_cm=None if patient.height_cm is None else patient.height_cm.quantize(TENTH),
-            height_input=patient.height_input),
+        patient=PatientView(id=patient.id, timezone=patient.timezone, weights=weights),
         regimen_id=rx.regimen.id,
         regimen_name=rx.regimen.name,
         product=product,
-        shows_arm=sees_product,
-        arm=rx.arm if sees_product else None,
-        courses=tuple(_course(c, view, c.blinded and masks) for c in plan.courses),
-        warnings=tuple(Note(w.code, w.message) for w in plan.warnings if _shown(w.code, view)),
+        arm=ArmView(rx.arm, rx.regimen.blinded) if arm_seen else None,
+        courses=tuple(_course(c, role, c.blinded and masks, arm_seen) for c in plan.courses),
+        warnings=tuple(_note(w, not arm_seen) for w in plan.warnings
+                       if sees_warning(role, w.code)),
         visits=tuple(VisitView(v.week, v.date, v.name) for v in plan.visits),
-        overrides=tuple(OverrideView(o.rule, o.value, o.limit, o.reason) for o in plan.overrides),
-        limits=None if plan.limits is None else LimitsView(plan.limits.name, plan.limits.version,
-                                                           plan.limits.origin),
-        trail=_trail(plan) if view == "pharmacy" else None,
+        overrides=tuple(OverrideView(o.rule, o.value, o.limit, o.reason if arm_seen else None)
+                        for o in plan.overrides),
+        limits=None if plan.limits is None else LimitsView(
+            plan.limits.name, plan.limits.version, plan.limits.origin),
+        trail=_trail(plan) if role.dispensing else None,
         pump=PumpView(plan.ladder.indication, cap.cap_ml_per_h, cap.cap_mg_per_kg_min,
-                      cap.binding, rx.order.max_rate_ml_h) if view in ("pharmacy", "nurse")
-        else None,
-        product_name=rx.product.name if view in ("pharmacy", "nurse") else None,
-        changes=_changes(plan, view),
+                      cap.binding, rx.order.max_rate_ml_h) if role.pump else None,
+        product_name=rx.product.name if role.doses else None,
+        changes=_changes(plan, role, arm_seen),
         revision=len(plan.effects),
         start=rx.order.start,
         change_dates=tuple(e.change.on for e in plan.effects),

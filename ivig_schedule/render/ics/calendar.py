@@ -98,9 +98,9 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> tuple[str,
         f"Course {course.number} ({'study infusion' if course.masked else course.phase}, "
         f"week {course.week}), day {day.day}",
     ]
-    if view.view in ("pharmacy", "nurse"):
+    if day.steps is not None:
         lines.extend(_pump_lines(view, course, day))
-    elif view.view == "patient":
+    elif day.arrive is not None:
         lines.append(f"The nurse comes at {_hhmm(day.arrive)}; the visit ends about "
                      f"{_hhmm(day.leave)}")
     if day.given is not None:
@@ -111,20 +111,22 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> tuple[str,
     if course.moved_days:
         lines.append(f"Moved {course.moved_days:+d} days from week {course.week}")
     notes = [f"Warning: {n.message} [{n.code}]" for n in view.warnings]
-    notes += [f"Accepted: {o.rule} {o.value} {o.limit}; reason: {o.reason}".replace("  ", " ")
+    notes += [f"Accepted: {o.rule} {o.value} {o.limit}".replace("  ", " ").rstrip()
+              + (f"; reason: {o.reason}" if o.reason is not None else "")
               for o in view.overrides]
     closing = []
-    if view.view in ("pharmacy", "nurse"):
+    if day.steps is not None:
         closing.append("Decision support: check against the prescription and the pump before "
                        "starting.")
     return "\n".join([*lines, *notes, *closing]), "\n".join([*lines, *closing])
 
 
 def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
-    label = "Study infusion" if course.masked else "IVIg infusion"
-    if view.view == "patient":
+    if day.steps is not None:
+        label = "Study infusion" if course.masked else "IVIg infusion"
+    elif day.arrive is not None:
         label = "Infusion visit" if day.location == "home" else f"Infusion ({day.location})"
-    if view.view == "assessor":
+    else:
         label = "Infusion day"
     text = f"{label} · course {course.number} · day {day.day}/{len(course.days)}"
     return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
