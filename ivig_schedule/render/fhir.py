@@ -1,16 +1,25 @@
 """The plan as a FHIR R4 (4.0.1) Bundle of type ``collection``, from a `PlanView`.
 
+What a pharmacy system reads, made from the view alone (so a masked view's Bundle is the same for
+both arms):
+
 - a Patient holding only the pseudonymous identifier;
-- a Medication for the product (name, form, strength in mg/mL), and for a course the view masks a
-  "blinded study medication" with no product, no strength and no arm;
-- one MedicationRequest per course (intent ``order``; status from the course's history), with a
-  dosageInstruction per infusion day: timing (the infusion's start and end), route intravenous,
-  the dose in g where the view may see it, and the pump steps as ``doseAndRate`` entries with
-  ``rateQuantity`` in mL/h, in order;
+- one Medication per kind of bag a course holds in this view: the product (ATC J06BA02, its
+  strength as ``ingredient.strength``), sodium chloride 0.9 % (ATC B05XA03) for a placebo course
+  the view sees unmasked, a "blinded study medication" (no coding, no strength) for a course the
+  view masks, or immunoglobulin without a name for a role that never sees products; and one per
+  recorded lot, with its ``batch``, where the view sees lots;
+- one MedicationRequest per course, ``intent`` ``proposal`` and ``status`` ``draft`` (this is
+  decision support, not a signed order; ``cancelled`` for a course never started, ``stopped`` for
+  one stopped after a day was given, ``completed`` when every day was given), with one Dosage
+  per pump step: when it starts and ends, how long it runs, its rate (mL/h) and volume (mL),
+  the day's dose as the most per administration (g, or mL for saline and for a masked bag) and
+  the course's rate ceiling as the most per hour, so that a consumer can rebuild the programme;
+- one MedicationAdministration per given day, ``completed``, referring to its request (and lot);
 - the warnings the view may see as notes.
 
-Units are UCUM (``g``, ``mL``, ``mL/h``, ``mg/mL``). References are ``urn:uuid`` values derived
-from the plan, so the same input gives the same bytes.
+Units are UCUM. References are ``urn:uuid`` values derived from the plan, so the same input gives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -20,16 +29,23 @@ from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.render.records import dumps
-from ivig_schedule.views.views import CourseView, DayView, PlanView
+from ivig_schedule.views.views import CourseView, DayView, GivenView, PlanView, StepView
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
+ATC = "http://www.whocc.no/atc"
+DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 INTRAVENOUS = {"system": SNOMED, "code": "47625008", "display": "Intravenous route"}
 """SNOMED CT 47625008 Intravenous route (qualifier value), the R4 route example value set."""
+IMMUNOGLOBULIN = {"system": ATC, "code": "J06BA02",
+                  "display": "immunoglobulins, normal human, for intravascular adm."}
+SODIUM_CHLORIDE = {"system": ATC, "code": "B05XA03", "display": "sodium chloride"}
+SALINE_MG_PER_ML = Decimal(9)
+"""0.9 % sodium chloride is 0.9 g per 100 mL, 9 mg/mL (a unit conversion of the bag's name)."""
+ORDERED = {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]}
 IDENTIFIER_SYSTEM = "urn:ivig-schedule:patient"
 BLINDED = "blinded study medication"
-STATUS = {"planned": "active", "skipped": "cancelled", "cancelled": "stopped"}
-"""A course's status as a MedicationRequest status (R4 medicationrequest-status)."""
+FORM = {"text": "solution for infusion"}
 _NAMESPACE = uuid.UUID("6f1c2a3e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
 
 
@@ -37,67 +53,152 @@ def _urn(*parts: object) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join(str(p) for p in parts))}"
 
 
-def _quantity(value: Decimal, unit: str) -> dict[str, Any]:
+def _quantity(value: Decimal | int, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
+def _ratio(numerator: Decimal, unit: str, per: str) -> dict[str, Any]:
+    return {"numerator": _quantity(numerator, unit), "denominator": _quantity(1, per)}
+
+
+def _placebo(course: CourseView) -> bool:
+    return any(d.contents is not None and d.contents.kind == "placebo" for d in course.days)
+
+
 def _kind(view: PlanView, course: CourseView) -> str:
-    """Which Medication a course refers to: the product, the blinded study medication, or
-    (for audiences that never see products) immunoglobulin without a name."""
+    """Which Medication a course's bags are in this view."""
     if course.masked:
         return "blinded"
+    if _placebo(course):
+        return "saline"
     return "product" if view.product_name is not None else "generic"
 
 
-def _medication(view: PlanView, kind: str) -> dict[str, Any]:
-    form = {"text": "solution for infusion"}
+def _medication(view: PlanView, kind: str, given: GivenView | None = None) -> dict[str, Any]:
     if kind == "blinded":
-        return {"resourceType": "Medication", "code": {"text": BLINDED}, "form": form}
-    if kind == "generic" or view.product_name is None:
-        return {"resourceType": "Medication", "code": {"text": "immunoglobulin, intravenous"},
-                "form": form}
-    medication: dict[str, Any] = {"resourceType": "Medication",
-                                  "code": {"text": view.product_name}, "form": form}
-    if view.product is not None:
-        medication["amount"] = {
-            "numerator": _quantity(view.product.concentration_mg_per_ml, "mg"),
-            "denominator": _quantity(Decimal(1), "mL")}
+        medication: dict[str, Any] = {"resourceType": "Medication", "code": {"text": BLINDED},
+                                      "form": FORM}
+    elif kind == "saline":
+        medication = {"resourceType": "Medication",
+                      "code": {"coding": [SODIUM_CHLORIDE], "text": "sodium chloride 0.9%"},
+                      "form": FORM, "ingredient": [{
+                          "itemCodeableConcept": {"coding": [SODIUM_CHLORIDE]}, "isActive": True,
+                          "strength": _ratio(SALINE_MG_PER_ML, "mg", "mL")}]}
+    elif kind == "product" and view.product_name is not None:
+        medication = {"resourceType": "Medication",
+                      "code": {"coding": [IMMUNOGLOBULIN], "text": view.product_name},
+                      "form": FORM}
+        if view.product is not None:
+            medication["ingredient"] = [{
+                "itemCodeableConcept": {"coding": [IMMUNOGLOBULIN],
+                                        "text": "immunoglobulin G, human normal"},
+                "isActive": True,
+                "strength": _ratio(view.product.concentration_mg_per_ml, "mg", "mL")}]
+    else:
+        medication = {"resourceType": "Medication",
+                      "code": {"coding": [IMMUNOGLOBULIN], "text": "immunoglobulin, intravenous"},
+                      "form": FORM}
+    if given is not None and (given.lot or given.expiry):
+        batch: dict[str, Any] = {}
+        if given.lot:
+            batch["lotNumber"] = given.lot
+        if given.expiry:
+            batch["expirationDate"] = given.expiry.isoformat()
+        medication["batch"] = batch
     return medication
 
 
-def _dosage(course: CourseView, day: DayView) -> dict[str, Any]:
-    dosage: dict[str, Any] = {"sequence": day.day,
-                              "text": f"course {course.number} day {day.day}"}
-    if day.start is not None and day.end is not None:
-        dosage["timing"] = {"repeat": {"boundsPeriod": {"start": day.start.isoformat(),
-                                                        "end": day.end.isoformat()}}}
-    elif day.date is not None:
-        dosage["timing"] = {"event": [day.date.isoformat()]}
-    dosage["route"] = {"coding": [INTRAVENOUS], "text": "intravenous"}
-    rates: list[dict[str, Any]] = []
+def _dose(day: DayView) -> dict[str, Any] | None:
+    """The day's dose as this view may say it: grams of product, or mL of the bag."""
+    if day.contents is not None and day.contents.kind == "placebo":
+        return _quantity(day.contents.ml, "mL")
     if day.grams is not None:
-        rates.append({"doseQuantity": _quantity(day.grams, "g")})
-    for step in day.steps or ():
-        rates.append({"rateQuantity": _quantity(step.rate_ml_per_h, "mL/h")})
-    if rates:
-        dosage["doseAndRate"] = rates
-    if day.steps:
-        dosage["text"] += ": " + "; ".join(
-            f"{s.rate_ml_per_h} mL/h for {s.minutes} min (VTBI {s.volume_ml} mL)"
-            for s in day.steps)
-    return dosage
+        return _quantity(day.grams, "g")
+    if day.volume_ml is not None:
+        return _quantity(day.volume_ml, "mL")
+    return None
+
+
+def _step_end(day: DayView, steps: tuple[StepView, ...], index: int) -> str | None:
+    if index + 1 < len(steps) and steps[index + 1].at is not None:
+        return steps[index + 1].at.isoformat()  # type: ignore[union-attr]
+    return day.end.isoformat() if day.end is not None else None
+
+
+def _dosages(course: CourseView, day: DayView, sequence: int) -> list[dict[str, Any]]:
+    """One Dosage per pump step (or one for the day, when the view has no pump programme)."""
+    label = f"course {course.number} day {day.day}"
+    route = {"coding": [INTRAVENOUS], "text": "intravenous"}
+    steps = day.steps or ()
+    if not steps:
+        timing = ({"repeat": {"boundsPeriod": {"start": day.start.isoformat(),
+                                               "end": day.end.isoformat()}}}
+                  if day.start is not None and day.end is not None
+                  else {"event": [day.date.isoformat()]})
+        return [{"sequence": sequence, "text": label, "timing": timing, "route": route}]
+    dose = _dose(day)
+    found = []
+    offset = 0
+    for index, step in enumerate(steps):
+        dosage: dict[str, Any] = {
+            "sequence": sequence + index,
+            "text": (f"{label} step {index + 1} of {len(steps)}: starts {offset} min after the "
+                     f"infusion starts; {step.rate_ml_per_h} mL/h for {step.minutes} min "
+                     f"(VTBI {step.volume_ml} mL)"),
+        }
+        repeat: dict[str, Any] = {"duration": step.minutes, "durationUnit": "min"}
+        end = _step_end(day, steps, index)
+        if step.at is not None and end is not None:
+            repeat["boundsPeriod"] = {"start": step.at.isoformat(), "end": end}
+        dosage["timing"] = {"repeat": repeat}
+        dosage["route"] = route
+        dosage["doseAndRate"] = [{"type": ORDERED,
+                                  "doseQuantity": _quantity(step.volume_ml, "mL"),
+                                  "rateQuantity": _quantity(step.rate_ml_per_h, "mL/h")}]
+        if course.cap is not None:
+            dosage["maxDosePerPeriod"] = _ratio(course.cap.cap_ml_per_h, "mL", "h")
+        if dose is not None:
+            dosage["maxDosePerAdministration"] = dose
+        found.append(dosage)
+        offset += step.minutes
+    return found
 
 
 def _status(course: CourseView) -> str:
-    if course.status == "planned" and course.days and all(d.status == "given"
-                                                          for d in course.days):
+    given = [d for d in course.days if d.status == "given"]
+    if course.status in ("skipped", "cancelled"):
+        return "stopped" if given else "cancelled"
+    if course.days and len(given) == len(course.days):
         return "completed"
-    return STATUS.get(course.status, "active")
+    return "draft"
+
+
+def _administration(view: PlanView, course: CourseView, day: DayView, request: str,
+                    medication: str, patient: str) -> dict[str, Any]:
+    assert day.given is not None
+    effective: dict[str, Any] = (
+        {"effectivePeriod": {"start": day.start.isoformat(), "end": day.end.isoformat()}}
+        if day.start is not None and day.end is not None
+        else {"effectiveDateTime": day.given.on.isoformat()})
+    dosage: dict[str, Any] = {"text": f"course {course.number} day {day.day}",
+                              "route": {"coding": [INTRAVENOUS], "text": "intravenous"}}
+    dose = _dose(day)
+    if dose is not None:
+        dosage["dose"] = dose
+    elif day.steps:
+        dosage["rateQuantity"] = _quantity(day.steps[0].rate_ml_per_h, "mL/h")
+    administration: dict[str, Any] = {
+        "resourceType": "MedicationAdministration", "status": "completed",
+        "medicationReference": {"reference": medication}, "subject": {"reference": patient},
+        **effective, "request": {"reference": request}}
+    if "dose" in dosage or "rateQuantity" in dosage:
+        administration["dosage"] = dosage
+    return administration
 
 
 def bundle(view: PlanView) -> dict[str, Any]:
     """The Bundle as a JSON-ready mapping (Decimals kept exact until written)."""
-    key = ("plan", view.patient.id, view.regimen_id, view.view)
+    key = ("plan", view.patient.id, view.regimen_id, view.start, view.view)
     patient_url = _urn(*key, "patient")
     entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": {
         "resourceType": "Patient",
@@ -107,21 +208,43 @@ def bundle(view: PlanView) -> dict[str, Any]:
         medications[kind] = _urn(*key, "medication", kind)
         entries.append({"fullUrl": medications[kind], "resource": _medication(view, kind)})
     notes = [{"text": f"{w.message} [{w.code}]"} for w in view.warnings]
+    administrations: list[dict[str, Any]] = []
     for course in view.courses:
+        kind = _kind(view, course)
+        request_url = _urn(*key, "course", course.number)
+        dosages: list[dict[str, Any]] = []
+        for day in course.days:
+            dosages += _dosages(course, day, len(dosages) + 1)
+            if day.given is None:
+                continue
+            medication = medications[kind]
+            if day.given.lot or day.given.expiry:
+                medication = _urn(*key, "lot", kind, day.given.lot, day.given.expiry)
+                if all(e["fullUrl"] != medication for e in entries):
+                    entries.append({"fullUrl": medication,
+                                    "resource": _medication(view, kind, day.given)})
+            administrations.append({
+                "fullUrl": _urn(*key, "given", course.number, day.day),
+                "resource": _administration(view, course, day, request_url, medication,
+                                            patient_url)})
         request: dict[str, Any] = {
             "resourceType": "MedicationRequest",
             "identifier": [{"system": "urn:ivig-schedule:course",
                             "value": f"{view.patient.id}/{course.number}"}],
             "status": _status(course),
-            "intent": "order",
-            "medicationReference": {"reference": medications[_kind(view, course)]},
+            "intent": "proposal",
+            "medicationReference": {"reference": medications[kind]},
             "subject": {"reference": patient_url},
-            "dosageInstruction": [_dosage(course, d) for d in course.days],
+            "dosageInstruction": dosages,
         }
+        if course.dispense is not None:
+            total = (_quantity(sum(course.dispense.bags_ml, Decimal(0)), "mL")
+                     if course.dispense.bags_ml else _quantity(course.dispense.grams, "g"))
+            request["dispenseRequest"] = {"quantity": total}
         if notes:
             request["note"] = notes
-        entries.append({"fullUrl": _urn(*key, "course", course.number), "resource": request})
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+        entries.append({"fullUrl": request_url, "resource": request})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries + administrations}
 
 
 def to_fhir(view: PlanView) -> str:
