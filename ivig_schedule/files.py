@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from ivig_schedule.model.errors import OutputError
@@ -95,6 +96,33 @@ def check_target(target: Path, label: str, *, force: bool, folder: bool = False)
     if not force:
         raise OutputError(label, "already exists; add --force to replace it")
     return stat.S_IMODE(info.st_mode)
+
+
+def refuse_inputs(target: Path, inputs: Iterable[Path | None], label: str = "--output") -> None:
+    """Refuse a target that is one of the command's inputs (the same path, or the same file
+    through a link): an output never replaces its input, even with --force."""
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        same = target.resolve() == source.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(target, source)
+        if same:
+            raise OutputError(label, f"is {source}, an input of this command; an input is never "
+                              "written over, even with --force")
+
+
+def refuse_inside(folder: Path, inputs: Iterable[Path | None], label: str = "-o") -> None:
+    """Refuse an output folder that holds (or is) one of the inputs: replacing it would delete
+    them."""
+    whole = folder.resolve()
+    for source in inputs:
+        if source is None:
+            continue
+        path = source.resolve()
+        if path == whole or whole in path.parents:
+            raise OutputError(label, f"holds {source}, an input of this command; choose an "
+                              "output folder elsewhere")
 
 
 def write_file(target: Path, data: bytes, *, force: bool, label: str = "--output") -> None:

@@ -52,6 +52,8 @@ class Request:
         today: The caller's date, for the start-in-the-past check (None: not checked).
         accepted: ``--accept RULE --reason TEXT`` pairs.
         strict: Refuse while a soft limit is unacknowledged.
+        required: Fields the output needs written out, where a default would not do
+            (`prescription.FOR_FILES` for calendars, FHIR, sheets and rosters).
     """
 
     text: str | None
@@ -61,6 +63,7 @@ class Request:
     today: dt.date | None = None
     accepted: tuple[tuple[str, str], ...] = ()
     strict: bool = False
+    required: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -121,7 +124,8 @@ def run(request: Request, *, revisions: bool = False) -> Outcome:
     `revisions`: also compute the plan before each recorded change (calendars need them).
     """
     try:
-        rx = prescription.from_text(request.text, request.overrides, request.default_timezone)
+        rx = prescription.from_text(request.text, request.overrides, request.default_timezone,
+                                    request.required)
     except PrescriptionError as e:
         return Outcome(errors=_flatten(e))
     return assess(rx, limits=request.limits, today=request.today, accepted=request.accepted,

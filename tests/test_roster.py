@@ -14,8 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from decimal import Decimal
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -64,8 +64,9 @@ def test_layout_and_bad_rows(planned):
 
 
 def test_dispensing_totals_equal_the_patients_own_plans(planned):
-    """Weekly totals per product and vial size equal the sum over each patient's pharmacy JSON."""
-    expected: Counter[tuple[str, str, str]] = Counter()
+    """Weekly totals by item (vials and grams per vial size, bags and mL of saline) equal the
+    sum over each patient's own pharmacy JSON, with no product grams on a saline row."""
+    expected: dict[tuple[str, str], list[Decimal]] = {}
     for folder in (planned / "patients").iterdir():
         record = json.loads((folder / "pharmacy.json").read_text())
         product = record["product"]["id"]
@@ -76,17 +77,30 @@ def test_dispensing_totals_equal_the_patients_own_plans(planned):
                 iso = dt.date.fromisoformat(day["date"]).isocalendar()
                 week = f"{iso.year}-W{iso.week:02d}"
                 if day["contents"]["kind"] == "placebo":
-                    expected[week, product, "saline bag (mL)"] += int(day["contents"]["ml"])
+                    total = expected.setdefault((week, "sodium chloride 0.9% bag"), [D(0)] * 4)
+                    total[1] += 1
+                    total[3] += D(str(day["contents"]["ml"]))
                 for vial in day["contents"].get("vials", []):
-                    grams = Decimal(str(vial["grams"])).quantize(Decimal("0.1"))
-                    expected[week, product, f"{grams} g vial"] += vial["count"]
+                    grams = D(str(vial["grams"])).normalize()
+                    total = expected.setdefault((week, f"{product} {grams:f} g vial"), [D(0)] * 4)
+                    total[0] += vial["count"]
+                    total[2] += D(str(vial["grams"])) * vial["count"]
+                    total[3] += D(str(vial["ml"])) * vial["count"]
     weekly = json.loads((planned / "dispensing.json").read_text())["weekly"]
-    assert Counter({(w["week"], w["product"], w["item"]): w["count"] for w in weekly}) == expected
+    found = {(w["week"], w["item"]): [D(str(w[k] or 0)) for k in ("vials", "bags", "grams",
+                                                                   "volume_ml")]
+             for w in weekly}
+    assert found == expected
+    assert all((w["kind"] == "saline") == (w["grams"] is None) for w in weekly)
     lines = list(csv.DictReader((planned / "dispensing.csv").open()))
-    days = sum(1 for f in (planned / "patients").iterdir()
-               for c in json.loads((f / "pharmacy.json").read_text())["courses"]
-               for d in c["days"] if d["status"] in ("planned", "given"))
-    assert len(lines) == days
+    assert all(line["grams"] == "" and line["vials"] == "" and line["bags"] == "1"
+               for line in lines if line["kind"] == "saline")
+    assert all(line["nurse"] and line["start"] for line in lines)
+    weekly_csv = list(csv.DictReader((planned / "dispensing-weekly.csv").open()))
+    assert [(r["week"], r["item"]) for r in weekly_csv] == [(w["week"], w["item"]) for w in weekly]
+    placebo_rows = [line for line in lines if line["patient_id"] == "R-06"]
+    assert placebo_rows and {line["kind"] for line in placebo_rows if line["course"] in "1234"} \
+        == {"saline"}
 
 
 def test_nurse_calendars_parse_with_the_patients_instants(planned):

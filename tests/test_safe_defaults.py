@@ -134,7 +134,7 @@ def test_auto_weight_that_falls_back_to_actual_warns():
 
 HEAVY = ["--weight", "160", "--product", "octagam-10", "--regimen", "2g-q4w", "--indication",
          "itp", "--start", "2027-03-01", "--timezone", "UTC", "--days", "2", "--accept",
-         "weight.range", "--reason", "weighed twice", *TODAY]
+         "weight.range", "--reason", "weighed twice", "--patient-id", "HV-1", *TODAY]
 
 
 def test_pump_ceiling_refusal_says_how_to_cap_the_rate():
@@ -195,7 +195,7 @@ def test_octagam_5_at_risk_rate_stays_below_3_3():
 
 FOLD = ["--weight", "70", "--product", "octagam-10", "--regimen", "2g-q4w", "--start",
         "2027-04-03", "--start-time", "02:15", "--days", "2", "--timezone", "Australia/Sydney",
-        *TODAY]
+        "--patient-id", "FO-1", *TODAY]
 
 
 def test_fold_time_is_the_first_occurrence_everywhere():

@@ -157,7 +157,8 @@ def test_pdf_has_no_clock_time_and_is_repeatable():
 def test_everything_from_the_prescription_is_escaped(tmp_path):
     """A regimen name with markup is printed as text, not interpreted."""
     rx = tmp_path / "rx.toml"
-    rx.write_text('[patient]\nweight_kg = 70\ntimezone = "UTC"\n[order]\nproduct = "octagam-10"\n'
+    rx.write_text('[patient]\nid = "SH-1"\nweight_kg = 70\ntimezone = "UTC"\n[order]\n'
+                  'product = "octagam-10"\n'
                   'start = "2027-03-01"\ndays_per_course = 3\n[regimen]\nid = "local"\n'
                   'name = "<script>alert(1)</script> & co"\nsource = "ward"\n'
                   '[[regimen.phase]]\nname = "c"\ndose_g_per_kg = 2\ndays = [3, 3]\n'

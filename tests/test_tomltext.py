@@ -106,6 +106,6 @@ def test_c1_controls_and_bidi_overrides_are_escaped():
 def test_quoted_values_are_shortened(tmp_path):
     """A value quoted in an error is cut to 60 characters, so a pasted file is not echoed."""
     secret = "placebo-" * 40
-    line = error_line(plan_file(tmp_path, GOOD.replace('id = "PD-0042"', f'id = "{secret}"')))
+    line = error_line(plan_file(tmp_path, GOOD.replace('id = "Q4-0112"', f'id = "{secret}"')))
     assert line.count("placebo") < 10
     assert "…" in line

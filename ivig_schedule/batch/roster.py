@@ -10,7 +10,9 @@ Layout of OUTDIR:
 
     patients/<id>/<view>.json|.csv|.ics   each view (pharmacy, nurse, patient, assessor)
     nurses/<nurse>.ics                    every infusion of that nurse's patients (nurse view)
-    dispensing.csv, dispensing.json       one line per infusion day; weekly totals to order
+    dispensing.csv, dispensing.json       one line per item of each infusion day (product vials
+                                          by size, or a saline bag); weekly totals by item
+    dispensing-weekly.csv                 the weekly totals, to order from
     errors.csv                            every row that was not planned, and why
 """
 
@@ -35,7 +37,9 @@ from ivig_schedule import files as output
 from ivig_schedule import jobs
 from ivig_schedule.guardrails.rules import Limits
 from ivig_schedule.input import tomltext
+from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.model.errors import IvigScheduleError, OutputError, PrescriptionError
+from ivig_schedule.model.numbers import plain
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
            "start", "start_time", "days_per_course", "dosing_weight", "arm", "risk_factors",
@@ -52,8 +56,13 @@ MAX_ROWS = 50_000
 VIEWS = ("pharmacy", "nurse", "patient", "assessor")
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 UNASSIGNED = "unassigned"
-DISPENSING_COLUMNS = ("row", "patient_id", "course", "day", "date", "week", "status", "product",
-                      "vials", "grams", "volume_ml", "saline_ml")
+DISPENSING_COLUMNS = ("row", "patient_id", "nurse", "course", "day", "date", "start", "week",
+                      "status", "kind", "item", "vials", "bags", "grams", "volume_ml")
+"""One line per item of an infusion day: a product row (vials of one size: how many, their
+grams and mL) or a saline row (one bag: its mL); a saline row never carries product grams."""
+WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
+"""What to order each ISO week, by item; each column's name says its unit."""
+SALINE_BAG = "sodium chloride 0.9% bag"
 ERROR_COLUMNS = ("row", "patient_id", "field_or_rule", "message")
 
 
@@ -70,12 +79,50 @@ class Row:
 
 
 @attrs.frozen
+class DispensingLine:
+    """One item of one infusion day, as the pharmacy dispenses it.
+
+    Attributes:
+        row, patient_id, nurse: Whose it is.
+        course, day, date, start, week: When (the local start time, the ISO week).
+        status: ``planned`` or ``given`` (given days are listed, not ordered again).
+        kind: ``product`` (vials) or ``saline`` (a placebo bag).
+        item: What to pick, e.g. ``octagam-10 30 g vial`` or ``sodium chloride 0.9% bag``.
+        vials, bags: How many (only the one that applies is set).
+        grams: Product grams (None on a saline row).
+        volume_ml: The volume of these vials, or of the bag.
+    """
+
+    row: int
+    patient_id: str
+    nurse: str
+    course: int
+    day: int
+    date: dt.date
+    start: str
+    week: str
+    status: str
+    kind: str
+    item: str
+    vials: int | None
+    bags: int | None
+    grams: Decimal | None
+    volume_ml: Decimal
+
+    def cells(self) -> tuple[Any, ...]:
+        """The line's values in `DISPENSING_COLUMNS` order."""
+        return (self.row, self.patient_id, self.nurse, self.course, self.day,
+                self.date.isoformat(), self.start, self.week, self.status, self.kind, self.item,
+                self.vials, self.bags, self.grams, self.volume_ml)
+
+
+@attrs.frozen
 class Settings:
     """What every row is planned with."""
 
     limits: Limits
     today: dt.date
-    default_timezone: str
+    limits_file: Path | None = None
 
 
 @attrs.frozen
@@ -89,7 +136,7 @@ class Result:
     nurse: str = UNASSIGNED
     nurse_events: tuple[str, ...] = ()
     zone: tuple[str, int, int] | None = None
-    dispensing: tuple[tuple[Any, ...], ...] = ()
+    dispensing: tuple[DispensingLine, ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -181,25 +228,28 @@ def _text(row: Row) -> str | None:
             from None
 
 
-def _dispensing(row: Row, view: Any) -> tuple[tuple[Any, ...], ...]:
-    """One line per infusion day (pharmacy view): what goes into each bag."""
+def _dispensing(row: Row, view: Any, nurse: str) -> tuple[DispensingLine, ...]:
+    """The pharmacy view's infusion days as items to dispense (cancelled and skipped days
+    are not dispensed)."""
     lines = []
     product = view.product.id if view.product else ""
     for course in view.courses:
         for day in course.days:
-            if day.status in ("cancelled", "skipped"):
+            if day.status in ("cancelled", "skipped") or day.contents is None:
                 continue
-            contents = day.contents
-            saline = contents.ml if contents is not None and contents.kind == "placebo" else None
-            vials = ("" if contents is None or contents.kind == "placebo" else
-                     " + ".join(f"{v.count} x {v.grams} g" for v in contents.vials))
             iso = day.date.isocalendar()
-            lines.append((row.number, view.patient.id, course.number, day.day,
-                          day.date.isoformat(), f"{iso.year}-W{iso.week:02d}", day.status,
-                          product, vials, day.grams, day.volume_ml, saline,
-                          tuple((str(v.grams), v.count) for v in (
-                              contents.vials if contents is not None and contents.kind ==
-                              "product" else ()))))
+            when = {"row": row.number, "patient_id": view.patient.id, "nurse": nurse,
+                        "course": course.number, "day": day.day, "date": day.date,
+                        "start": day.start.isoformat() if day.start else "",
+                        "week": f"{iso.year}-W{iso.week:02d}", "status": day.status}
+            if day.contents.kind == "placebo":
+                lines.append(DispensingLine(**when, kind="saline", item=SALINE_BAG, vials=None,
+                                            bags=1, grams=None, volume_ml=day.contents.ml))
+                continue
+            lines.extend(DispensingLine(
+                **when, kind="product", item=f"{product} {plain(vial.grams)} g vial",
+                vials=vial.count, bags=None, grams=vial.grams * vial.count,
+                volume_ml=vial.ml * vial.count) for vial in day.contents.vials)
     return tuple(lines)
 
 
@@ -211,8 +261,8 @@ def plan_row(row: Row, settings: Settings) -> Result:
 
     try:
         request = jobs.Request(text=_text(row), overrides=dict(row.overrides),
-                               default_timezone=settings.default_timezone,
-                               limits=settings.limits, today=settings.today)
+                               limits=settings.limits, today=settings.today,
+                               required=FOR_FILES)
         outcome = jobs.run(request, revisions=True)
     except IvigScheduleError as e:
         return Result(row.number, row.label, "invalid", errors=(("(row)", str(e)),))
@@ -231,7 +281,7 @@ def plan_row(row: Row, settings: Settings) -> Result:
                       f'(got "{nurse[:40]}")'),))
     files = []
     nurse_events: tuple[str, ...] = ()
-    dispensing: tuple[tuple[Any, ...], ...] = ()
+    dispensing: tuple[DispensingLine, ...] = ()
     zone = None
     for name in VIEWS:
         view = plan_view(outcome.plan, name)  # type: ignore[arg-type]
@@ -242,7 +292,7 @@ def plan_row(row: Row, settings: Settings) -> Result:
             nurse_events = event_texts(view, earlier)
             zone = (view.patient.timezone, *years(view))
         if name == "pharmacy":
-            dispensing = _dispensing(row, view)
+            dispensing = _dispensing(row, view, nurse)
     return Result(row.number, patient_id, "planned", files=tuple(files), nurse=nurse,
                   nurse_events=nurse_events, zone=zone, dispensing=dispensing,
                   warnings=tuple(w.code for w in outcome.plan.warnings))
@@ -274,7 +324,7 @@ class _Writer:
         self.errors_csv.writerow(ERROR_COLUMNS)
         self.seen: dict[str, int] = {}
         self.zones: dict[str, dict[str, tuple[int, int]]] = {}
-        self.weekly: Counter[tuple[str, str, str]] = Counter()
+        self.weekly: dict[tuple[str, str, str], list[Decimal]] = {}
         self.per_week: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
@@ -305,20 +355,23 @@ class _Writer:
             zone, first, last = result.zone
             span = self.zones.setdefault(result.nurse, {}).get(zone, (first, last))
             self.zones[result.nurse][zone] = (min(span[0], first), max(span[1], last))
+        days: set[tuple[int, int]] = set()
         for line in result.dispensing:
-            *shown, vials = line
-            self.dispensing_csv.writerow([_text_of(v) for v in shown])
-            record = dict(zip(DISPENSING_COLUMNS, (_json_of(v) for v in shown), strict=True))
+            cells = line.cells()
+            self.dispensing_csv.writerow([_text_of(v) for v in cells])
+            record = dict(zip(DISPENSING_COLUMNS, (_json_of(v) for v in cells), strict=True))
             self.days_json.write(("" if self.first_day else ",\n") + "    "
                                  + json.dumps(record, ensure_ascii=False))
             self.first_day = False
-            week, status, product = shown[5], shown[6], shown[7]
-            if status == "planned":
-                self.per_week[week] += 1
-                for grams, count in vials:
-                    self.weekly[week, product, f"{grams} g vial"] += count
-                if shown[11] is not None:
-                    self.weekly[week, product, "saline bag (mL)"] += int(Decimal(shown[11]))
+            if line.status != "planned":
+                continue
+            if (line.course, line.day) not in days:
+                days.add((line.course, line.day))
+                self.per_week[line.week] += 1
+            totals = self.weekly.setdefault((line.week, line.kind, line.item),
+                                            [Decimal(0)] * 4)
+            for index, value in enumerate((line.vials, line.bags, line.grams, line.volume_ml)):
+                totals[index] += value or 0
         self.warnings.update(result.warnings)
 
     def finish(self) -> None:
@@ -327,15 +380,20 @@ class _Writer:
         self.dispensing.close()
         self.days_json.close()
         self.errors.close()
-        weekly = [{"week": w, "product": p, "item": i, "count": n}
-                  for (w, p, i), n in sorted(self.weekly.items())]
+        weekly = [_weekly(week, kind, item, totals)
+                  for (week, kind, item), totals in sorted(self.weekly.items())]
+        with (self.folder / "dispensing-weekly.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(WEEKLY_COLUMNS)
+            writer.writerows([_text_of(row[c]) for c in WEEKLY_COLUMNS] for row in weekly)
         days = self.folder / ".dispensing-days.json"
         with (self.folder / "dispensing.json").open("w", encoding="utf-8") as f:
-            f.write('{\n  "format": "ivig-schedule/dispensing@1",\n  "days": [\n')
+            f.write('{\n  "format": "ivig-schedule/dispensing@2",\n  "days": [\n')
             with days.open(encoding="utf-8") as lines:
                 shutil.copyfileobj(lines, f, 1 << 16)  # streamed: never all in memory
             f.write(("\n" if not self.first_day else "") + '  ],\n  "weekly": '
-                    + json.dumps(weekly, indent=2).replace("\n", "\n  ") + "\n}\n")
+                    + json.dumps([{k: _json_of(v) for k, v in w.items()} for w in weekly],
+                                 indent=2).replace("\n", "\n  ") + "\n}\n")
         days.unlink()
         for part in sorted((self.folder / "nurses").glob(".*.events")):
             nurse = part.name[1:-len(".events")]
@@ -357,6 +415,15 @@ class _Writer:
                        per_week=tuple(sorted(self.per_week.items())), exit_code=code)
 
 
+def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str, Any]:
+    """One week's total of one item; vials and grams for a product, bags for saline."""
+    vials, bags, grams, volume = totals
+    product = kind == "product"
+    return {"week": week, "kind": kind, "item": item, "vials": int(vials) if product else None,
+            "bags": None if product else int(bags), "grams": grams if product else None,
+            "volume_ml": volume}
+
+
 def _text_of(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -368,6 +435,7 @@ def _json_of(value: Any) -> Any:
 def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,
         force: bool = False, progress: Callable[[int, int], None] | None = None) -> Summary:
     """Plan every row of `source` into `outdir` (see the module notes)."""
+    output.refuse_inside(outdir, (source, settings.limits_file))
     if outdir.exists() or outdir.is_symlink():
         output.check_target(outdir, "-o", force=force, folder=True)
     if not outdir.parent.is_dir():

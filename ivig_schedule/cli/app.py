@@ -202,17 +202,24 @@ def _date_flag(flag: str, value: str) -> dt.date:
 
 def _request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ...],
              reasons: tuple[str, ...], strict: bool, limits_file: Path | None,
-             today: str | None) -> jobs.Request:
+             today: str | None, *, kept: bool = False) -> jobs.Request:
+    """The use case's request. `kept`: the output is a file another system keeps (calendar,
+    FHIR, sheet), which needs the patient's real id and zone, never a default."""
     from ivig_schedule import jobs
+    from ivig_schedule.input.prescription import FOR_FILES
 
     if len(accepts) != len(reasons) or any(not r.strip() for r in reasons):
         raise click.UsageError("every --accept RULE needs its own non-empty --reason TEXT")
+    if kept and path is None and overrides.get("patient_id") is None:
+        raise click.UsageError("a calendar, FHIR Bundle or sheet is kept by other systems: give "
+                               "the patient's pseudonymous id with --patient-id")
     needs_zone = overrides.get("timezone") is None
     return jobs.Request(
         text=_read_prescription(path), overrides=overrides,
-        default_timezone=_local_timezone if needs_zone else "UTC",
+        default_timezone=_local_timezone if needs_zone and not kept else "UTC",
         limits=_limits(limits_file), today=_today(today),
-        accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict)
+        accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict,
+        required=FOR_FILES if kept else frozenset())
 
 
 def _needs_input(prescription: Path | None, overrides: dict[str, Any]) -> None:
@@ -301,8 +308,9 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
         from ivig_schedule.views.views import plan_view
 
         outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
-                                                   strict, limits_file, today),
-                           revisions=fmt == "ics")
+                                                   strict, limits_file, today,
+                                                   kept=fmt in ("ics", "fhir")),
+                           revisions=fmt == "ics", inputs=(prescription, limits_file, previous))
         assert outcome.plan is not None
         previous_bytes = None
         if previous is not None:
@@ -339,7 +347,8 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
         from ivig_schedule.views.views import plan_view
 
         outcome = _planned(output, force, _request(prescription, overrides, accepts, reasons,
-                                                   strict, limits_file, today))
+                                                   strict, limits_file, today, kept=True),
+                           inputs=(prescription, limits_file))
         assert outcome.plan is not None
         html = sheet_module.to_html(plan_view(outcome.plan, view),  # type: ignore[arg-type]
                                     paper=paper, course=course)
@@ -348,13 +357,14 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
 
 
 def _planned(output: Path | None, force: bool, request: jobs.Request,
-             revisions: bool = False) -> jobs.Outcome:
+             revisions: bool = False, inputs: tuple[Path | None, ...] = ()) -> jobs.Outcome:
     """The outcome of a command that writes a plan: the target is checked before any work,
     and an input error or a refusal ends the command with its one line."""
     from ivig_schedule import files as out
     from ivig_schedule import jobs
 
     if output is not None:
+        out.refuse_inputs(output, inputs)
         out.check_target(output, "--output", force=force)
     outcome = jobs.run(request, revisions=revisions)
     if outcome.error is not None:
@@ -656,7 +666,7 @@ def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quie
         from ivig_schedule.batch import roster as roster_module
 
         settings = roster_module.Settings(limits=_limits(limits_file), today=_today(today),
-                                          default_timezone=_local_timezone())
+                                          limits_file=limits_file)
         workers = jobs_count or os.cpu_count() or 1
         show = not quiet and sys.stderr.isatty()
         if show:

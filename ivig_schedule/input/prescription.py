@@ -54,7 +54,7 @@ ORDER_KEYS = (
     "product", "regimen", "indication", "start", "start_time", "days_per_course",
     "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours", "max_rate_ml_h",
     "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
-    "closed_weekdays", "holidays", "closed_dates",
+    "closed_weekdays", "holidays", "closed_dates", "id",
 )
 CHANGE_COMMON = ("on", "kind", "reason")
 CHANGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -200,10 +200,24 @@ def _default(zone: Zone) -> str:
     return zone if isinstance(zone, str) else zone()
 
 
-def patient_from_table(table: Fields, default_timezone: Zone, c: Collector) -> Patient:
-    """The [patient] table; every bad field is recorded in `c`."""
+IDENTITY_REQUIRED = ("is required for a calendar, a FHIR Bundle, a sheet or a roster: a file "
+                     "another system keeps needs the patient's pseudonymous id")
+ZONE_REQUIRED = ("is required where times leave this machine (calendar, FHIR, sheet, roster): "
+                 "give the patient's IANA zone, e.g. Europe/Amsterdam")
+FOR_FILES = frozenset({"patient.id", "patient.timezone"})
+"""What an output other systems keep requires: a real id and the patient's own zone."""
+
+
+def patient_from_table(table: Fields, default_timezone: Zone, c: Collector,
+                       required: frozenset[str] = frozenset()) -> Patient:
+    """The [patient] table; every bad field is recorded in `c`. `required` names the fields the
+    output needs written out (`FOR_FILES`), where a default would not do."""
     mark = c.mark()
     c.errors.extend(table.unknown(PATIENT_KEYS))
+    if "patient.id" in required and not table.has("id"):
+        c.errors.append(PrescriptionError(table.at("id"), None, IDENTITY_REQUIRED))
+    if "patient.timezone" in required and not table.has("timezone"):
+        c.errors.append(PrescriptionError(table.at("timezone"), None, ZONE_REQUIRED))
     pid = _read(c, lambda: _patient_id(table))
     weight = _read(c, lambda: _weight(table))
     height = _read(c, lambda: (units.height_cm(table.data["height_cm"],
@@ -283,6 +297,7 @@ def order_from_table(table: Fields, c: Collector) -> Order:
     closed = _read(c, lambda: _closed_dates(table))
     _read(c, lambda: table.text("product"))
     _read(c, lambda: table.text("regimen"))
+    order_id = _read(c, lambda: _order_id(table))
     _complete(c, mark)
     return Order(
         start=start,
@@ -298,8 +313,17 @@ def order_from_table(table: Fields, c: Collector) -> Order:
         holidays=country,
         closed_dates=closed,
         courses=courses,
+        id=order_id,
         **cast(dict[str, int], minutes),
     )
+
+
+def _order_id(table: Fields) -> str | None:
+    value = table.text("id")
+    if value is not None and not PATIENT_ID.fullmatch(value):
+        raise PrescriptionError(table.at("id"), value,
+                                "allowed: 1-64 letters, digits, '.', '_' or '-'")
+    return value
 
 
 def _weekdays(table: Fields) -> tuple[int, ...]:
@@ -517,7 +541,8 @@ def _section(data: Mapping[str, Any], key: str, missing: str) -> Fields:
     return Fields(mapping_or_empty(data, key), key)
 
 
-def parse(data: Mapping[str, Any], default_timezone: Zone) -> Prescription:
+def parse(data: Mapping[str, Any], default_timezone: Zone,
+          required: frozenset[str] = frozenset()) -> Prescription:
     """Validate a prescription mapping (TOML already parsed, overrides already applied).
 
     Raises `InputErrors` holding every error found, in file order.
@@ -529,7 +554,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone) -> Prescription:
     c.errors.extend(top.unknown(TOP_KEYS))
     patient = c.run(lambda: patient_from_table(
         _section(data, "patient", "is required: a [patient] table or --weight"),
-        default_timezone, c))
+        default_timezone, c, required))
     order_table = c.run(lambda: _section(data, "order",
                                          "is required: an [order] table or --start"))
     order = c.run(lambda: order_from_table(order_table, c)) if order_table else None
@@ -548,7 +573,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone) -> Prescription:
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any],
-              default_timezone: Zone) -> Prescription:
+              default_timezone: Zone, required: frozenset[str] = frozenset()) -> Prescription:
     """Parse prescription TOML text (or none, when flags give everything) plus overrides."""
     data = load_toml(text) if text is not None else {}
-    return parse(apply_overrides(data, overrides), default_timezone)
+    return parse(apply_overrides(data, overrides), default_timezone, required)

@@ -282,6 +282,7 @@ class Order:
         closed_weekdays: Weekdays (0 Monday … 6 Sunday) no infusion may fall on.
         holidays: A country code (e.g. ``NL``) whose public holidays are closed days.
         closed_dates: Further closed dates.
+        id: The pharmacy's own id for this prescription (``[order] id``), if it sets one.
     """
 
     start: dt.date
@@ -300,6 +301,13 @@ class Order:
     closed_weekdays: tuple[int, ...] = ()
     holidays: str | None = None
     closed_dates: tuple[dt.date, ...] = ()
+    id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """What tells this prescription from another one of the same patient: the pharmacy's
+        order id, else the start date (which no recorded change alters)."""
+        return self.id or self.start.isoformat()
 
 
 TIS_MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")

@@ -198,7 +198,7 @@ def _administration(view: PlanView, course: CourseView, day: DayView, request: s
 
 def bundle(view: PlanView) -> dict[str, Any]:
     """The Bundle as a JSON-ready mapping (Decimals kept exact until written)."""
-    key = ("plan", view.patient.id, view.regimen_id, view.start, view.view)
+    key = ("plan", view.patient.id, view.prescription, view.view)
     patient_url = _urn(*key, "patient")
     entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": {
         "resourceType": "Patient",

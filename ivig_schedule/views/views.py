@@ -380,6 +380,8 @@ class PlanView:
         changes: The recorded history, as this audience may read it.
         revision: How many changes were applied.
         start: The order's start date (the calendar's stamps are derived from it).
+        prescription: What tells this prescription from another of the same patient (the
+            order's id, else its start date): part of every calendar UID.
         change_dates: Each change's date, in order (for the calendar's stamps).
         product_name: The product's name for courses this audience sees unmasked (pharmacy
             and nurse); None for the others.
@@ -402,6 +404,7 @@ class PlanView:
     changes: tuple[ChangeView, ...] = ()
     revision: int = 0
     start: dt.date | None = None
+    prescription: str = ""
     change_dates: tuple[dt.date, ...] = ()
     format: str = FORMAT
 
@@ -559,5 +562,6 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         changes=_changes(plan, role, arm_seen),
         revision=len(plan.effects),
         start=rx.order.start,
+        prescription=rx.order.identity,
         change_dates=tuple(e.change.on for e in plan.effects),
     )

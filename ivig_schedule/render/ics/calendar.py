@@ -182,7 +182,8 @@ def _events(view: PlanView) -> list[Event]:
     for course in view.courses:
         for day in course.days:
             summary = _summary(view, course, day)
-            key = uid(view.patient.id, "course", course.number, day.day, view.view)
+            key = uid(view.patient.id, view.prescription, "course", course.number, day.day,
+                      view.view)
             head = (("SUMMARY", w.escape(summary)), *_times(zone, day))
             if day.status in ("cancelled", "skipped"):
                 events.append(Event(key, head, CANCELLED, signature=CANCELLED))
@@ -203,7 +204,7 @@ def _events(view: PlanView) -> list[Event]:
                 signature=(private, ("DESCRIPTION", w.escape(essential)), *rest)))
     for visit in view.visits:
         events.append(Event(
-            uid(view.patient.id, "visit", visit.week, view.view),
+            uid(view.patient.id, view.prescription, "visit", visit.week, view.view),
             (("SUMMARY", w.escape(f"Study visit · week {visit.week}")),
              ("DTSTART;VALUE=DATE", w.date(visit.date)),
              ("DTEND;VALUE=DATE", w.date(visit.date + dt.timedelta(days=1)))),
@@ -236,7 +237,7 @@ def identity(view: PlanView) -> dict[str, str]:
     """Whom a calendar is written for: patient (hashed), view, and the plan it belongs to."""
     return {X_PATIENT: digest("patient", view.patient.id),
             X_VIEW: view.view,
-            X_PLAN: digest("plan", view.patient.id, view.regimen_id)}
+            X_PLAN: digest("plan", view.patient.id, view.prescription)}
 
 
 def _previous_events(previous: bytes, view: PlanView) -> dict[str, Any]:
@@ -251,7 +252,7 @@ def _previous_events(previous: bytes, view: PlanView) -> dict[str, Any]:
         raise _refuse("was not written by ivig-schedule; it is never merged")
     for key, wanted in identity(view).items():
         if str(calendar.get(key, "")) != wanted:
-            what = "view" if key == X_VIEW else "patient"
+            what = {X_VIEW: "view", X_PATIENT: "patient", X_PLAN: "prescription"}[key]
             raise _refuse(f"was written for another {what}; give the file sent to this "
                           f"{what} ({view.view} view)")
     events = {}
