@@ -192,3 +192,27 @@ def test_sheet_for_one_course_and_a_course_that_does_not_exist():
                                    "--today", "2027-01-01"])
     assert bad.exit_code == 1
     assert "--course" in bad.stderr
+
+
+def test_pharmacy_prepares_one_bag_alike_for_both_arms():
+    """ProDERM's pharmacy sheet says the same for both arms (one sterile bag, labelled as study
+    medication) and differs only in the contents; blinded courses are "Study infusion" sheets."""
+    texts = {}
+    for arm in ("active", "placebo"):
+        html = to_html(plan_view(outcome(arm=arm), "pharmacy"), course=1)
+        prepared = re.findall(r"Prepare one sterile bag of [^<]*", html)
+        assert len(prepared) == 4
+        texts[arm] = [p.split("Contents:")[0] for p in prepared]
+        assert "IVIg infusion sheet" not in html
+    assert texts["active"] == texts["placebo"]
+
+
+@pytest.mark.parametrize(("name", "view", "marked"), [
+    ("proderm", "pharmacy", True), ("proderm", "nurse", False),
+    ("time-is-muscle", "nurse", True), ("2g-q4w", "pharmacy", False)])
+def test_unblinded_sheets_say_so_on_every_page(name, view, marked):
+    """Every page of a sheet for a role that sees the arm of a blinded trial says UNBLINDED;
+    a masked role's sheet and a sheet of an open regimen do not."""
+    html = to_html(plan_view(outcome(name), view))
+    pages = html.count('<section class="page"')
+    assert html.count("UNBLINDED: this sheet shows the trial arm") == (pages if marked else 0)

@@ -233,6 +233,8 @@ class Regimen:
         unblinded: Roles that may see the arm; every other role's output is arm-independent.
         masking_source: Where `unblinded` comes from.
         rules: Response rules.
+        overbag: What the protocol puts the study bag in (e.g. an opaque over-bag), when it
+            asks for one; none of the shipped protocols' sources does.
     """
 
     id: str
@@ -250,6 +252,7 @@ class Regimen:
     unblinded: tuple[str, ...] = ("pharmacy",)
     masking_source: str = DEFAULT_MASKING_SOURCE
     rules: tuple[ResponseRule, ...] = ()
+    overbag: str | None = None
 
     @property
     def blinded(self) -> bool:

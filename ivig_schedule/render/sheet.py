@@ -34,14 +34,21 @@ def _hhmm(moment: Any) -> str:
 
 
 def _prepare(view: PlanView, course: CourseView, day: DayView) -> str:
+    """What to prepare. For a blinded course the words are the same for both arms (one bag,
+    labelled as study medication, in the protocol's over-bag where it asks for one); only the
+    contents differ, and only a view that sees the arm reads them."""
+    volume = number_text(day.volume_ml) if day.volume_ml is not None else "?"
     if course.masked or day.contents is None:
-        volume = number_text(day.volume_ml) if day.volume_ml is not None else "?"
         return (f"Study medication: one bag of {volume} mL as labelled by the pharmacy. "
                 "Do not open or compare bags.")
     product = view.product_name or "the product"
-    if day.contents.kind == "placebo":
-        return f"Bag: {contents_text(day.contents)}; label it as study medication."
-    return f"{product}: {contents_text(day.contents)} ({number_text(day.volume_ml or Decimal(0))} mL)"
+    holds = (contents_text(day.contents) if day.contents.kind == "placebo"
+             else f"{product} {contents_text(day.contents)}, pooled aseptically")
+    if course.blinded:
+        overbag = f", in {view.overbag}" if view.overbag else ""
+        return (f"Prepare one sterile bag of {volume} mL, labelled as study medication"
+                f"{overbag}. Contents: {holds}.")
+    return f"{product}: {contents_text(day.contents)} ({volume} mL)"
 
 
 def _chart(day: DayView) -> dict[str, Any]:
@@ -79,7 +86,7 @@ def _vitals(day: DayView) -> list[dict[str, str]]:
 
 
 def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
-    kind = "Study infusion" if course.masked else "IVIg infusion"
+    kind = "Study infusion" if course.blinded else "IVIg infusion"
     steps = [{"number": i, "at": _hhmm(s.at), "rate": number_text(s.rate_ml_per_h),
               "minutes": s.minutes, "volume": number_text(s.volume_ml)}
              for i, s in enumerate(day.steps or (), start=1)]
@@ -128,6 +135,7 @@ def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None) -> 
     template = environment.get_template("sheet.html.j2")
     return template.render(
         title=f"Infusion sheet {view.patient.id}", pages=pages(view, course),
+        unblinded=view.arm is not None and view.arm.unblinded,
         patient=view.patient.id, regimen=view.regimen_name, zone=view.patient.timezone,
         view=view.view, paper_css=PAPERS[paper], chart=CHART,
         warnings=[f"{w.message} [{w.code}]" for w in view.warnings])

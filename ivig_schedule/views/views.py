@@ -406,6 +406,7 @@ class PlanView:
     start: dt.date | None = None
     prescription: str = ""
     change_dates: tuple[dt.date, ...] = ()
+    overbag: str | None = None
     format: str = FORMAT
 
 
@@ -563,5 +564,6 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         revision=len(plan.effects),
         start=rx.order.start,
         prescription=rx.order.identity,
+        overbag=rx.regimen.overbag,
         change_dates=tuple(e.change.on for e in plan.effects),
     )

@@ -46,7 +46,7 @@ PRODUCT_KEYS = (
 REGIMEN_KEYS = (
     "id", "name", "product", "indication", "max_weight_kg", "first_infusion_g",
     "first_infusion_location", "source", "verified", "notes", "phase", "visit", "unblinded",
-    "masking_source", "rule",
+    "masking_source", "rule", "overbag",
 )
 PHASE_KEYS = (
     "name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", "start_week", "blinded",
@@ -288,6 +288,7 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
         masking_source=table.text("masking_source", default=DEFAULT_MASKING_SOURCE)
         or DEFAULT_MASKING_SOURCE,
         rules=rules,
+        overbag=table.text("overbag"),
     )
 
 
