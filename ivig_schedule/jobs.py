@@ -19,7 +19,7 @@ from ivig_schedule.engine import history
 from ivig_schedule.guardrails import decide, measure
 from ivig_schedule.guardrails.decide import Decision
 from ivig_schedule.guardrails.measure import facts
-from ivig_schedule.guardrails.rules import Limits, applicable, evaluate
+from ivig_schedule.guardrails.rules import applicable, evaluate
 from ivig_schedule.input import change_text, prescription, tomltext
 from ivig_schedule.input.fields import Fields
 from ivig_schedule.input.limits_file import built_in_limits
@@ -30,6 +30,7 @@ from ivig_schedule.model.errors import (
     RefusedBySafetyRule,
 )
 from ivig_schedule.model.inputs import GivenChange, Prescription
+from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import History, InfusionDay, LimitsUsed, Plan
 

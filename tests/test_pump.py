@@ -8,7 +8,7 @@ import pytest
 
 from ivig_schedule.engine import pump
 from ivig_schedule.input.fields import to_decimal
-from ivig_schedule.model.inputs import Ladder, Product
+from ivig_schedule.model.inputs import Ladder, Product, to_mg_per_kg_min
 
 
 def ladder(titration, max_rate, unit="mg/kg/min"):
@@ -28,7 +28,7 @@ def ladder(titration, max_rate, unit="mg/kg/min"):
 )
 def test_conversion_to_mg_per_kg_min(rate, unit, concentration, expected):
     """mL/kg/min x mg/mL and mL/kg/h / 60 x mg/mL give mg/kg/min."""
-    assert pump.to_mg_per_kg_min(D(rate), unit, D(concentration)) == D(expected)
+    assert to_mg_per_kg_min(D(rate), unit, D(concentration)) == D(expected)
 
 
 def test_float_input_floors_to_the_expected_tenth():

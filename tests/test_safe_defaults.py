@@ -90,12 +90,11 @@ def test_explain_says_which_ladder_and_why():
 def test_no_step_above_the_products_maximum_for_the_indication(regimen, product):
     """For every regimen with an indication and every product (at 40-140 kg), no programmed rate
     exceeds that product's maximum for the indication, or its slowest ladder's."""
-    from ivig_schedule.engine.pump import ladder_maximum, slowest_ladder
 
     entry = catalog.products()[product]
     indication = catalog.regimens()[regimen].indication
-    ladder = entry.ladder_for(indication) or slowest_ladder(entry)
-    maximum = ladder_maximum(ladder, entry.concentration_mg_per_ml)
+    ladder = entry.ladder_for(indication) or entry.slowest_ladder()
+    maximum = ladder.maximum_mg_per_kg_min(entry.concentration_mg_per_ml)
     for weight in ("40", "71.3", "99.9", "140"):
         trial = {"arm": "active"} if catalog.regimens()[regimen].blinded else {}
         rx = make(patient={"weight_kg": weight}, order={

@@ -35,10 +35,10 @@ import attrs
 
 from ivig_schedule import files as output
 from ivig_schedule import jobs
-from ivig_schedule.guardrails.rules import Limits
 from ivig_schedule.input import tomltext
 from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.model.errors import IvigScheduleError, OutputError, PrescriptionError
+from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.numbers import plain
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import attrs
 
+from ivig_schedule.model import formulas
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import Patient
 from ivig_schedule.model.numbers import plain
@@ -41,12 +42,6 @@ AUTO_BMI_ABOVE = Decimal(30)
 AUTO_MIN_HEIGHT_CM = Decimal("152.4")
 """Ontario: the calculator applies from 152.4 cm (60 in); below it, actual weight is used."""
 
-POUNDS_FORMULA = "{pounds} lb × {kg_per_lb} kg/lb"
-IBW_FORMULA = "{base} + {per_inch} × ({height} cm ÷ {cm_per_in} − {from_inches})"
-BMI_FORMULA = "{weight} ÷ ({height_m} m)²"
-ADJUSTED_FORMULA = "{ideal} + {factor} × ({weight} − {ideal})"
-PRESCRIBED_FORMULA = "{dose} g/kg × {weight} kg"
-VOLUME_FORMULA = "{grams} g × {mg_per_g} ÷ {concentration} mg/mL"
 _TABLE_BLOCK = 512
 """Vial tables are built in blocks of this many grains so that nearby totals share one table."""
 UNROUNDED_STEP_G = Decimal("0.1")
@@ -63,7 +58,7 @@ def _pounds(patient: Patient) -> tuple[Calc, ...]:
     """The pound-to-kilogram conversion, when the weight was written in pounds."""
     if patient.weight_lb is None:
         return ()
-    return (Calc("weight", POUNDS_FORMULA,
+    return (Calc("weight", formulas.POUNDS,
                  (("pounds", patient.weight_lb), ("kg_per_lb", KG_PER_LB)),
                  patient.weight_kg, "kg"),)
 
@@ -92,11 +87,11 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     height_m = patient.height_cm / CM_PER_M
     bmi = actual / (height_m * height_m)
     trail += (
-        Calc(f"IBW (Devine, {patient.sex})", IBW_FORMULA,
+        Calc(f"IBW (Devine, {patient.sex})", formulas.IDEAL_WEIGHT,
              (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
               ("height", patient.height_cm), ("cm_per_in", CM_PER_IN),
               ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
-        Calc("BMI", BMI_FORMULA, (("weight", actual), ("height_m", height_m)), bmi, "kg/m²"),
+        Calc("BMI", formulas.BMI, (("weight", actual), ("height_m", height_m)), bmi, "kg/m²"),
     )
     used: DosingWeightBasis = basis
     reason = f"{basis} body weight, as ordered"
@@ -123,7 +118,7 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
         kg = ideal
     elif used == "adjusted":
         kg = ideal + ADJUSTED_FACTOR * (actual - ideal)
-        trail += (Calc("adjusted", ADJUSTED_FORMULA,
+        trail += (Calc("adjusted", formulas.ADJUSTED_WEIGHT,
                        (("ideal", ideal), ("factor", ADJUSTED_FACTOR), ("weight", actual)),
                        kg, "kg"),)
     else:

@@ -10,40 +10,13 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Ladder, Product
+from ivig_schedule.model.inputs import Ladder, Product, to_mg_per_kg_min
+from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import RateCap, RateStep
 from ivig_schedule.model.units import MINUTES_PER_HOUR
-from ivig_schedule.model.vocabulary import RateUnit
 
 VTBI_RESOLUTION_ML = Decimal("0.1")
 """Step volumes but the last are rounded down to this, so the steps sum to the day exactly."""
-RATE_FORMULA = "{rate} mg/kg/min × {weight} kg × {per_hour} ÷ {concentration} mg/mL"
-"""How a ladder rate becomes mL/h (the trail prints it with the step's own values)."""
-MINUTES_FORMULA = "{volume} mL ÷ {rate} mL/h × {per_hour}"
-"""How long the step that empties the bag runs, before rounding up."""
-
-
-def to_mg_per_kg_min(rate: Decimal, unit: RateUnit, concentration_mg_per_ml: Decimal) -> Decimal:
-    """Convert a label rate to mg/kg/min (mL/kg/min × mg/mL; mL/kg/h ÷ 60 × mg/mL)."""
-    if unit == "mg/kg/min":
-        return rate
-    if unit == "mL/kg/min":
-        return rate * concentration_mg_per_ml
-    return rate * concentration_mg_per_ml / MINUTES_PER_HOUR
-
-
-def ladder_maximum(ladder: Ladder, concentration_mg_per_ml: Decimal) -> Decimal:
-    """A ladder's maximum rate in mg/kg/min."""
-    return to_mg_per_kg_min(ladder.max_rate, ladder.rate_unit, concentration_mg_per_ml)
-
-
-def slowest_ladder(product: Product) -> Ladder:
-    """The ladder with the lowest maximum; on a tie, the gentler start, then the name."""
-    concentration = product.concentration_mg_per_ml
-    return min(product.ladders, key=lambda lad: (
-        ladder_maximum(lad, concentration),
-        tuple(to_mg_per_kg_min(r, lad.rate_unit, concentration) for r in lad.titration),
-        lad.indication))
 
 
 def choose_ladder(product: Product, indication: str | None,
@@ -61,9 +34,9 @@ def choose_ladder(product: Product, indication: str | None,
             f"{indication_from}", False
     if not product.ladders:
         raise PrescriptionError("order.product", product.id, "has no titration ladder")
-    slowest = slowest_ladder(product)
+    slowest = product.slowest_ladder()
     wanted = f"no ladder for {indication}" if indication else "no indication was given"
-    maximum = format(ladder_maximum(slowest, product.concentration_mg_per_ml).normalize(), "f")
+    maximum = plain(slowest.maximum_mg_per_kg_min(product.concentration_mg_per_ml))
     return (slowest, f"{product.id} has {wanted}; its slowest ladder is used "
             f"({slowest.indication}, up to {maximum} mg/kg/min)", True)
 
@@ -82,7 +55,7 @@ def rate_cap(ladder: Ladder, product: Product, at_risk: bool, absolute_ml_per_h:
     part binds, so the stricter reading (rates stay below it) wins.
     """
     concentration = product.concentration_mg_per_ml
-    parts = {"label": ladder_maximum(ladder, concentration)}
+    parts = {"label": ladder.maximum_mg_per_kg_min(concentration)}
     risk = absolute = None
     if at_risk and product.at_risk_max_rate is not None:
         risk = to_mg_per_kg_min(product.at_risk_max_rate, product.at_risk_rate_unit,

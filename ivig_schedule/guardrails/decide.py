@@ -11,30 +11,13 @@ from typing import Literal
 
 import attrs
 
-from ivig_schedule.guardrails.quantities import FLAG
-from ivig_schedule.guardrails.rules import ENGINE_QUANTITY, Breach, Limits, Rule
+from ivig_schedule.guardrails.rules import Breach
 from ivig_schedule.model.errors import RefusedBySafetyRule
+from ivig_schedule.model.limits import ENGINE_QUANTITY, FLAG, Limits, Rule, RuleOutcome
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import Finding, Override
 
 Verdict = Literal["ok", "warn", "refused"]
-
-
-@attrs.frozen
-class RuleOutcome:
-    """What one checked rule concluded, for the explain trail.
-
-    Attributes:
-        rule: The rule.
-        outcome: ``ok``, ``soft``, ``accepted`` or ``hard``.
-        detail: The breach in words (empty when ok).
-        reason: The pharmacist's reason, for an accepted soft breach.
-    """
-
-    rule: Rule
-    outcome: str
-    detail: str
-    reason: str
 
 
 @attrs.frozen

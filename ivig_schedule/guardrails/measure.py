@@ -14,8 +14,9 @@ import itertools
 from collections.abc import Callable
 from decimal import Decimal
 
-from ivig_schedule.guardrails.rules import Context, Limits, Measurements, applicable, evaluate
+from ivig_schedule.guardrails.rules import Context, Measurements, applicable, evaluate
 from ivig_schedule.model.inputs import Prescription, WeightChange
+from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import Course, History, Plan, RateCap
 from ivig_schedule.model.units import MINUTES_PER_HOUR
 

@@ -14,26 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import attrs
-
-FLAG = "flag"
-"""The unit of a yes/no fact: measured as 1 (true) or 0 (false)."""
-
-
-@attrs.frozen
-class Quantity:
-    """One measurable quantity.
-
-    Attributes:
-        name: The id a rule names in ``quantity``.
-        unit: The only unit a rule on it may state.
-        measured: What is measured, and on which part of the plan.
-    """
-
-    name: str
-    unit: str
-    measured: str
-
+from ivig_schedule.model.limits import FLAG, Quantity
 
 _ALL = (
     Quantity("weight_kg", "kg", "every body weight: the patient's, and each weight a change "

@@ -10,79 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
 
 import attrs
 
-from ivig_schedule.guardrails.quantities import FLAG
+from ivig_schedule.model.limits import (
+    ENGINE_QUANTITY,
+    FLAG,
+    Direction,
+    Limits,
+    Named,
+    Rule,
+    Severity,
+)
 from ivig_schedule.model.numbers import plain
 
-Severity = Literal["hard", "soft"]
-Direction = Literal["above", "below"]
-BOUNDS = ("lower_hard", "lower_soft", "upper_soft", "upper_hard")
 _CHECKS: tuple[tuple[str, Severity, Direction], ...] = (
     ("upper_hard", "hard", "above"), ("lower_hard", "hard", "below"),
     ("upper_soft", "soft", "above"), ("lower_soft", "soft", "below"))
-
-
-@attrs.frozen
-class Named:
-    """A bound the plan carries, by name (`quantities.NAMED_BOUNDS`)."""
-
-    name: str
-
-
-Bound = Decimal | Named
-
-
-@attrs.frozen
-class Rule:
-    """One limit on one quantity.
-
-    Attributes:
-        id: Stable identifier, shown in errors, JSON and ``--accept``.
-        quantity: What is measured (a name in `quantities.QUANTITIES`).
-        unit: The quantity's unit (checked when the file is read).
-        message: What to check, for the pharmacist.
-        source: Where the limit comes from.
-        lower_hard, lower_soft, upper_soft, upper_hard: The bounds; a value at a bound is within.
-        scope: (key, names) pairs; the rule applies only where every key matches.
-        message_below, message_above: Optional wording for one direction.
-    """
-
-    id: str
-    quantity: str
-    unit: str
-    message: str
-    source: str
-    lower_hard: Bound | None = None
-    lower_soft: Bound | None = None
-    upper_soft: Bound | None = None
-    upper_hard: Bound | None = None
-    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    message_below: str = ""
-    message_above: str = ""
-
-    def says(self, direction: str) -> str:
-        """The message for a breach in `direction` (``above`` or ``below``)."""
-        specific = self.message_above if direction == "above" else self.message_below
-        return specific or self.message
-
-    def bounds(self) -> tuple[tuple[str, Bound], ...]:
-        """The bounds this rule sets, by key."""
-        return tuple((key, bound) for key in BOUNDS
-                     if (bound := getattr(self, key)) is not None)
-
-
-@attrs.frozen
-class Limits:
-    """A rule set and where it came from (recorded in every plan)."""
-
-    name: str
-    version: str
-    origin: str
-    rules: tuple[Rule, ...]
-
 
 @attrs.frozen
 class Context:
@@ -141,15 +85,6 @@ class Breach:
         more = f" and {self.count - 1} more" if self.count > 1 else ""
         return (f"{plain(self.value)}{self.unit} is {self.direction} the {self.severity} limit "
                 f"{plain(self.limit)}{self.unit} ({self.where}{more}): {message}")
-
-
-ENGINE_QUANTITY = "plan"
-"""The quantity of a soft warning the engine raised itself (a DST shift, a ladder fallback)."""
-
-
-def describe_bound(bound: Bound) -> str:
-    """A bound for display: a number, or the name of the plan-carried limit."""
-    return bound.name if isinstance(bound, Named) else plain(bound)
 
 
 def _crossing(rule: Rule, value: Decimal, where: str, context: Context) -> Breach | None:

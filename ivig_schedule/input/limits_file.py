@@ -14,10 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ivig_schedule.guardrails.quantities import NAMED_BOUNDS, QUANTITIES
-from ivig_schedule.guardrails.rules import BOUNDS, Bound, Limits, Named, Rule
 from ivig_schedule.input import tomltext
 from ivig_schedule.input.fields import Fields, to_decimal
 from ivig_schedule.model.errors import CatalogError, InputErrors, PrescriptionError, show_field
+from ivig_schedule.model.limits import BOUNDS, Bound, Limits, Named, Rule
 
 SCOPES = ("product", "indication", "regimen", "risk_factor")
 RULE_KEYS = ("id", "quantity", "unit", *BOUNDS, "scope", "message", "message_below",

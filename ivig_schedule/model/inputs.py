@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import attrs
 
+from ivig_schedule.model.units import MINUTES_PER_HOUR
 from ivig_schedule.model.vocabulary import (
     Arm,
     ChangeKind,
@@ -62,6 +63,16 @@ class Patient:
     timezone_given: bool = True
 
 
+def to_mg_per_kg_min(rate: Decimal, unit: RateUnit, concentration_mg_per_ml: Decimal) -> Decimal:
+    """A label rate in mg/kg/min (mL/kg/min × mg/mL; mL/kg/h ÷ 60 × mg/mL): the label's own
+    figure in the unit every limit compares."""
+    if unit == "mg/kg/min":
+        return rate
+    if unit == "mL/kg/min":
+        return rate * concentration_mg_per_ml
+    return rate * concentration_mg_per_ml / MINUTES_PER_HOUR
+
+
 @attrs.frozen
 class Ladder:
     """A titration ladder in the label's own unit.
@@ -85,6 +96,10 @@ class Ladder:
     max_rate: Decimal
     source: str
     default_doubling: bool = False
+
+    def maximum_mg_per_kg_min(self, concentration_mg_per_ml: Decimal) -> Decimal:
+        """The ladder's maximum rate in mg/kg/min."""
+        return to_mg_per_kg_min(self.max_rate, self.rate_unit, concentration_mg_per_ml)
 
 
 @attrs.frozen
@@ -126,6 +141,15 @@ class Product:
             if ladder.indication in (indication, ANY_INDICATION):
                 return ladder
         return None
+
+    def slowest_ladder(self) -> Ladder:
+        """The ladder with the lowest maximum; on a tie, the gentler start, then the name: the
+        one used when no ladder fits the order's indication (never a faster one)."""
+        concentration = self.concentration_mg_per_ml
+        return min(self.ladders, key=lambda lad: (
+            lad.maximum_mg_per_kg_min(concentration),
+            tuple(to_mg_per_kg_min(r, lad.rate_unit, concentration) for r in lad.titration),
+            lad.indication))
 
     def missing_fields(self) -> tuple[str, ...]:
         """Names of the fields a plan needs but this entry lacks."""

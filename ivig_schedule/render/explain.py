@@ -11,41 +11,36 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.engine.dosing import PRESCRIBED_FORMULA, VOLUME_FORMULA
-from ivig_schedule.engine.pump import MINUTES_FORMULA, RATE_FORMULA
-from ivig_schedule.guardrails.decide import RuleOutcome
-from ivig_schedule.guardrails.rules import BOUNDS, Limits, describe_bound
+from ivig_schedule.model.limits import BOUNDS, Limits, RuleOutcome, describe_bound
 from ivig_schedule.model.numbers import plain as number
 from ivig_schedule.model.plan import Calc
-from ivig_schedule.model.units import MG_PER_G, MINUTES_PER_HOUR
 from ivig_schedule.render.listing import ladder_record
 from ivig_schedule.render.records import number_text
-from ivig_schedule.views.views import CourseTrail, PlanView, StepTrail, Trail, tenth
+from ivig_schedule.views.trail import CourseTrail, StepTrail, Trail
+from ivig_schedule.views.views import PlanView, tenth
 
 FORMAT = "ivig-schedule/explain@1"
 Record = dict[str, Any]
 
 
-def _calc(calc: Calc) -> str:
+def _filled(calc: Calc) -> str:
+    """A recorded calculation as text: the formula with its values, and its result."""
     values = {name: number(value) for name, value in calc.inputs}
-    return f"{calc.name}: {calc.formula.format(**values)} = {number(calc.result)} {calc.unit}"
+    return f"{calc.formula.format(**values)} = {number(calc.result)} {calc.unit}"
 
 
-def _step(step: StepTrail, trail: Trail, last: bool, weight_kg: Decimal) -> Record:
-    rate = RATE_FORMULA.format(rate=number(step.rate_mg_per_kg_min),
-                               weight=number(weight_kg), per_hour=MINUTES_PER_HOUR,
-                               concentration=number(trail.concentration_mg_per_ml))
-    if last and step.exact_minutes is not None:
-        held = (MINUTES_FORMULA.format(volume=number_text(step.volume_ml),
-                                       rate=number_text(step.rate_ml_per_h),
-                                       per_hour=MINUTES_PER_HOUR)
-                + f" = {number(step.exact_minutes)} → {step.minutes} min (rounded up)")
+def _calc(calc: Calc) -> str:
+    return f"{calc.name}: {_filled(calc)}"
+
+
+def _step(step: StepTrail, trail: Trail) -> Record:
+    if step.held is not None:
+        held = f"{_filled(step.held)} → {step.minutes} min (rounded up)"
     else:
         held = f"held {step.minutes} min"
     return {
         "rate_mg_per_kg_min": step.rate_mg_per_kg_min,
-        "rate_formula": f"{rate} = {number(step.exact_ml_per_h)} mL/h → "
-                        f"{number_text(step.rate_ml_per_h)} mL/h (down to "
+        "rate_formula": f"{_filled(step.rate)} → {number_text(step.rate_ml_per_h)} mL/h (down to "
                         f"{number_text(trail.pump_resolution_ml_h)})",
         "rate_ml_per_h": step.rate_ml_per_h,
         "minutes": step.minutes,
@@ -57,28 +52,24 @@ def _step(step: StepTrail, trail: Trail, last: bool, weight_kg: Decimal) -> Reco
 def _course(course: CourseTrail, trail: Trail) -> Record:
     days = []
     for day in course.days:
-        volume = VOLUME_FORMULA.format(grams=number_text(day.grams), mg_per_g=MG_PER_G,
-                                       concentration=number(trail.concentration_mg_per_ml))
         days.append({
             "day": day.day,
             "grams": tenth(day.grams),
-            "vials": (f"saline {number_text(tenth(day.volume_ml))} mL (placebo)" if day.placebo
+            "vials": (f"saline {number_text(tenth(day.volume.result))} mL (placebo)"
+                      if day.placebo
                       else " + ".join(f"{v.count} × {number_text(v.grams)} g" for v in day.vials)),
-            "volume_formula": f"{volume} = {number_text(day.volume_ml)} mL",
-            "volume_ml": tenth(day.volume_ml),
-            "steps": [_step(s, trail, i == len(day.steps) - 1, course.dosing_weight_kg)
-                      for i, s in enumerate(day.steps)],
+            "volume_formula": _filled(day.volume),
+            "volume_ml": tenth(day.volume.result),
+            "steps": [_step(s, trail) for s in day.steps],
             "infusion_minutes": day.infusion_minutes,
         })
-    prescribed = PRESCRIBED_FORMULA.format(dose=number(course.dose_g_per_kg),
-                                           weight=number(course.dosing_weight_kg))
     return {
         "number": course.number,
         "phase": course.phase,
         "week": course.week,
         "dose_g_per_kg": course.dose_g_per_kg,
-        "prescribed_formula": f"{prescribed} = {number(course.prescribed_g)} g",
-        "prescribed_g": tenth(course.prescribed_g),
+        "prescribed_formula": _filled(course.prescribed),
+        "prescribed_g": tenth(course.prescribed.result),
         "rounding": {
             "method": course.rounding.method,
             "grain_g": course.rounding.grain_g,

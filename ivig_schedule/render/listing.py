@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
-from ivig_schedule.guardrails.quantities import Quantity
-from ivig_schedule.guardrails.rules import Limits, Rule, describe_bound
 from ivig_schedule.model.inputs import Ladder, Product, Regimen
+from ivig_schedule.model.limits import Limits, Quantity, Rule, describe_bound
 from ivig_schedule.render.records import Record, dumps, number_text
 
 
@@ -107,11 +106,9 @@ def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]],
 def products_table(products: Iterable[Product], width: int = 100) -> str:
     """Products as a terminal table; the slowest ladder (used when no ladder fits the
     indication) is marked."""
-    from ivig_schedule.engine.pump import slowest_ladder
-
     rows = []
     for p in products:
-        slowest = slowest_ladder(p) if p.ladders else None
+        slowest = p.slowest_ladder() if p.ladders else None
         ladders = "\n".join(
             f"{lad.indication}: {number_text(lad.titration[0])}→{number_text(lad.max_rate)} "
             f"{lad.rate_unit}, {lad.step_minutes}-min steps"

@@ -28,9 +28,7 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model.inputs import Ladder
 from ivig_schedule.model.plan import (
-    Calc,
     Course,
     Dispense,
     Finding,
@@ -38,11 +36,10 @@ from ivig_schedule.model.plan import (
     PlaceboContents,
     Plan,
     ProductContents,
-    RateCap,
-    RoundingTrail,
 )
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
+from ivig_schedule.views.trail import Trail, trail_of
 
 FORMAT = "ivig-schedule/plan@1"
 TENTH = Decimal("0.1")
@@ -282,66 +279,6 @@ class LimitsView:
 
 
 @attrs.frozen
-class StepTrail:
-    """How one step's mL/h and minutes were reached."""
-
-    rate_mg_per_kg_min: Decimal
-    exact_ml_per_h: Decimal
-    rate_ml_per_h: Decimal
-    minutes: int
-    exact_minutes: Decimal | None
-    volume_ml: Decimal
-
-
-@attrs.frozen
-class DayTrail:
-    """How one day's grams became vials, a volume and steps."""
-
-    day: int
-    grams: Decimal
-    vials: tuple[VialView, ...]
-    placebo: bool
-    volume_ml: Decimal
-    steps: tuple[StepTrail, ...]
-    infusion_minutes: int
-
-
-@attrs.frozen
-class CourseTrail:
-    """How one course's grams were prescribed, rounded and split."""
-
-    number: int
-    phase: str
-    week: int
-    dose_g_per_kg: Decimal
-    prescribed_g: Decimal
-    rounded_g: Decimal
-    deviation_percent: Decimal
-    rounding: RoundingTrail
-    days: tuple[DayTrail, ...]
-    dosing_weight_kg: Decimal
-    cap: RateCap
-
-
-@attrs.frozen
-class Trail:
-    """The calculation trail, recorded by the engine (pharmacy view only)."""
-
-    dosing_weight: tuple[Calc, ...]
-    dosing_weight_kg: Decimal
-    dosing_weight_used: str
-    dosing_weight_reason: str
-    ladder: Ladder
-    ladder_reason: str
-    cap: RateCap
-    risk_factors: tuple[str, ...]
-    concentration_mg_per_ml: Decimal
-    vials_g: tuple[Decimal, ...]
-    pump_resolution_ml_h: Decimal
-    courses: tuple[CourseTrail, ...]
-
-
-@attrs.frozen
 class PumpView:
     """The ladder and the rate ceiling every step stays under.
 
@@ -492,39 +429,6 @@ def _note(finding: Finding, masked: bool) -> Note:
     return Note(finding.code, finding.masked if masked and finding.masked else finding.message)
 
 
-def _trail(plan: Plan) -> Trail:
-    rx = plan.prescription
-    courses = []
-    for course in plan.courses:
-        days = []
-        for day in course.days:
-            placebo = isinstance(day.contents, PlaceboContents)
-            days.append(DayTrail(
-                day=day.day, grams=day.grams,
-                vials=() if isinstance(day.contents, PlaceboContents) else _vials(day.contents),
-                placebo=placebo, volume_ml=day.volume_ml,
-                steps=tuple(StepTrail(s.rate_mg_per_kg_min, s.exact_ml_per_h, s.rate_ml_per_h,
-                                      s.minutes, s.exact_minutes, s.volume_ml)
-                            for s in day.steps),
-                infusion_minutes=day.infusion_minutes))
-        courses.append(CourseTrail(
-            number=course.number, phase=course.phase, week=course.week,
-            dose_g_per_kg=course.dose_g_per_kg, prescribed_g=course.prescribed_g,
-            rounded_g=course.rounded_g,
-            deviation_percent=course.rounding_deviation_percent.quantize(HUNDREDTH),
-            rounding=course.rounding, days=tuple(days),
-            dosing_weight_kg=(course.dosing_weight or plan.dosing_weight).kg,
-            cap=course.cap or plan.cap))
-    weight = plan.dosing_weight
-    return Trail(
-        dosing_weight=weight.trail, dosing_weight_kg=weight.kg, dosing_weight_used=weight.used,
-        dosing_weight_reason=weight.reason, ladder=plan.ladder, ladder_reason=plan.ladder_reason,
-        cap=plan.cap, risk_factors=rx.patient.risk_factors,
-        concentration_mg_per_ml=rx.product.concentration_mg_per_ml,
-        vials_g=rx.product.vials_g or (), pump_resolution_ml_h=rx.order.pump_resolution_ml_h,
-        courses=tuple(courses))
-
-
 def plan_view(plan: Plan, view: View) -> PlanView:
     """The plan as the given role may see it."""
     rx = plan.prescription
@@ -556,7 +460,7 @@ def plan_view(plan: Plan, view: View) -> PlanView:
                         for o in plan.overrides),
         limits=None if plan.limits is None else LimitsView(
             plan.limits.name, plan.limits.version, plan.limits.origin),
-        trail=_trail(plan) if role.dispensing else None,
+        trail=trail_of(plan) if role.dispensing else None,
         pump=PumpView(plan.ladder.indication, cap.cap_ml_per_h, cap.cap_mg_per_kg_min,
                       cap.binding, rx.order.max_rate_ml_h) if role.pump else None,
         product_name=rx.product.name if role.doses else None,
