@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivig_schedule import __version__
 from ivig_schedule.cli.app import cli
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 
 PRODERM = str(SAMPLES / "proderm.toml")
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ivig_schedule.cli.app import cli
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 
 BASE = {
     "patient": {"id": "FZ-1", "weight_kg": 70, "timezone": "Europe/Amsterdam"},

@@ -15,11 +15,10 @@ from hypothesis import strategies as st
 from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.engine import history
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.views.views import plan_view
 
 from .calendars import icalendar_starts, icaljs_events
-from .conftest import SAMPLES
+from .helpers import SAMPLES, ics
 from .test_ics import independent_events
 
 LIM = """[patient]
@@ -57,8 +56,8 @@ def outcome(text: str, today: dt.date = TODAY) -> jobs.Outcome:
 
 def calendar(out: jobs.Outcome, view: str = "nurse") -> bytes:
     assert out.plan is not None, out.error
-    return to_ics(plan_view(out.plan, view),  # type: ignore[arg-type]
-                  earlier=tuple(plan_view(p, view) for p in out.revisions))  # type: ignore[arg-type]
+    return ics(plan_view(out.plan, view),  # type: ignore[arg-type]
+               tuple(plan_view(p, view) for p in out.revisions))  # type: ignore[arg-type]
 
 
 def events(data: bytes) -> dict[str, dict[str, str]]:

@@ -11,10 +11,9 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input import prescription
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.views.views import plan_view
 
-from .conftest import SAMPLES, checked
+from .helpers import SAMPLES, checked, ics
 
 UTC = dt.UTC
 
@@ -22,7 +21,7 @@ UTC = dt.UTC
 def calendar(name: str, view: str = "pharmacy", **overrides) -> bytes:
     path = SAMPLES / f"{name}.toml"
     rx = prescription.from_text(path.read_text(encoding="utf-8"), overrides, "UTC")
-    return to_ics(plan_view(checked(rx), view))
+    return ics(plan_view(checked(rx), view))
 
 
 def independent_events(data: bytes):

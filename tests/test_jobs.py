@@ -15,7 +15,7 @@ from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input.limits_file import built_in_limits
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 from .test_fuzz import to_toml
 
 BUILT_IN_TEXT = (SAMPLES.parent / "ivig_schedule" / "input" / "catalog" / "limits.toml").read_text()

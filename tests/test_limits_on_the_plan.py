@@ -13,13 +13,12 @@ from click.testing import CliRunner
 from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input import limits_file
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.sheet import to_html
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES, ics
 
 TODAY = dt.date(2026, 11, 30)
 """A date no later than the system date, so that changes may be recorded on it."""
@@ -147,7 +146,7 @@ def test_every_output_shows_each_courses_own_cap_after_a_weight_change():
     rows = to_csv(view).splitlines()[1:]
     caps = [row.rsplit(",", 2)[-2] for row in rows]
     assert caps == ["192.0"] * 4 + ["96.0"] * 8
-    calendar = to_ics(view).decode().replace("\r\n ", "")
+    calendar = ics(view).decode().replace("\r\n ", "")
     assert calendar.count("Never above 96.0 mL/h") == 8
     assert calendar.count("Never above 192.0 mL/h") == 4
     sheet = to_html(view, course=2)

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from ivig_schedule import jobs
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render.fhir import to_fhir
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.sheet import to_html
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
+
+from .helpers import ics
 
 TODAY = dt.date(2026, 11, 30)
 ARM_WORDS = ("placebo", "saline", "active", "sodium chloride", "Gamunex-C", "Octagam")
@@ -31,7 +32,7 @@ BASE = {
 
 def _outputs(view) -> dict[str, str]:
     rendered = {"json": to_json(view), "csv": to_csv(view), "table": to_table(view, width=200),
-                "ics": to_ics(view).decode().replace("\r\n ", ""), "fhir": to_fhir(view)}
+                "ics": ics(view).decode().replace("\r\n ", ""), "fhir": to_fhir(view)}
     if view.pump is not None:
         rendered["sheet"] = to_html(view)
     return rendered

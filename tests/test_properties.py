@@ -13,13 +13,12 @@ from ivig_schedule.engine.dosing import VialSet
 from ivig_schedule.input import catalog
 from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.model.vocabulary import VIEWS
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
 
 from . import strategies as s
-from .conftest import checked, make
+from .helpers import checked, ics, make
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -82,7 +81,7 @@ def test_nurse_view_does_not_depend_on_arm(weight, product, days, rounding):
     placebo_plan = build(weight, product, days, "placebo", rounding, limits=True)
     active = plan_view(active_plan, "nurse")
     placebo = plan_view(placebo_plan, "nurse")
-    assert to_ics(active) == to_ics(placebo)
+    assert ics(active) == ics(placebo)
     assert to_json(active) == to_json(placebo)
     assert to_csv(active) == to_csv(placebo)
     assert to_table(active) == to_table(placebo)
@@ -127,6 +126,6 @@ def test_masked_views_of_every_blinded_preset_ignore_the_arm(regimen, weight, da
             (v, fmt): render(plan_view(outcome.plan, v))
             for v in masked
             for fmt, render in (("json", to_json), ("csv", to_csv), ("table", to_table),
-                                ("ics", to_ics))
+                                ("ics", ics))
         }
     assert outputs["active"] and outputs["active"] == outputs["placebo"]

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 from .test_ics import independent_events
 
 ROSTER = SAMPLES / "roster" / "roster.csv"
@@ -185,12 +185,12 @@ def test_killed_run_leaves_the_previous_outdir_intact(planned, tmp_path):
     before = tree(out)
     slow = (
         "import time, sys\n"
-        "from ivig_schedule.batch import roster\n"
-        "plan = roster.plan_row\n"
-        "def slow(row, settings):\n"
+        "from ivig_schedule.jobs import rows\n"
+        "plan = rows.plan_row\n"
+        "def slow(row, limits, today):\n"
         "    time.sleep(0.4)\n"
-        "    return plan(row, settings)\n"
-        "roster.plan_row = slow\n"
+        "    return plan(row, limits, today)\n"
+        "rows.plan_row = slow\n"
         "from ivig_schedule.cli.app import main\n"
         "sys.argv = ['ivig-schedule', 'roster', sys.argv[1], '-o', sys.argv[2], '--force',\n"
         f"            '--jobs', '1', '--quiet', '--today', '{TODAY}']\n"

@@ -14,7 +14,7 @@ from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input import catalog
 
-from .conftest import SAMPLES, checked, make
+from .helpers import SAMPLES, checked, make
 
 TODAY = ("--today", "2027-01-01")
 README_EXAMPLE = ["--weight", "72.5", "--product", "octagam-10", "--regimen", "2g-q4w", "--start",

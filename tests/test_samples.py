@@ -9,11 +9,10 @@ import pytest
 
 from ivig_schedule.input import prescription
 from ivig_schedule.model.vocabulary import VIEWS
-from ivig_schedule.render.ics.calendar import to_ics
 from ivig_schedule.render.records import to_json
 from ivig_schedule.views.views import plan_view
 
-from .conftest import SAMPLES, checked
+from .helpers import SAMPLES, checked, ics
 
 PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
 
@@ -30,7 +29,7 @@ def render(path: Path, view: str, arm: str | None = None) -> str:
 
 def render_ics(path: Path, view: str, arm: str | None = None) -> bytes:
     _rx, plan = _plan(path, arm)
-    return to_ics(plan_view(plan, view))  # type: ignore[arg-type]
+    return ics(plan_view(plan, view))  # type: ignore[arg-type]
 
 
 RENDERERS = {"json": lambda p, v: render(p, v).encode("utf-8"), "ics": render_ics}

@@ -24,7 +24,7 @@ from ivig_schedule.cli.app import cli
 from ivig_schedule.render.sheet import to_html
 from ivig_schedule.views.views import plan_view
 
-from .conftest import ROOT, SAMPLES
+from .helpers import ROOT, SAMPLES
 
 PRINTABLE_PX = {"a4": round((210 - 24) / 25.4 * 96), "letter": round((8.5 * 25.4 - 24) / 25.4 * 96)}
 """Page width less the 12 mm margins each side, in CSS pixels (96 per inch)."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import attrs
-
-from ivig_schedule.model.inputs import TIS_MEASURES, TisInput
+from ivig_schedule.model.inputs import Score, TisInput
+from ivig_schedule.model.vocabulary import TIS_MEASURES
 
 MEASURES = TIS_MEASURES
 EDGES = (Decimal(5), Decimal(15), Decimal(25), Decimal(40))
@@ -32,15 +31,6 @@ POINTS: dict[str, tuple[Decimal, ...]] = {
 """Points per band, lowest band first (Rider et al. 2017, Table 3)."""
 CLASSES = ((Decimal(60), "major"), (Decimal(40), "moderate"), (Decimal(20), "minimal"))
 """Adult thresholds, highest first; below 20 is ``none``."""
-
-
-@attrs.frozen
-class Score:
-    """A Total Improvement Score: the total, its class, and the points per measure."""
-
-    total: Decimal
-    klass: str
-    points: tuple[tuple[str, Decimal], ...]
 
 
 def points(measure: str, improvement_percent: Decimal) -> Decimal:

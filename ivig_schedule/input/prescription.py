@@ -22,7 +22,6 @@ from ivig_schedule.model.inputs import (
     CHANGE_TYPES,
     MAX_COURSES,
     MAX_WEEK,
-    TIS_MEASURES,
     AnyChange,
     Order,
     Patient,
@@ -39,6 +38,7 @@ from ivig_schedule.model.vocabulary import (
     RISK_FACTORS,
     ROUNDINGS,
     SEXES,
+    TIS_MEASURES,
     WEEKDAYS,
     Arm,
     DosingWeightBasis,
@@ -444,12 +444,21 @@ def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     return tuple(ch for ch in found if ch is not None)
 
 
-def _nurse(data: Mapping[str, Any]) -> str | None:
+CARE_KEYS = ("nurse", "organizer")
+_MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The [care] table: who visits, and who publishes the calendars."""
     if "care" not in data:
-        return None
+        return None, None
     care = Fields(data["care"], "care")
-    care.reject_unknown(("nurse",))
-    return care.text("nurse")
+    care.reject_unknown(CARE_KEYS)
+    organizer = care.text("organizer")
+    if organizer is not None and not _MAILTO.fullmatch(organizer):
+        raise PrescriptionError(care.at("organizer"), organizer,
+                                "must be a mailto: address, e.g. mailto:pharmacy@example.org")
+    return care.text("nurse"), organizer
 
 
 def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
@@ -562,14 +571,15 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
     changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
-    nurse = c.run(lambda: _nurse(data))
+    care = c.run(lambda: _care(data))
+    nurse, organizer = care if care is not None else (None, None)
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
     c.raise_if_any()
     assert patient is not None and order is not None and product is not None
     assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
-                        changes=changes, nurse=nurse)
+                        changes=changes, nurse=nurse, organizer=organizer)
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any],

@@ -337,10 +337,6 @@ class Order:
         return self.id or self.start.isoformat()
 
 
-TIS_MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
-"""The six core set measures of the Total Improvement Score, in the order of its table."""
-
-
 @attrs.frozen
 class TisInput:
     """The six core set measures' percent improvement (negative = worsening)."""
@@ -351,6 +347,15 @@ class TisInput:
     haq: Decimal
     enzyme: Decimal
     extramuscular: Decimal
+
+
+@attrs.frozen
+class Score:
+    """A Total Improvement Score: the total, its class, and the points per measure."""
+
+    total: Decimal
+    klass: str
+    points: tuple[tuple[str, Decimal], ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -494,6 +499,7 @@ class Prescription:
     Attributes:
         changes: The recorded history, applied in order.
         nurse: The nurse who visits (``[care] nurse``), for rosters.
+        organizer: Who publishes the calendars (``[care] organizer``, a ``mailto:`` address).
     """
 
     patient: Patient
@@ -503,3 +509,4 @@ class Prescription:
     arm: Arm | None = None
     changes: tuple[AnyChange, ...] = ()
     nurse: str | None = None
+    organizer: str | None = None

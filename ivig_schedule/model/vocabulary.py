@@ -39,3 +39,5 @@ INDICATIONS = {
 }
 """Indications a ladder or a regimen may name (ids as written in the data files)."""
 
+TIS_MEASURES = ("physician_global", "patient_global", "mmt", "haq", "enzyme", "extramuscular")
+"""The six core set measures of the Total Improvement Score, in the order of its table."""

@@ -28,6 +28,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from ivig_schedule.render.formats import Options
 from ivig_schedule.render.records import dumps
 from ivig_schedule.views.views import CourseView, DayView, GivenView, PlanView, StepView
 
@@ -250,3 +251,8 @@ def bundle(view: PlanView) -> dict[str, Any]:
 def to_fhir(view: PlanView) -> str:
     """The Bundle as indented JSON, ending in a newline."""
     return dumps(bundle(view))
+
+
+def render(view: PlanView, options: Options) -> str:
+    """The Bundle, as the format registry calls it."""
+    return to_fhir(view)

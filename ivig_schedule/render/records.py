@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from ivig_schedule.render.formats import Options
 from ivig_schedule.views.views import (
     ContentsView,
     CourseView,
@@ -233,3 +234,13 @@ def to_csv(view: PlanView) -> str:
 
 def _iso(moment: Any) -> str:
     return "" if moment is None else str(moment.isoformat())
+
+
+def render_json(view: PlanView, options: Options) -> str:
+    """JSON, as the format registry calls it."""
+    return to_json(view)
+
+
+def render_csv(view: PlanView, options: Options) -> str:
+    """CSV, as the format registry calls it."""
+    return to_csv(view)

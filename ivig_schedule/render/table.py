@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 from ivig_schedule.model.units import hours_and_minutes
+from ivig_schedule.render.formats import Options
 from ivig_schedule.render.records import contents_text, dispense_text, number_text
 from ivig_schedule.views.views import ContentsView, DayView, PlanView
 
@@ -166,3 +167,8 @@ def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH)
     console.print("Decision support only: a pharmacist verifies every plan before dispensing.",
                   markup=False)
     return out.getvalue()
+
+
+def render(view: PlanView, options: Options) -> str:
+    """The table, as the format registry calls it."""
+    return to_table(view, color=options.color, width=options.width)

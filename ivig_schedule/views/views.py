@@ -42,6 +42,9 @@ from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
 from ivig_schedule.views.trail import Trail, trail_of
 
 FORMAT = "ivig-schedule/plan@1"
+DEFAULT_ORGANIZER = "mailto:pharmacy@ivig-schedule.invalid"
+"""The calendars' ORGANIZER when ``[care] organizer`` names none (a project default: the
+reserved ``.invalid`` domain, so no client ever writes to it)."""
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
 
@@ -344,6 +347,7 @@ class PlanView:
     prescription: str = ""
     change_dates: tuple[dt.date, ...] = ()
     overbag: str | None = None
+    organizer: str = ""
     format: str = FORMAT
 
 
@@ -469,5 +473,6 @@ def plan_view(plan: Plan, view: View) -> PlanView:
         start=rx.order.start,
         prescription=rx.order.identity,
         overbag=rx.regimen.overbag,
+        organizer=rx.organizer or DEFAULT_ORGANIZER,
         change_dates=tuple(e.change.on for e in plan.effects),
     )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from ivig_schedule.jobs import EXIT_BAD_INPUT, EXIT_OK, Outcome
+from collections.abc import Sequence
+
+from ivig_schedule.guardrails.decide import Decision
+from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
+from ivig_schedule.model.plan import Finding
 
 
-def check_lines(outcome: Outcome) -> list[str]:
+def check_lines(errors: Sequence[PrescriptionError], decision: Decision | None,
+                warnings: Sequence[Finding], refusal: RefusedBySafetyRule | None) -> list[str]:
     """One line per error or breach, then the verdict; the same decision ``plan`` acts on."""
-    if outcome.errors:
-        lines = [f"error: {e}" for e in outcome.errors]
-        if outcome.decision is not None:
-            lines.extend(f"refuse: {b.rule.id}: {b.describe()}" for b in outcome.decision.refusals)
-        return [*lines, f"invalid: {len(outcome.errors)} input error(s); nothing would plan"]
-    decision = outcome.decision
+    if errors:
+        lines = [f"error: {e}" for e in errors]
+        if decision is not None:
+            lines.extend(f"refuse: {b.rule.id}: {b.describe()}" for b in decision.refusals)
+        return [*lines, f"invalid: {len(errors)} input error(s); nothing would plan"]
     lines = []
     if decision is not None:
         reasons = dict(decision.accepted)
@@ -25,14 +29,10 @@ def check_lines(outcome: Outcome) -> list[str]:
                              f"(reason: {reasons[breach.rule.id]})")
             else:
                 lines.append(f"warn: {breach.rule.id}: {breach.describe()}")
-    if outcome.plan is not None:
-        shown = {line.split(": ", 2)[1] for line in lines}
-        lines.extend(f"warn: {w.code}: {w.message}" for w in outcome.plan.warnings
-                     if w.code not in shown)
-    if outcome.exit_code == EXIT_OK:
+    shown = {line.split(": ", 2)[1] for line in lines}
+    lines.extend(f"warn: {w.code}: {w.message}" for w in warnings if w.code not in shown)
+    if refusal is None:
         return [*lines, "ok: the prescription would plan"]
-    assert outcome.exit_code != EXIT_BAD_INPUT
-    refusal = outcome.refusal
     if decision is not None and decision.refusals and all(
             b.severity == "soft" for b in decision.refusals):
         hint = "--strict: acknowledge each soft limit with --accept RULE --reason TEXT"

@@ -1,0 +1,103 @@
+"""One roster row, planned and written: the work a roster's worker process does.
+
+The row runs the one use-case path (`core.run`) and, when it plans, every view's files (JSON,
+CSV, the calendar), the nurse view's events for her combined calendar, and the pharmacy's
+dispensing lines. A row's failure is a value: the roster writes it to ``errors.csv`` and goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import attrs
+
+from ivig_schedule.input import roster
+from ivig_schedule.input.prescription import FOR_FILES
+from ivig_schedule.jobs.core import Request, run
+from ivig_schedule.model.errors import IvigScheduleError
+from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.vocabulary import VIEWS
+from ivig_schedule.render import formats
+from ivig_schedule.render.ics.calendar import event_texts, years
+from ivig_schedule.views import revisions
+from ivig_schedule.views.dispensing import DispensingLine, dispensing_lines
+from ivig_schedule.views.views import plan_view
+
+UNASSIGNED = "unassigned"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+ROW_FORMATS = ("json", "csv", "ics")
+"""What each view of a planned row is written as."""
+
+
+@attrs.frozen
+class Zone:
+    """A patient's time zone and the years a nurse calendar's VTIMEZONE must cover for it."""
+
+    name: str
+    first_year: int
+    last_year: int
+
+
+@attrs.frozen
+class RowResult:
+    """What one row produced, ready to be written (bytes and plain values only).
+
+    Attributes:
+        number, patient_id: The row.
+        status: ``planned``, ``refused`` or ``invalid``.
+        files: Each view's file name and bytes.
+        nurse: Who visits (``unassigned`` when nobody is named).
+        nurse_events: The nurse view's VEVENTs, for her combined calendar.
+        zone: The patient's zone for that calendar.
+        dispensing: The pharmacy's items to dispense.
+        errors: (field or rule, message) for a row that did not plan.
+        warnings: The codes of the plan's warnings.
+    """
+
+    number: int
+    patient_id: str
+    status: str
+    files: tuple[tuple[str, bytes], ...] = ()
+    nurse: str = UNASSIGNED
+    nurse_events: tuple[str, ...] = ()
+    zone: Zone | None = None
+    dispensing: tuple[DispensingLine, ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
+    """Plan one row and write its files."""
+    try:
+        outcome = run(Request(text=roster.prescription_text(row), overrides=dict(row.overrides),
+                              limits=limits, today=today, required=FOR_FILES), revisions=True)
+    except IvigScheduleError as e:
+        return RowResult(row.number, row.label, "invalid", errors=(("(row)", str(e)),))
+    patient_id = outcome.prescription.patient.id if outcome.prescription else row.label
+    if outcome.errors:
+        return RowResult(row.number, patient_id, "invalid",
+                         errors=tuple((e.field, str(e)) for e in outcome.errors))
+    if outcome.refusal is not None:
+        return RowResult(row.number, patient_id, "refused",
+                         errors=((outcome.refusal.rule, str(outcome.refusal)),))
+    assert outcome.plan is not None and outcome.prescription is not None
+    nurse = row.nurse or outcome.prescription.nurse or UNASSIGNED
+    if not SAFE_NAME.fullmatch(nurse):
+        return RowResult(row.number, patient_id, "invalid", errors=(
+            ("nurse", f'nurse: must be a name of letters, digits, spaces, ".", "_" or "-" '
+                      f'(got "{nurse[:40]}")'),))
+    files = []
+    result = RowResult(row.number, patient_id, "planned", nurse=nurse,
+                       warnings=tuple(w.code for w in outcome.plan.warnings))
+    for name in VIEWS:
+        view = plan_view(outcome.plan, name)
+        events = revisions.stamped(view, tuple(plan_view(p, name) for p in outcome.revisions))
+        options = formats.Options(events=events)
+        files += [(f"{name}.{fmt}", formats.render(fmt, view, options)) for fmt in ROW_FORMATS]
+        if name == "nurse":
+            result = attrs.evolve(result, nurse_events=event_texts(view, events),
+                                  zone=Zone(view.patient.timezone, *years(view)))
+        if name == "pharmacy":
+            result = attrs.evolve(result, dispensing=dispensing_lines(view, row.number, nurse))
+    return attrs.evolve(result, files=tuple(files))

@@ -1,0 +1,87 @@
+"""What the pharmacy dispenses, item by item: the pharmacy view's infusion days as lines.
+
+A product day is one line per vial size (how many, their grams and mL); a placebo day is one
+line for its saline bag (its mL), never with product grams, so summing a column cannot over-order
+immunoglobulin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ivig_schedule.model.numbers import plain
+from ivig_schedule.views.views import PlanView
+
+DISPENSING_COLUMNS = ("row", "patient_id", "nurse", "course", "day", "date", "start", "week",
+                      "status", "kind", "item", "vials", "bags", "grams", "volume_ml")
+"""The columns of a dispensing line, in order."""
+SALINE_BAG = "sodium chloride 0.9% bag"
+
+
+@attrs.frozen
+class DispensingLine:
+    """One item of one infusion day, as the pharmacy dispenses it.
+
+    Attributes:
+        row, patient_id, nurse: Whose it is.
+        course, day, date, start, week: When (the local start time, the ISO week).
+        status: ``planned`` or ``given`` (given days are listed, not ordered again).
+        kind: ``product`` (vials) or ``saline`` (a placebo bag).
+        item: What to pick, e.g. ``octagam-10 30 g vial`` or ``sodium chloride 0.9% bag``.
+        vials, bags: How many (only the one that applies is set).
+        grams: Product grams (None on a saline row).
+        volume_ml: The volume of these vials, or of the bag.
+    """
+
+    row: int
+    patient_id: str
+    nurse: str
+    course: int
+    day: int
+    date: dt.date
+    start: str
+    week: str
+    status: str
+    kind: str
+    item: str
+    vials: int | None
+    bags: int | None
+    grams: Decimal | None
+    volume_ml: Decimal
+
+    def cells(self) -> tuple[Any, ...]:
+        """The line's values in `DISPENSING_COLUMNS` order."""
+        return (self.row, self.patient_id, self.nurse, self.course, self.day,
+                self.date.isoformat(), self.start, self.week, self.status, self.kind, self.item,
+                self.vials, self.bags, self.grams, self.volume_ml)
+
+
+
+def dispensing_lines(view: PlanView, row: int, nurse: str) -> tuple[DispensingLine, ...]:
+    """The pharmacy view's infusion days as items to dispense (cancelled and skipped days are
+    not dispensed)."""
+    lines = []
+    product = view.product.id if view.product else ""
+    for course in view.courses:
+        for day in course.days:
+            if day.status in ("cancelled", "skipped") or day.contents is None:
+                continue
+            iso = day.date.isocalendar()
+            when = DispensingLine(
+                row=row, patient_id=view.patient.id, nurse=nurse, course=course.number,
+                day=day.day, date=day.date, start=day.start.isoformat() if day.start else "",
+                week=f"{iso.year}-W{iso.week:02d}", status=day.status, kind="saline",
+                item=SALINE_BAG, vials=None, bags=1, grams=None,
+                volume_ml=day.contents.ml)
+            if day.contents.kind == "placebo":
+                lines.append(when)
+                continue
+            lines.extend(attrs.evolve(
+                when, kind="product", item=f"{product} {plain(vial.grams)} g vial",
+                vials=vial.count, bags=None, grams=vial.grams * vial.count,
+                volume_ml=vial.ml * vial.count) for vial in day.contents.vials)
+    return tuple(lines)

@@ -1,0 +1,61 @@
+"""Shared test helpers: sample paths, small prescription builders, the command line, and
+calendars made the way the tool makes them (stamped from the plan's history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from ivig_schedule import jobs
+from ivig_schedule.cli.app import cli
+from ivig_schedule.input import prescription
+from ivig_schedule.input import previous as sent
+from ivig_schedule.render.ics.calendar import to_ics
+from ivig_schedule.views import revisions
+from ivig_schedule.views.views import PlanView, plan_view
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def make(overrides: dict[str, Any] | None = None, **sections: dict[str, Any]) -> Any:
+    """A validated Prescription from a base order plus the given sections/overrides."""
+    data: dict[str, Any] = {
+        "patient": {"id": "T-1", "weight_kg": 80, "timezone": "America/New_York"},
+        "order": {"product": "octagam-10", "regimen": "2g-q4w",
+                  "indication": "dermatomyositis", "start": "2027-01-11",
+                  "days_per_course": 4},
+    }
+    for name, values in sections.items():
+        section = data.setdefault(name, {})
+        section.update(values)
+        for key in [k for k, v in section.items() if v is None]:
+            del section[key]
+    return prescription.parse(prescription.apply_overrides(data, overrides or {}), "UTC")
+
+
+def checked(rx: Any, **options: Any) -> Any:
+    """The checked plan of a prescription (warnings and overrides applied), or its error."""
+    return jobs.assess(rx, **options).checked_plan()
+
+
+def ics(view: PlanView, earlier: tuple[PlanView, ...] = (), *,
+        stamp: dt.datetime | None = None, previous: bytes | None = None) -> bytes:
+    """The view's calendar, stamped from its revisions (and a file sent before) as `plan` does."""
+    old = sent.read(previous, revisions.identity(view), view.view) if previous else None
+    return to_ics(view, revisions.stamped(view, earlier, fixed=stamp, previous=old))
+
+
+def calendar(outcome: jobs.Outcome, view: str = "nurse") -> bytes:
+    """The calendar of an outcome computed with its revisions (``jobs.run(..., revisions=True)``)."""
+    assert outcome.plan is not None, outcome.error
+    return ics(plan_view(outcome.plan, view),  # type: ignore[arg-type]
+               tuple(plan_view(p, view) for p in outcome.revisions))  # type: ignore[arg-type]
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    """The command line, as a user runs it."""
+    return CliRunner().invoke(cli, list(args), input=input)
