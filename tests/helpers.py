@@ -4,6 +4,8 @@ calendars made the way the tool makes them (stamped from the plan's history)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +61,33 @@ def calendar(outcome: jobs.Outcome, view: str = "nurse") -> bytes:
 def run(*args: str, input: str | None = None) -> Any:
     """The command line, as a user runs it."""
     return CliRunner().invoke(cli, list(args), input=input)
+
+
+def toml_value(value: Any) -> str:  # noqa: PLR0911 - one return per TOML type
+    """A Python value as TOML (None elements are left out: TOML has no null)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON escapes are valid TOML basic-string escapes
+    if isinstance(value, list):  # TOML has no null: None elements are left out
+        return "[" + ", ".join(toml_value(v) for v in value if v is not None) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}"
+                           for k, v in value.items() if v is not None) + "}"
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """A mapping of tables as TOML text."""
+    lines = []
+    for section, table in data.items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()
+                     if v is not None)
+    return "\n".join(lines) + "\n"

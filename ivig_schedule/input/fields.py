@@ -21,6 +21,19 @@ MAX_NUMBER = Decimal(10) ** 6
 """No quantity here reaches a million; larger numbers are typing errors."""
 
 
+def did_you_mean(given: str, known: Collection[str]) -> str:
+    """``did you mean X? `` for the nearest known name (case-insensitive), or nothing."""
+    lowered = {k.lower(): k for k in known}
+    near = difflib.get_close_matches(given.lower(), list(lowered), n=1)
+    return f"did you mean {lowered[near[0]]}? " if near else ""
+
+
+def choice_error(path: str, given: Any, known: Collection[str]) -> PrescriptionError:
+    """An unknown name: the nearest one suggested, and every allowed one listed."""
+    return PrescriptionError(path, given, did_you_mean(str(given), known) + "allowed: "
+                             + ", ".join(known))
+
+
 class Incomplete(Exception):
     """A table had errors that were already collected; its value cannot be built."""
 
@@ -84,8 +97,8 @@ class Fields:
         errors = []
         for key in self.data:
             if key not in known:
-                near = difflib.get_close_matches(str(key), sorted(known), n=1)
-                hint = f"did you mean {near[0]}?" if near else "allowed: " + ", ".join(sorted(known))
+                hint = (did_you_mean(str(key), sorted(known)).rstrip()
+                        or "allowed: " + ", ".join(sorted(known)))
                 errors.append(PrescriptionError(self.at(str(key)), str(key),
                                                 f"unknown key; {hint}"))
         return errors

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -16,7 +15,13 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from ivig_schedule.input import catalog, tomltext, units
-from ivig_schedule.input.fields import Collector, Fields, Incomplete, mapping_or_empty
+from ivig_schedule.input.fields import (
+    Collector,
+    Fields,
+    Incomplete,
+    choice_error,
+    mapping_or_empty,
+)
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
     CHANGE_TYPES,
@@ -466,9 +471,7 @@ def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
     by_lower = {key.lower(): value for key, value in known.items()}
     if named.lower() in by_lower:
         return by_lower[named.lower()]
-    near = difflib.get_close_matches(named.lower(), list(by_lower), n=1)
-    hint = f"did you mean {near[0]}? " if near else ""
-    raise PrescriptionError(path, named, hint + "allowed: " + ", ".join(known))
+    raise choice_error(path, named, list(known))
 
 
 def _resolve_product(data: Mapping[str, Any], order: Fields, regimen: Regimen | None) -> Product:

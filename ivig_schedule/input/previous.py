@@ -12,34 +12,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.inputs import SentEvent
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 X_HASH = "X-IVIG-SCHEDULE-HASH"
 _UID = re.compile(r"[0-9a-f]{32}@ivig-schedule")
 WHAT = {"X-IVIG-SCHEDULE-VIEW": "view", "X-IVIG-SCHEDULE-PATIENT": "patient",
         "X-IVIG-SCHEDULE-PLAN": "prescription"}
-
-
-@attrs.frozen
-class SentEvent:
-    """An event of ours in a file sent before.
-
-    Attributes:
-        uid, sequence, stamp: As that file has them.
-        hash: Its content digest (``X-IVIG-SCHEDULE-HASH``; None from older files).
-        cancelled: True when that file has it cancelled.
-        times: Its DTSTART and DTEND content lines (name with parameters, value), as written.
-    """
-
-    uid: str
-    sequence: int
-    stamp: dt.datetime | None
-    hash: str | None
-    cancelled: bool
-    times: tuple[tuple[str, str], ...]
 
 
 def _refuse(problem: str) -> PrescriptionError:

@@ -510,3 +510,22 @@ class Prescription:
     changes: tuple[AnyChange, ...] = ()
     nurse: str | None = None
     organizer: str | None = None
+
+
+@attrs.frozen
+class SentEvent:
+    """An event of ours in a file sent before.
+
+    Attributes:
+        uid, sequence, stamp: As that file has them.
+        hash: Its content digest (``X-IVIG-SCHEDULE-HASH``; None from older files).
+        cancelled: True when that file has it cancelled.
+        times: Its DTSTART and DTEND content lines (name with parameters, value), as written.
+    """
+
+    uid: str
+    sequence: int
+    stamp: dt.datetime | None
+    hash: str | None
+    cancelled: bool
+    times: tuple[tuple[str, str], ...]

@@ -43,6 +43,9 @@ IMMUNOGLOBULIN = {"system": ATC, "code": "J06BA02",
 SODIUM_CHLORIDE = {"system": ATC, "code": "B05XA03", "display": "sodium chloride"}
 SALINE_MG_PER_ML = Decimal(9)
 """0.9 % sodium chloride is 0.9 g per 100 mL, 9 mg/mL (a unit conversion of the bag's name)."""
+REQUEST_STATUS = {"planned": "draft", "started": "draft", "given": "completed",
+                  "skipped": "cancelled", "cancelled": "cancelled", "stopped": "stopped"}
+"""A course's progress (from the view) as a MedicationRequest status (R4 value set)."""
 ORDERED = {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]}
 IDENTIFIER_SYSTEM = "urn:ivig-schedule:patient"
 BLINDED = "blinded study medication"
@@ -165,15 +168,6 @@ def _dosages(course: CourseView, day: DayView, sequence: int) -> list[dict[str, 
     return found
 
 
-def _status(course: CourseView) -> str:
-    given = [d for d in course.days if d.status == "given"]
-    if course.status in ("skipped", "cancelled"):
-        return "stopped" if given else "cancelled"
-    if course.days and len(given) == len(course.days):
-        return "completed"
-    return "draft"
-
-
 def _administration(view: PlanView, course: CourseView, day: DayView, request: str,
                     medication: str, patient: str) -> dict[str, Any]:
     assert day.given is not None
@@ -232,7 +226,7 @@ def bundle(view: PlanView) -> dict[str, Any]:
             "resourceType": "MedicationRequest",
             "identifier": [{"system": "urn:ivig-schedule:course",
                             "value": f"{view.patient.id}/{course.number}"}],
-            "status": _status(course),
+            "status": REQUEST_STATUS[course.progress],
             "intent": "proposal",
             "medicationReference": {"reference": medications[kind]},
             "subject": {"reference": patient_url},

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
-from ivig_schedule.input.previous import SentEvent
+from ivig_schedule.model.inputs import SentEvent
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
 UTC = dt.UTC

@@ -190,6 +190,9 @@ class CourseView:
     moved_days: int = 0
     dosing_weight_kg: Decimal | None = None
     cap: CapView | None = None
+    progress: str = "planned"
+    """How far the course got: ``planned`` (no day given), ``started``, ``given`` (every day),
+    ``skipped``, ``cancelled`` (never started) or ``stopped`` (cancelled after a given day)."""
 
 
 @attrs.frozen
@@ -397,6 +400,15 @@ def _dispense(dispense: Dispense) -> DispenseView:
         volume_ml=tenth(dispense.volume_ml))
 
 
+def _progress(course: Course) -> str:
+    given = sum(1 for d in course.days if d.status == "given")
+    if course.status != "planned":
+        return "stopped" if given else course.status
+    if given:
+        return "given" if given == len(course.days) else "started"
+    return "planned"
+
+
 def _course(course: Course, role: Role, masked: bool, free_text: bool) -> CourseView:
     doses = role.doses and not masked
     pumped = role.pump
@@ -415,6 +427,7 @@ def _course(course: Course, role: Role, masked: bool, free_text: bool) -> Course
                           if course.dosing_weight is not None and pumped else None),
         cap=(CapView(course.cap.cap_ml_per_h, course.cap.cap_mg_per_kg_min, course.cap.binding)
              if course.cap is not None and pumped else None),
+        progress=_progress(course),
     )
 
 

@@ -6,7 +6,6 @@ validated by exactly the same functions as a catalog entry.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import tomllib
@@ -15,7 +14,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, TypeVar, cast
 
-from ivig_schedule.input.fields import Fields, to_int
+from ivig_schedule.input.fields import Fields, choice_error, to_int
 from ivig_schedule.model.errors import CatalogError, PrescriptionError
 from ivig_schedule.model.inputs import (
     ANY_INDICATION,
@@ -62,9 +61,7 @@ def indication(value: str, path: str) -> str:
     key = value.strip().lower()
     if key in INDICATIONS:
         return key
-    near = difflib.get_close_matches(key, list(INDICATIONS), n=1)
-    hint = f"did you mean {near[0]}? " if near else ""
-    raise PrescriptionError(path, value, hint + "allowed: " + ", ".join(INDICATIONS))
+    raise choice_error(path, value, list(INDICATIONS))
 VISIT_KEYS = ("week", "name", "source", "window_days")
 
 

@@ -24,7 +24,7 @@ from ivig_schedule.cli.app import cli
 from ivig_schedule.render.sheet import to_html
 from ivig_schedule.views.views import plan_view
 
-from .helpers import ROOT, SAMPLES
+from ..helpers import ROOT, SAMPLES
 
 PRINTABLE_PX = {"a4": round((210 - 24) / 25.4 * 96), "letter": round((8.5 * 25.4 - 24) / 25.4 * 96)}
 """Page width less the 12 mm margins each side, in CSS pixels (96 per inch)."""
@@ -76,6 +76,7 @@ def browse(tmp_path: Path, html: str, width: int) -> list[dict]:
     return json.loads(found.group(1).replace("&quot;", '"'))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_rendered_pages_have_every_step_and_fit_the_width(tmp_path, paper):
     """In Chromium each day's page lists every pump step, draws one visible segment per step,
@@ -103,6 +104,7 @@ def _pgm_dark_fraction(path: Path) -> float:
     return sum(1 for p in pixels if p < 128) / len(pixels)
 
 
+@pytest.mark.slow
 def test_print_to_pdf_has_a_page_per_day_and_none_is_blank(tmp_path, update_golden):
     """Chromium's print-to-PDF of course 1 has 4 pages (one per day); each page, rendered to an
     image with pdftoppm, has ink on it. With --update-golden it also refreshes the README
@@ -131,6 +133,7 @@ def test_print_to_pdf_has_a_page_per_day_and_none_is_blank(tmp_path, update_gold
                         str(pdf), str(docs / "sheet-page")], check=True)
 
 
+@pytest.mark.slow
 def test_masked_sheet_is_identical_across_arms():
     """ProDERM masks the nurse: her sheet (HTML and PDF) is byte-identical for both arms."""
     pytest.importorskip("weasyprint", reason="the pdf extra is not installed")
@@ -143,6 +146,7 @@ def test_masked_sheet_is_identical_across_arms():
     assert to_pdf(active) == to_pdf(placebo)
 
 
+@pytest.mark.slow
 def test_pdf_has_no_clock_time_and_is_repeatable():
     """The same input gives the same PDF bytes, with no creation date in the document."""
     pytest.importorskip("weasyprint", reason="the pdf extra is not installed")

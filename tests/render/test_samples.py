@@ -12,7 +12,7 @@ from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render.records import to_json
 from ivig_schedule.views.views import plan_view
 
-from .helpers import SAMPLES, checked, ics
+from ..helpers import SAMPLES, checked, ics
 
 PRESCRIPTIONS = sorted(SAMPLES.glob("*.toml"))
 

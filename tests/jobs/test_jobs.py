@@ -15,8 +15,7 @@ from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input.limits_file import built_in_limits
 
-from .helpers import SAMPLES
-from .test_fuzz import to_toml
+from ..helpers import SAMPLES, to_toml
 
 BUILT_IN_TEXT = (SAMPLES.parent / "ivig_schedule" / "input" / "catalog" / "limits.toml").read_text()
 BUILT_IN_RULES = tomllib.loads(BUILT_IN_TEXT)["rule"]
@@ -86,6 +85,7 @@ def named(output: str) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(prescriptions(), limits_files(), st.booleans())

@@ -9,7 +9,7 @@ from ivig_schedule.cli.app import cli
 from ivig_schedule.input import tomltext
 from ivig_schedule.model.errors import PrescriptionError, show_value
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 GOOD = (SAMPLES / "2g-q4w.toml").read_text()
 

@@ -17,9 +17,8 @@ from ivig_schedule.cli.app import cli
 from ivig_schedule.engine import history
 from ivig_schedule.views.views import plan_view
 
-from .calendars import icalendar_starts, icaljs_events
-from .helpers import SAMPLES, ics
-from .test_ics import independent_events
+from ..calendars import icalendar_starts, icaljs_events, independent_events
+from ..helpers import SAMPLES, ics
 
 LIM = """[patient]
 id = "LIM-68"
@@ -261,6 +260,7 @@ CHANGES = st.lists(st.sampled_from([
 ]), max_size=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CHANGES)
 def test_masked_views_identical_across_arms_after_any_changes(history):

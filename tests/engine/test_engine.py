@@ -11,7 +11,7 @@ from ivig_schedule.engine import compute as engine
 from ivig_schedule.model.errors import PrescriptionError, RefusedBySafetyRule
 from ivig_schedule.model.plan import PlaceboContents, ProductContents
 
-from .helpers import checked, make
+from ..helpers import checked, make
 
 
 def steps_of(day):

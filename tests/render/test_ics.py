@@ -6,14 +6,14 @@ import datetime as dt
 import re
 
 import pytest
-import vobject
 from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input import prescription
 from ivig_schedule.views.views import plan_view
 
-from .helpers import SAMPLES, checked, ics
+from ..calendars import icalendar_starts, icaljs_events, independent_events
+from ..helpers import SAMPLES, checked, ics
 
 UTC = dt.UTC
 
@@ -22,14 +22,6 @@ def calendar(name: str, view: str = "pharmacy", **overrides) -> bytes:
     path = SAMPLES / f"{name}.toml"
     rx = prescription.from_text(path.read_text(encoding="utf-8"), overrides, "UTC")
     return ics(plan_view(checked(rx), view))
-
-
-def independent_events(data: bytes):
-    """Parse with vobject after renaming the zone, so only the file's VTIMEZONE can be used."""
-    text = data.decode("utf-8").replace("TZID:", "TZID:Test/FileZone-").replace(
-        "TZID=", "TZID=Test/FileZone-")
-    parsed = vobject.readOne(text)
-    return list(parsed.contents.get("vevent", []))
 
 
 def utc_start(event) -> dt.datetime:
@@ -257,7 +249,7 @@ def test_every_sample_calendar_has_the_plans_instants_in_three_parsers(path):
     which vobject once took for UTC)."""
     import json
 
-    from .calendars import icalendar_starts, icaljs_events
+
 
     record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     arrivals = sorted(dt.datetime.fromisoformat(day["arrive"]).astimezone(UTC)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.toml"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,8 @@ from ivig_schedule.render.records import to_csv, to_json
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
 
-from . import strategies as s
-from .helpers import checked, ics, make
+from .. import strategies as s
+from ..helpers import checked, ics, make
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -43,6 +44,7 @@ def build(weight, product, days, arm="active", rounding="nearest-vial", risks=()
         raise AssertionError from e
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(s.weights_kg, s.products, s.days, s.arms, s.roundings, s.risks)
 def test_days_sum_to_rounded_total_and_are_whole_vials(weight, product, days, arm, rounding, risks):
@@ -73,6 +75,7 @@ def test_no_rate_above_cap_and_steps_sum_to_volume(weight, product, days, risks)
             assert day.infusion_minutes == sum(step.minutes for step in day.steps)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(s.weights_kg, s.products, s.days, s.roundings)
 def test_nurse_view_does_not_depend_on_arm(weight, product, days, rounding):
@@ -101,6 +104,7 @@ LOCAL_NANOGAM = {"id": "local", "concentration_mg_per_ml": 50, "vials_g": [1, 2.
                  "titration": [0.5, 1, 2], "step_minutes": 30, "max_rate": 3, "source": "test"}
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.sampled_from(BLINDED_PRESETS), st.decimals(min_value=Decimal(40), max_value=Decimal(119),

@@ -17,7 +17,7 @@ from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
 from ivig_schedule.input import catalog
 
-from . import strategies as s
+from .. import strategies as s
 
 TODAY = dt.date(2026, 12, 1)
 REGIMENS = {"2g-q4w": None, "loading-2g-then-1g-q3w": None, "might": "active",

@@ -18,7 +18,7 @@ from ivig_schedule.engine.dosing import (
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import Patient
 
-from .helpers import make
+from ..helpers import make
 
 OCTAGAM = VialSet((D(30), D(20), D(10), D(5), D(2)), D(100))
 PRIVIGEN = VialSet((D(40), D(20), D(10), D(5), D("2.5")), D(100))

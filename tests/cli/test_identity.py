@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 TODAY = ("--today", "2027-01-01")
 FLAGS = ["--weight", "72.5", "--product", "octagam-10", "--regimen", "2g-q4w", "--start",

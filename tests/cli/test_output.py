@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ivig_schedule import files as output
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 PRODERM = str(SAMPLES / "proderm.toml")
 

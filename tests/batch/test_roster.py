@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
-from .test_ics import independent_events
+from ..calendars import independent_events
+from ..helpers import SAMPLES
 
 ROSTER = SAMPLES / "roster" / "roster.csv"
 TODAY = "2026-12-02"
@@ -158,6 +158,7 @@ def test_masked_nurse_calendars_identical_when_every_arm_is_swapped(planned, tmp
         planned / "nurses" / "Jansen.ics").read_bytes()
 
 
+@pytest.mark.slow
 def test_one_or_two_workers_give_the_same_tree(planned, tmp_path):
     """--jobs 2 writes a tree byte-identical to --jobs 1."""
     out = tmp_path / "two"
@@ -178,6 +179,7 @@ def test_existing_outdir_needs_force_and_is_replaced_whole(planned, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_the_previous_outdir_intact(planned, tmp_path):
     """A run killed halfway leaves the previous OUTDIR as it was; the next run cleans up."""
     out = tmp_path / "out"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from ivig_schedule.render.sheet import to_html
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
 
-from .helpers import ics
+from ..helpers import ics
 
 TODAY = dt.date(2026, 11, 30)
 ARM_WORDS = ("placebo", "saline", "active", "sodium chloride", "Gamunex-C", "Octagam")
@@ -55,6 +56,7 @@ def _history(texts: list[str]) -> str:
             f'weight_kg = 82\nfrom_course = 3\n')
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(BASE)), free_texts())
 def test_no_free_text_reaches_a_masked_role(sample, texts):

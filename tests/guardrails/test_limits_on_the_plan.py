@@ -18,7 +18,7 @@ from ivig_schedule.render.sheet import to_html
 from ivig_schedule.render.table import to_table
 from ivig_schedule.views.views import plan_view
 
-from .helpers import SAMPLES, ics
+from ..helpers import SAMPLES, ics
 
 TODAY = dt.date(2026, 11, 30)
 """A date no later than the system date, so that changes may be recorded on it."""

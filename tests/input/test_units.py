@@ -9,7 +9,7 @@ import pytest
 from ivig_schedule.input import units
 from ivig_schedule.model.errors import PrescriptionError
 
-from .helpers import make
+from ..helpers import make
 
 
 @pytest.mark.parametrize(

@@ -9,17 +9,17 @@ CI runs a modest number of examples; set IVIG_FUZZ_EXAMPLES (e.g. 5000) for a lo
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES, to_toml, toml_value
 
 BASE = {
     "patient": {"id": "FZ-1", "weight_kg": 70, "timezone": "Europe/Amsterdam"},
@@ -45,34 +45,6 @@ PHASE_KEYS = ["name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", 
               "blinded"]
 RULE_KEYS = ["id", "quantity", "unit", "lower_hard", "lower_soft", "upper_soft", "upper_hard",
              "message", "source", "scope"]
-
-
-def toml_value(value) -> str:  # noqa: PLR0911 - one return per TOML type
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # JSON escapes are valid TOML basic-string escapes
-    if isinstance(value, list):  # TOML has no null: None elements are left out
-        return "[" + ", ".join(toml_value(v) for v in value if v is not None) + "]"
-    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}"
-                           for k, v in value.items() if v is not None) + "}"
-
-
-def to_toml(data: dict) -> str:
-    lines = []
-    for section, table in data.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()
-                     if v is not None)
-    return "\n".join(lines) + "\n"
 
 
 scalars = st.one_of(
@@ -142,6 +114,7 @@ def check_run(tmp_path: Path, text: str | bytes, *extra: str) -> None:
     assert {p.name for p in tmp_path.iterdir()} <= {"out.json", "rx.toml", "limits.toml"}
 
 
+@pytest.mark.slow
 @FUZZ
 @given(prescriptions())
 def test_fuzzed_fields(tmp_path, text):
@@ -163,6 +136,7 @@ def test_fuzzed_bytes(tmp_path, data):
     check_run(tmp_path, data)
 
 
+@pytest.mark.slow
 def test_huge_file(tmp_path):
     """A very large file of junk keys fails with one line, not a crash."""
     text = (SAMPLES / "2g-q4w.toml").read_text() + "".join(
@@ -189,6 +163,7 @@ def limits_texts(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(limits_texts())
 def test_fuzzed_limits_files(tmp_path, text):

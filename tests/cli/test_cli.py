@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivig_schedule import __version__
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 PRODERM = str(SAMPLES / "proderm.toml")
 
@@ -98,8 +98,6 @@ def test_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
     """If the write itself fails, no file (final or temporary) is left behind."""
     import os
 
-    from ivig_schedule.cli import app as cli_module
-
     def broken_fsync(fd):
         raise OSError(28, "No space left on device")
 
@@ -108,7 +106,6 @@ def test_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
     result = run("plan", PRODERM, "-f", "json", "-o", str(target))
     assert result.exit_code == 1
     assert list(tmp_path.iterdir()) == []
-    assert cli_module is not None
 
 
 def test_malformed_toml_is_one_line(tmp_path):
@@ -189,11 +186,22 @@ def test_failure_mid_render_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_debug_shows_traceback():
-    """--debug lets the exception through for a bug report."""
-    result = run("plan", PRODERM, "--weight", "-5", "--debug")
-    assert result.exit_code != 0
-    assert result.exception is not None
+@pytest.mark.parametrize(("args", "error"), [
+    (("plan", PRODERM, "--weight", "-5"), "PrescriptionError"),
+    (("plan", PRODERM, "--weight", "400"), "RefusedBySafetyRule"),
+    (("explain", PRODERM, "--weight", "400"), "RefusedBySafetyRule"),
+    (("check", PRODERM, "--limits", str(SAMPLES / "proderm.toml")), "CatalogError"),
+    (("plan", PRODERM, "-o", "/nonexistent-folder/x.txt"), "OutputError"),
+])
+def test_debug_shows_a_traceback_for_every_kind_of_failure(args, error):
+    """With --debug the project's error itself reaches the caller (a traceback to report),
+    for an input error, a refusal, a bad limits file and an output failure alike; without it,
+    the same failure is one line and an exit code."""
+    plain = run(*args, "--today", "2027-01-01")
+    assert plain.exit_code in (1, 3) and isinstance(plain.exception, SystemExit)
+    assert len(plain.stderr.strip().splitlines()) == 1
+    debugged = run(*args, "--today", "2027-01-01", "--debug")
+    assert type(debugged.exception).__name__ == error
 
 
 def test_accept_needs_reason():

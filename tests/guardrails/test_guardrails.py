@@ -11,7 +11,7 @@ from ivig_schedule.guardrails import measure, rules
 from ivig_schedule.input import limits_file as limits_module
 from ivig_schedule.model.errors import CatalogError, RefusedBySafetyRule
 
-from .helpers import checked, make
+from ..helpers import checked, make
 
 LIMITS = limits_module.built_in_limits()
 RULES = {rule.id: rule for rule in LIMITS.rules}

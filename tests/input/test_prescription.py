@@ -10,7 +10,7 @@ import pytest
 from ivig_schedule.input import prescription
 from ivig_schedule.model.errors import PrescriptionError
 
-from .helpers import make
+from ..helpers import make
 
 BASE = """
 [patient]

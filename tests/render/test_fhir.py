@@ -15,7 +15,7 @@ from fhirclient.models.bundle import Bundle
 
 from ivig_schedule.cli.app import cli
 
-from .helpers import SAMPLES
+from ..helpers import SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.toml"))
 BLINDED_SAMPLES = [SAMPLES / f"{name}.toml" for name in ("might", "proderm", "time-is-muscle")]
