@@ -16,6 +16,7 @@ it assesses; a change may not alter a course with a given day.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -260,8 +261,14 @@ def apply(prescription: Prescription, history: History, change: AnyChange) -> Hi
     return HANDLERS[type(change)](prescription, history, change)
 
 
-def revisions(prescription: Prescription) -> tuple[History, ...]:
-    """The history after 0, 1, … n changes (revision r has the first r applied)."""
+def revisions(prescription: Prescription, today: dt.date | None = None) -> tuple[History, ...]:
+    """The history after 0, 1, … n changes (revision r has the first r applied). With `today`,
+    a change recorded after it is an input error (history cannot be made up in advance)."""
+    if today is not None:
+        for change in prescription.changes:
+            if change.on > today:
+                raise PrescriptionError(f"{change.path}.on", change.on.isoformat(),
+                                        f"must not be after today ({today})")
     found = [base(prescription)]
     for change in prescription.changes:
         found.append(apply(prescription, found[-1], change))

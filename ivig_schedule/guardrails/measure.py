@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
 from decimal import Decimal
 
-from ivig_schedule.guardrails.rules import Context, Measurements, applicable, evaluate
+from ivig_schedule.guardrails.rules import Context, Measurements
 from ivig_schedule.model.inputs import Prescription, WeightChange
-from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import Course, History, Plan, RateCap
 from ivig_schedule.model.units import MINUTES_PER_HOUR
 
 YES, NO = Decimal(1), Decimal(0)
-Judge = Callable[[Course], tuple[int, int]]
 
 
 def _flag(value: bool) -> Decimal:
     return YES if value else NO
-
-
-def facts(rx: Prescription, indication: str | None) -> dict[str, frozenset[str]]:
-    """What a rule's scope is matched against: product, indication (the ladder's), regimen,
-    risk factors."""
-    return {"product": frozenset({rx.product.id}),
-            "indication": frozenset({indication or ""}),
-            "regimen": frozenset({rx.regimen.id}),
-            "risk_factor": frozenset(rx.patient.risk_factors)}
 
 
 def plan_context(rx: Prescription, cap: RateCap | None = None) -> Context:
@@ -154,24 +142,3 @@ def measure(rx: Prescription, history: History | None, plan: Plan | None,
         for key, found in plan_measurements(plan).items():
             values.setdefault(key, []).extend(found)
     return values
-
-
-def course_judge(limits: Limits, rx: Prescription) -> Callable[[str], Judge]:
-    """For rule h: a judge that counts the rules a candidate course breaks, (hard, soft).
-
-    It evaluates the same rules, chosen for the same ladder indication, as the final check does.
-    """
-
-    def for_ladder(indication: str) -> Judge:
-        rules = applicable(limits, facts(rx, indication))
-
-        def judge(course: Course) -> tuple[int, int]:
-            values = _empty()
-            course_measurements(course, rx, values)
-            breaches = evaluate(rules, values)
-            hard = sum(1 for b in breaches if b.severity == "hard")
-            return hard, len(breaches) - hard
-
-        return judge
-
-    return for_ladder

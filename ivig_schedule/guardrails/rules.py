@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import attrs
 
+from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import (
     ENGINE_QUANTITY,
     FLAG,
@@ -127,3 +128,12 @@ def applicable(limits: Limits, facts: Mapping[str, frozenset[str]]) -> tuple[Rul
     """
     return tuple(rule for rule in limits.rules
                  if all(facts.get(key, frozenset()) & set(names) for key, names in rule.scope))
+
+
+def facts(rx: Prescription, indication: str | None) -> dict[str, frozenset[str]]:
+    """What a rule's scope is matched against: product, indication (the ladder's), regimen,
+    risk factors."""
+    return {"product": frozenset({rx.product.id}),
+            "indication": frozenset({indication or ""}),
+            "regimen": frozenset({rx.regimen.id}),
+            "risk_factor": frozenset(rx.patient.risk_factors)}

@@ -10,10 +10,9 @@ from ivig_schedule.jobs.core import (
     Request,
     assess,
     exit_code_of,
-    plans,
     run,
     worst,
 )
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Outcome", "Request",
-           "assess", "exit_code_of", "plans", "run", "worst"]
+           "assess", "exit_code_of", "run", "worst"]

@@ -13,10 +13,11 @@ from typing import Any
 
 import attrs
 
+from ivig_schedule.engine.revisions import the_day
 from ivig_schedule.input import change_text, prescription, tomltext
 from ivig_schedule.input.fields import Fields
 from ivig_schedule.input.limits_file import built_in_limits
-from ivig_schedule.jobs.core import Outcome, Request, flatten, run, the_day
+from ivig_schedule.jobs.core import Outcome, Request, flatten, run
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.numbers import plain

@@ -15,10 +15,9 @@ import attrs
 
 from ivig_schedule.engine import compute as engine
 from ivig_schedule.engine import history
-from ivig_schedule.guardrails import decide, measure
+from ivig_schedule.engine import revisions as engine_revisions
+from ivig_schedule.guardrails import check
 from ivig_schedule.guardrails.decide import Decision
-from ivig_schedule.guardrails.measure import facts
-from ivig_schedule.guardrails.rules import applicable, evaluate
 from ivig_schedule.input import prescription
 from ivig_schedule.input.limits_file import built_in_limits
 from ivig_schedule.model.errors import (
@@ -27,9 +26,9 @@ from ivig_schedule.model.errors import (
     PrescriptionError,
     RefusedBySafetyRule,
 )
-from ivig_schedule.model.inputs import GivenChange, Prescription
-from ivig_schedule.model.limits import Limits, Rule
-from ivig_schedule.model.plan import History, InfusionDay, LimitsUsed, Plan
+from ivig_schedule.model.inputs import Prescription
+from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.plan import History, InfusionDay, Plan
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -159,70 +158,25 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     speaks for the prescription even when the plan cannot be computed.
     """
     limits = limits or built_in_limits()
+    indication = _indication(rx)
     histories: tuple[History, ...] = ()
-    history_error: PrescriptionError | None = None
+    computed: tuple[Plan, ...] = ()
+    failure: PrescriptionError | None = None
     try:
-        histories = history.revisions(rx)
+        histories = history.revisions(rx, today)
+        computed = engine_revisions.plans(rx, histories, check.course_judge(limits, rx),
+                                          every=revisions)
     except PrescriptionError as e:
-        history_error = e
-    final = histories[-1] if histories else None
-    rules = applicable(limits, facts(rx, _indication(rx)))
-    early = evaluate(rules, measure.input_measurements(rx, final, today))
-    refused_early = any(b.severity == "hard" for b in early)
-    plan: Plan | None = None
-    errors: tuple[PrescriptionError, ...] = ()
-    past: tuple[Plan, ...] = ()
-    try:
-        if history_error is not None:
-            raise history_error
-        _check_dates(rx, today)
-        computed = plans(rx, limits, histories, every=revisions)
-        plan, past = computed[-1], computed[:-1]
-    except PrescriptionError as e:
-        errors = () if refused_early else flatten(e)
-    decision, measured, plan = _decided(rx, limits, final, plan, today, accepted, strict,
-                                        rules)
+        failure = e
+    final, past = check.check_all(limits, rx, histories, computed, today, accepted, strict,
+                                  indication)
+    decision = final.decision
     refusal = decision.refusal() if decision.status == "refused" else None
-    past = tuple(decided for index, revision in enumerate(past)
-                 if (decided := _decided(rx, limits, histories[index], revision, today, accepted,
-                                         strict, rules)[2]) is not None)
-    return Outcome(prescription=rx, plan=plan, decision=decision, errors=errors,
-                   refusal=refusal, measured=measured, revisions=past)
-
-
-def _decided(rx: Prescription, limits: Limits, history: History | None, plan: Plan | None,
-             today: dt.date | None, accepted: tuple[tuple[str, str], ...], strict: bool,
-             rules: tuple[Rule, ...]) -> tuple[Decision, frozenset[str], Plan | None]:
-    """The limits' decision on a plan (one revision of it), what was measured, and the plan with
-    the decision's warnings, overrides and limits applied."""
-    measurements = measure.measure(rx, history, plan, today)
-    if plan is not None:
-        rules = applicable(limits, facts(rx, plan.ladder.indication))
-    breaches = evaluate(rules, measurements)
-    soft_findings = tuple(w for w in plan.warnings if w.soft) if plan is not None else ()
-    breaches += tuple(decide.finding_breach(f) for f in soft_findings)
-    decision = decide.decide(breaches, accepted, strict)
-    if plan is not None:
-        masked = {f.code: f.masked for f in soft_findings if f.masked}
-        plan = attrs.evolve(
-            plan,
-            warnings=tuple(w for w in plan.warnings if not w.soft) + tuple(
-                attrs.evolve(w, masked=masked[w.code]) if w.code in masked else w
-                for w in decision.warnings),
-            overrides=decision.overrides,
-            limits=LimitsUsed(limits.name, limits.version, limits.origin),
-        )
-    return decision, frozenset(measurements), plan
-
-
-def _check_dates(rx: Prescription, today: dt.date | None) -> None:
-    """A change cannot be recorded after today."""
-    if today is None:
-        return
-    for change in rx.changes:
-        if change.on > today:
-            raise PrescriptionError(f"{change.path}.on", change.on.isoformat(),
-                                    f"must not be after today ({today})")
+    # A hard breach found without a plan (a weight the regimen excludes) speaks for the input.
+    refused = any(b.severity == "hard" for b in decision.breaches)
+    errors = flatten(failure) if failure is not None and not refused else ()
+    return Outcome(prescription=rx, plan=final.plan, decision=decision, errors=errors,
+                   refusal=refusal, measured=final.measured, revisions=past)
 
 
 def the_day(plan: Plan, course: int, day: int) -> InfusionDay | None:
@@ -231,46 +185,3 @@ def the_day(plan: Plan, course: int, day: int) -> InfusionDay | None:
         return None
     days = plan.courses[course - 1].days
     return days[day - 1] if 0 < day <= len(days) else None
-
-
-def _frozen(day: InfusionDay) -> tuple[object, ...]:
-    """What a given day's infusion was: it may not change afterwards."""
-    return (day.date, day.start, day.grams, day.volume_ml, day.contents, day.steps, day.location)
-
-
-def plans(rx: Prescription, limits: Limits | None = None,
-          histories: tuple[History, ...] | None = None, *, every: bool = False
-          ) -> tuple[Plan, ...]:
-    """The plan now (last), after the plans before each recorded change when `every` is asked.
-
-    A change that alters a day given earlier is refused, naming both changes: the revisions from
-    the first given day on are computed to check it. Every revision shares one course cache, so
-    a change recomputes only the courses it touched.
-    """
-    limits = limits or built_in_limits()
-    histories = histories or history.revisions(rx)
-    cache = engine.Cache()
-    judge = measure.course_judge(limits, rx)
-    first_given = next((i + 1 for i, c in enumerate(rx.changes) if c.kind == "given"),
-                       len(histories) - 1)
-    start = 0 if every else min(first_given, len(histories) - 1)
-    found: list[Plan] = []
-    frozen: dict[tuple[int, int], tuple[GivenChange, tuple[object, ...]]] = {}
-    for index in range(start, len(histories)):
-        plan = engine.compute(rx, judge_for=judge, history=histories[index], cache=cache)
-        change = rx.changes[index - 1] if index else None
-        if isinstance(change, GivenChange):
-            day = the_day(plan, change.course, change.day)
-            if day is None:
-                raise PrescriptionError(f"{change.path}.day", change.day,
-                                        f"course {change.course} has no day {change.day}")
-            frozen[change.course, change.day] = (change, _frozen(day))
-        for (course, number), (given, was) in frozen.items():
-            day = the_day(plan, course, number)
-            if change is not None and change is not given and (day is None or _frozen(day) != was):
-                raise PrescriptionError(
-                    change.path, change.kind,
-                    f"would alter course {course} day {number}, given in {given.path}; a given "
-                    "infusion is frozen")
-        found.append(plan)
-    return tuple(found if every else found[-1:])
