@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from ivig_schedule.jobs import rows as rows_job
 from ivig_schedule.jobs.rows import RowResult
 from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.render import csvcells
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
 
 WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
@@ -100,7 +100,7 @@ class _Writer:
         self.first_day = True
 
     def _error(self, number: int, patient: str, field: str, message: str) -> None:
-        self.errors_csv.writerow((number, patient, field, message))
+        self.errors_csv.writerow(csvcells.row((number, patient, field, message)))
 
     def add(self, result: RowResult) -> None:
         if result.status == "planned" and result.patient_id in self.seen:
@@ -129,7 +129,7 @@ class _Writer:
         days: set[tuple[int, int]] = set()
         for line in result.dispensing:
             cells = line.cells()
-            self.dispensing_csv.writerow([_text_of(v) for v in cells])
+            self.dispensing_csv.writerow(csvcells.row(cells))
             record = dict(zip(DISPENSING_COLUMNS, (_json_of(v) for v in cells), strict=True))
             self.days_json.write(("" if self.first_day else ",\n") + "    "
                                  + json.dumps(record, ensure_ascii=False))
@@ -156,7 +156,7 @@ class _Writer:
         with (self.folder / "dispensing-weekly.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(WEEKLY_COLUMNS)
-            writer.writerows([_text_of(row[c]) for c in WEEKLY_COLUMNS] for row in weekly)
+            writer.writerows(csvcells.row(row[c] for c in WEEKLY_COLUMNS) for row in weekly)
         days = self.folder / ".dispensing-days.json"
         with (self.folder / "dispensing.json").open("w", encoding="utf-8") as f:
             f.write('{\n  "format": "ivig-schedule/dispensing@2",\n  "days": [\n')
@@ -194,43 +194,46 @@ def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str,
             "volume_ml": volume}
 
 
-def _text_of(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _json_of(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
 def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,
         force: bool = False, progress: Callable[[int, int], None] | None = None) -> Summary:
-    """Plan every row of `source` into `outdir` (see the module notes)."""
+    """Plan every row of `source` into `outdir` (see the module notes).
+
+    OUTDIR is locked for the whole run: a second roster into the same folder is refused at
+    once instead of replacing the first one's work.
+    """
     output.refuse_inside(outdir, (source, settings.limits_file))
-    if outdir.exists() or outdir.is_symlink():
-        output.check_target(outdir, "-o", force=force, folder=True)
     if not outdir.parent.is_dir():
         raise OutputError("-o", f"folder {outdir.parent} does not exist")
-    output.clean_stale(outdir)
-    temp = output.temp_path(outdir)
-    output.remove_tree(temp)
-    try:
-        temp.mkdir()
-        writer = _Writer(temp)
-        tasks = [(row, settings) for row in roster_input.rows(source)]
-        total = len(tasks)
-        if jobs_count <= 1:
-            results: Iterator[RowResult] = map(_worker, tasks)
-            _consume(results, writer, total, progress)
-        else:
-            import multiprocessing
-
-            with multiprocessing.get_context("spawn").Pool(jobs_count) as pool:
-                _consume(pool.imap(_worker, tasks, chunksize=4), writer, total, progress)
-        writer.finish()
-        _move_into_place(temp, outdir)
-    except BaseException:
+    with output.locked(outdir, "-o", wait=False):
+        output.recover(outdir)
+        if outdir.exists() or outdir.is_symlink():
+            output.check_target(outdir, "-o", force=force, folder=True)
+        output.clean_stale(outdir)
+        temp = output.temp_path(outdir)
         output.remove_tree(temp)
-        raise
+        try:
+            temp.mkdir()
+            writer = _Writer(temp)
+            tasks = ((row, settings) for row in roster_input.rows(source))
+            total = roster_input.count(source)
+            if jobs_count <= 1:
+                _consume(map(_worker, tasks), writer, total, progress)
+            else:
+                import multiprocessing
+
+                with multiprocessing.get_context("spawn").Pool(jobs_count) as pool:
+                    _consume(pool.imap(_worker, tasks, chunksize=4), writer, total, progress)
+            writer.finish()
+            if not force and (outdir.exists() or outdir.is_symlink()):
+                output.check_target(outdir, "-o", force=False, folder=True)
+            output.swap_in(temp, outdir, "-o")
+        except BaseException:
+            output.remove_tree(temp)
+            raise
     return writer.summary()
 
 
@@ -240,19 +243,3 @@ def _consume(results: Iterator[RowResult], writer: _Writer, total: int,
         writer.add(result)
         if progress is not None:
             progress(done, total)
-
-
-def _move_into_place(temp: Path, outdir: Path) -> None:
-    """Rename the finished folder over OUTDIR (the old one is removed only after the swap)."""
-    old = None
-    try:
-        if outdir.exists() or outdir.is_symlink():
-            old = outdir.with_name(f".{outdir.name}{output.OLD}.{os.getpid()}{output.SUFFIX}")
-            os.replace(outdir, old)
-        os.replace(temp, outdir)
-    except OSError as e:
-        if old is not None and not outdir.exists():
-            os.replace(old, outdir)
-        raise OutputError("-o", e.strerror or str(e)) from None
-    if old is not None:
-        output.remove_tree(old)

@@ -82,15 +82,22 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
         if day > system:
             raise PrescriptionError("--today", day.isoformat(),
                                     f"must not be after the system date ({system})")
-        text = tomltext.decode(file.read_bytes(), str(file))
-        recorded = changes.record_change(changes.ChangeRequest(
-            text=text, kind=kind, reason=reason, values=values, today=day,
-            on=common.date_flag("--on", on) if on else None, limits=common.limits(limits_file),
-            default_timezone=common.local_timezone))
-        if recorded.text is None or recorded.outcome.plan is None:
-            assert recorded.outcome.error is not None
-            common.fail(recorded.outcome.error)
-        files.write_file(file, recorded.text.encode("utf-8"), force=True, label=str(file))
+        on_date = common.date_flag("--on", on) if on else None
+        limits = common.limits(limits_file)
+        real = files.real_file(file, str(file))
+        # Read, check and write under one lock, so that two changes at once are both kept.
+        with files.locked(real, str(file)):
+            raw = real.read_bytes()
+            text = tomltext.decode(raw, str(file))
+            recorded = changes.record_change(changes.ChangeRequest(
+                text=text, kind=kind, reason=reason, values=values, today=day, on=on_date,
+                limits=limits, default_timezone=common.local_timezone))
+            if recorded.text is None or recorded.outcome.plan is None:
+                assert recorded.outcome.error is not None
+                common.fail(recorded.outcome.error)
+            bom = tomltext.BOM.encode("utf-8") if raw.startswith(
+                tomltext.BOM.encode("utf-8")) else b""
+            files.rewrite(real, raw, bom + recorded.text.encode("utf-8"), str(file))
         lines = [f"recorded change[{len(recorded.outcome.plan.effects) - 1}] in {file}: "
                  f"{recorded.effect}"]
         lines += [f"  course {m.number}: {m.before} → {m.after}" for m in recorded.moved]

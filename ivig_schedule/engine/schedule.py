@@ -74,13 +74,23 @@ def week_start(start: dt.date, week: int) -> dt.date:
     return add_days(start, 7 * week)
 
 
+LAST_DATE = dt.date(9997, 12, 31)
+"""The last date a plan may use (a project limit, not a clinical one): every output format can
+write it, a calendar's time zone its following year and a day's end the next morning."""
+
+
 def add_days(date: dt.date, days: int) -> dt.date:
-    """`date` plus `days`, refused beyond the calendar's last year (9999)."""
+    """`date` plus `days`, refused after `LAST_DATE`: the plan must be writable in every
+    format, so `check` and `plan` agree."""
     try:
-        return date + dt.timedelta(days=days)
+        moved = date + dt.timedelta(days=days)
     except OverflowError:
+        moved = dt.date.max
+    if moved > LAST_DATE:
         raise PrescriptionError("order.start", date.isoformat(),
-                                "the plan would run past the year 9999") from None
+                                f"the plan would run past {LAST_DATE.isoformat()}, the last "
+                                "date every output format can write") from None
+    return moved
 
 
 def local_start(date: dt.date, time: dt.time, zone: str) -> tuple[dt.datetime, TimeShift | None]:
@@ -104,7 +114,8 @@ def after(moment: dt.datetime, minutes: int) -> dt.datetime:
         return (moment.astimezone(UTC) + dt.timedelta(minutes=minutes)).astimezone(tz)
     except OverflowError:
         raise PrescriptionError("order.start", moment.date().isoformat(),
-                                "the plan would run past the year 9999") from None
+                                f"the plan would run past {LAST_DATE.isoformat()}, the last "
+                                "date every output format can write") from None
 
 
 MAX_SEARCH_DAYS = 366

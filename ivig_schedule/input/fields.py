@@ -124,9 +124,11 @@ class Fields:
                 raise PrescriptionError(self.at(key), None, "is required")
             return default
         value = self.data[key]
+        if isinstance(value, str):  # checked whole: a control character is never stripped away
+            checked_text(value, self.at(key))
         if not isinstance(value, str) or not value.strip():
             raise PrescriptionError(self.at(key), value, "must be a non-empty string")
-        return checked_text(value.strip(), self.at(key))
+        return value.strip()
 
     def choice(self, key: str, allowed: Collection[str], *, default: str | None = None) -> str | None:
         """One of `allowed`."""

@@ -360,7 +360,8 @@ def _holidays(table: Fields) -> str | None:
 def _closed_dates(table: Fields) -> tuple[dt.date, ...]:
     raw = table.data.get("closed_dates", [])
     if not isinstance(raw, list) or len(raw) > MAX_CHANGES * 5:
-        raise PrescriptionError(table.at("closed_dates"), raw, "must be a list of dates")
+        raise PrescriptionError(table.at("closed_dates"), f"{len(raw)} dates" if isinstance(
+            raw, list) else raw, f"must be a list of at most {MAX_CHANGES * 5} dates")
     return tuple(sorted({_date(d, f"{table.at('closed_dates')}[{i}]") for i, d in enumerate(raw)}))
 
 
@@ -438,7 +439,8 @@ def _tis(table: Fields) -> dict[str, Any]:
 def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     raw = data.get("change", [])
     if not isinstance(raw, list) or len(raw) > MAX_CHANGES:
-        raise PrescriptionError("change", raw,
+        raise PrescriptionError("change", f"{len(raw)} tables" if isinstance(raw, list) else
+                                type(raw).__name__,
                                 f"must be [[change]] tables, at most {MAX_CHANGES}")
     found = []
     for i, r in enumerate(raw):

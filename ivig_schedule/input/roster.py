@@ -8,7 +8,6 @@ row's error when it is planned.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import attrs
 
 from ivig_schedule.input import tomltext
-from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.errors import PrescriptionError, show_value
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
            "start", "start_time", "days_per_course", "dosing_weight", "arm", "risk_factors",
@@ -43,6 +42,9 @@ class Row:
     overrides: tuple[tuple[str, Any], ...]
     nurse: str | None
     label: str
+    problem: tuple[str, str] | None = None
+    """(field, message) when the row cannot be planned as read: a broken record, a file
+    outside the roster's folder."""
 
 
 def _cells_to_overrides(record: dict[str, str]) -> tuple[tuple[str, Any], ...]:
@@ -60,8 +62,32 @@ def _cells_to_overrides(record: dict[str, str]) -> tuple[tuple[str, Any], ...]:
     return tuple(found)
 
 
+def _records(text: str) -> Iterator[tuple[list[str] | None, str | None]]:
+    """Each record of a CSV text, or None and why when the record cannot be read (a carriage
+    return inside an unquoted cell, a stray quote): one bad record never stops the others."""
+    reader = csv.reader(_physical_lines(text))
+    while True:
+        try:
+            yield next(reader), None
+        except StopIteration:
+            return
+        except csv.Error as e:
+            problem = str(e).split(" - ")[0]
+            if "new-line" in problem:
+                problem = ("holds a carriage return (CR) inside a line; save the roster with one "
+                           "kind of line ending (LF or CRLF)")
+            yield None, problem
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines ended by LF or CRLF only: a CR alone stays inside its line (and is that record's
+    error), instead of silently splitting one patient's row into two."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 def read_csv(path: Path) -> Iterator[Row]:
-    """The rows of a CSV roster; a bad header is an error for the whole roster."""
+    """The rows of a CSV roster; a bad header is an error for the whole roster, a bad record
+    that row's error. The `prescription` column names a file inside the roster's folder."""
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -73,23 +99,54 @@ def read_csv(path: Path) -> Iterator[Row]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PrescriptionError(str(path), f"byte {e.start}", "must be UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    records = _records(text)
+    first, problem = next(records, ([], None))
+    if problem is not None:
+        raise PrescriptionError(f"{path} header", None, problem)
+    header = [h.strip() for h in first or []]
     unknown = [h for h in header if h not in COLUMNS]
     if not header or unknown or ("id" not in header and "prescription" not in header):
         raise PrescriptionError(f"{path} header", ",".join(header),
                                 "allowed columns: " + ", ".join(COLUMNS)
                                 + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
-    for number, cells in enumerate(reader, start=2):
+    folder = path.parent.resolve()
+    for number, (cells, problem) in enumerate(records, start=2):
         if number - 1 > MAX_ROWS:
             raise PrescriptionError(str(path), f"{number - 1} rows",
                                     f"a roster holds at most {MAX_ROWS} patients")
-        record = {(k or "").strip(): (v or "") for k, v in cells.items() if k is not None}
+        if cells is None:
+            yield Row(number=number, text=None, overrides=(), nurse=None, label="",
+                      problem=("(row)", f"row {number}: {problem}"))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        record = dict(zip(header, cells, strict=False))
         source = record.get("prescription", "").strip()
-        yield Row(number=number, text=None if not source else f"@{path.parent / source}",
+        label = record.get("id", "").strip() or source
+        yield Row(number=number, text=None if not source else f"@{folder / source}",
                   overrides=_cells_to_overrides(record),
-                  nurse=record.get("nurse", "").strip() or None,
-                  label=record.get("id", "").strip() or source)
+                  nurse=record.get("nurse", "").strip() or None, label=label,
+                  problem=_outside(folder, source))
+
+
+def _outside(folder: Path, source: str) -> tuple[str, str] | None:
+    """Why a row's prescription file may not be read: it must be inside the roster's folder
+    (links resolved), so a shared roster cannot read other files."""
+    if not source:
+        return None
+    try:
+        real = (folder / source).resolve()
+    except (OSError, RuntimeError, ValueError):
+        real = None
+    if real is None or (folder not in real.parents):
+        return ("prescription", "prescription: must name a file inside the roster's folder "
+                f"(links followed) (got {show_value(source)})")
+    return None
+
+
+def count(path: Path) -> int:
+    """How many rows `rows(path)` will yield (for progress), without planning any."""
+    return sum(1 for _ in rows(path))
 
 
 def read_folder(path: Path) -> Iterator[Row]:

@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
-from ivig_schedule.model.errors import PrescriptionError
+from ivig_schedule.model.errors import FileContent, PrescriptionError
 
 MAX_BYTES = 1024 * 1024
 """Largest prescription, limits or roster file read, in bytes (1 MiB)."""
@@ -129,7 +129,7 @@ def _syntax_error(text: str, error: Exception, field: str) -> PrescriptionError:
     else:
         reason = message.replace("(at end of document)", "").strip()
         number, column = len(lines), len(lines[-1]) + 1 if lines else 1
-    shown = lines[number - 1] if 0 < number <= len(lines) else ""
+    shown = FileContent(lines[number - 1] if 0 < number <= len(lines) else "")
     return PrescriptionError(field, shown,
                              f"not valid TOML at line {number}, column {column}: {reason}")
 

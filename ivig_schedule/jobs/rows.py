@@ -15,7 +15,12 @@ import attrs
 from ivig_schedule.input import roster
 from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.jobs.core import Request, run
-from ivig_schedule.model.errors import IvigScheduleError
+from ivig_schedule.model.errors import (
+    FileContent,
+    IvigScheduleError,
+    PrescriptionError,
+    show_field,
+)
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import formats
@@ -69,15 +74,17 @@ class RowResult:
 
 def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
     """Plan one row and write its files."""
+    if row.problem is not None:
+        return RowResult(row.number, row.label, "invalid", errors=(row.problem,))
     try:
         outcome = run(Request(text=roster.prescription_text(row), overrides=dict(row.overrides),
                               limits=limits, today=today, required=FOR_FILES), revisions=True)
     except IvigScheduleError as e:
-        return RowResult(row.number, row.label, "invalid", errors=(("(row)", str(e)),))
+        return RowResult(row.number, row.label, "invalid", errors=(("(row)", _message(e)),))
     patient_id = outcome.prescription.patient.id if outcome.prescription else row.label
     if outcome.errors:
         return RowResult(row.number, patient_id, "invalid",
-                         errors=tuple((e.field, str(e)) for e in outcome.errors))
+                         errors=tuple((e.field, _message(e)) for e in outcome.errors))
     if outcome.refusal is not None:
         return RowResult(row.number, patient_id, "refused",
                          errors=((outcome.refusal.rule, str(outcome.refusal)),))
@@ -101,3 +108,11 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         if name == "pharmacy":
             result = attrs.evolve(result, dispensing=dispensing_lines(view, row.number, nurse))
     return attrs.evolve(result, files=tuple(files))
+
+
+def _message(error: IvigScheduleError) -> str:
+    """An error's line for ``errors.csv``: a line copied from a file is left out (a roster is
+    shared; the file's content is not)."""
+    if isinstance(error, PrescriptionError) and isinstance(error.value, FileContent):
+        return f"{show_field(error.field)}: {error.allowed}"
+    return str(error)

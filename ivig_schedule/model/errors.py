@@ -58,6 +58,14 @@ def show_field(field: str) -> str:
     return escape(field)
 
 
+class FileContent(str):
+    """A value that is a line copied from an input file (a TOML syntax error shows it): shown
+    to the person running the command, never written into a shared output such as a roster's
+    ``errors.csv``."""
+
+    __slots__ = ()
+
+
 class IvigScheduleError(Exception):
     """Root of every error this project raises on purpose."""
 

@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
 from ivig_schedule.views.views import (
     ContentsView,
@@ -218,7 +219,7 @@ def to_csv(view: PlanView) -> str:
     for course in view.courses:
         cap = "" if course.cap is None else number_text(course.cap.cap_ml_per_h)
         for day in course.days:
-            writer.writerow([
+            writer.writerow(csvcells.row([
                 view.patient.id, view.regimen_id, course.number, course.phase, course.week,
                 str(course.blinded).lower(), day.day, day.date.isoformat(),
                 _iso(day.start), _iso(day.end), day.location or "",
@@ -228,7 +229,7 @@ def to_csv(view: PlanView) -> str:
                 "" if day.infusion_minutes is None else day.infusion_minutes,
                 steps_text(day.steps or ()), _iso(day.arrive), _iso(day.leave),
                 dispense_text(course.dispense) if day.day == 1 else "", cap, day.status,
-            ])
+            ]))
     return out.getvalue()
 
 

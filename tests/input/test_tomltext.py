@@ -83,10 +83,11 @@ def test_courses_beyond_the_cap(tmp_path):
     assert line.startswith("error: order.courses: a plan holds at most 100 courses")
 
 
-def test_nothing_past_the_year_9999(tmp_path):
-    """A start in December 9999 would run into year 10000: an input error naming order.start."""
+def test_nothing_past_the_last_writable_date(tmp_path):
+    """A start in December 9999 would run into year 10000: an input error naming order.start
+    and the last date every format can write."""
     line = error_line(plan_file(tmp_path, GOOD, "--start", "9999-12-01"))
-    assert "order.start: the plan would run past the year 9999" in line
+    assert "order.start: the plan would run past 9997-12-31, the last date" in line
 
 
 def test_control_characters_in_a_key_are_escaped(tmp_path):
