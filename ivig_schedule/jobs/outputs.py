@@ -75,7 +75,7 @@ def plan(request: Request, fmt: str, view: View, *, previous: bytes | None = Non
         except PrescriptionError as e:
             return Written(Outcome(errors=flatten(e)))
         fixed = stamp.astimezone(dt.UTC).replace(microsecond=0) if stamp is not None else None
-        events = revisions.stamped(shown, tuple(plan_view(p, view) for p in outcome.revisions),
+        events = revisions.stamped(shown, (plan_view(p, view, trail=False) for p in outcome.revisions),
                                    fixed=fixed, previous=old)
     options = formats.Options(width=width, color=color, events=events)
     return Written(outcome, formats.render(fmt, shown, options))

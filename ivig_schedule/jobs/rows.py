@@ -99,7 +99,7 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
                        warnings=tuple(w.code for w in outcome.plan.warnings))
     for name in VIEWS:
         view = plan_view(outcome.plan, name)
-        events = revisions.stamped(view, tuple(plan_view(p, name) for p in outcome.revisions))
+        events = revisions.stamped(view, (plan_view(p, name, trail=False) for p in outcome.revisions))
         options = formats.Options(events=events)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options)) for fmt in ROW_FORMATS]
         if name == "nurse":

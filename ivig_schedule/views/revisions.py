@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
@@ -118,7 +119,7 @@ def default_stamp(view: PlanView) -> dt.datetime:
     return _midnight(first)
 
 
-def stamped(view: PlanView, earlier: tuple[PlanView, ...] = (), *,
+def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
             fixed: dt.datetime | None = None,
             previous: Mapping[str, SentEvent] | None = None) -> tuple[Stamped, ...]:
     """Every event of the view with its SEQUENCE and DTSTAMP, from the plan's revisions (the
@@ -128,10 +129,10 @@ def stamped(view: PlanView, earlier: tuple[PlanView, ...] = (), *,
     already has unchanged; otherwise it is derived (see the module notes).
     """
     base = default_stamp(view)
-    revisions = [*earlier, view]
     latest = base
     found: dict[str, Stamped] = {}
-    for number, revision in enumerate(revisions):
+    # One revision at a time: a long history's views are never all held at once.
+    for number, revision in enumerate(itertools.chain(earlier, (view,))):
         if number:
             latest = max(latest, _midnight(view.change_dates[number - 1]))
         when = latest + dt.timedelta(seconds=number)

@@ -446,8 +446,9 @@ def _note(finding: Finding, masked: bool) -> Note:
     return Note(finding.code, finding.masked if masked and finding.masked else finding.message)
 
 
-def plan_view(plan: Plan, view: View) -> PlanView:
-    """The plan as the given role may see it."""
+def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
+    """The plan as the given role may see it; `trail` False leaves out the calculation trail
+    (an earlier revision's view, which only the calendar's SEQUENCE reads)."""
     rx = plan.prescription
     role = ROLES[view]
     masks = rx.regimen.masks(view)
@@ -477,7 +478,7 @@ def plan_view(plan: Plan, view: View) -> PlanView:
                         for o in plan.overrides),
         limits=None if plan.limits is None else LimitsView(
             plan.limits.name, plan.limits.version, plan.limits.origin),
-        trail=trail_of(plan) if role.dispensing else None,
+        trail=trail_of(plan) if role.dispensing and trail else None,
         pump=PumpView(plan.ladder.indication, cap.cap_ml_per_h, cap.cap_mg_per_kg_min,
                       cap.binding, rx.order.max_rate_ml_h) if role.pump else None,
         product_name=rx.product.name if role.doses else None,
