@@ -100,7 +100,12 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> str:
     blocks = []
     for block in observances(zone, first_year, last_year):
         lines: list[Line] = [("DTSTART", local(block.start))]
-        lines += [("RDATE", local(r)) for r in block.rdates]
+        # The onset at DTSTART is repeated as the first RDATE: RFC 5545 counts DTSTART as the
+        # first onset, but ical.js reads only the RDATEs of a block that has them (an hour off
+        # in Africa/Cairo's first year); a repeated onset is the same instant to every reader.
+        if block.rdates:
+            onsets = (block.start, *(r for r in block.rdates if r != block.start))
+            lines += [("RDATE", local(r)) for r in onsets]
         if block.rrule is not None:
             rule = block.rrule
             lines.append(("RRULE", f"FREQ={rule['FREQ']};BYDAY={rule['BYDAY']};"
