@@ -6,9 +6,7 @@ The machines are shared and noisy, so nothing here asserts a time; it prints:
   icalendar library (Calendar / Event / Alarm + to_ical), target >= 3x;
 - the roster at 100 and 1,000 patients (12 courses each): time per patient and peak memory,
   target: peak at 1,000 <= 1.2 x peak at 100 (patients stream through);
-- --jobs 1 against --jobs 2;
-- start-up: ``--help`` against ``python -c 'import click'`` and ``plan --format json`` against
-  ``python -c 'import click, attrs, pendulum'``, target <= 1.3x each.
+(the per-patient CPU, --jobs and start-up ratios are in benchmarks/speed.py.)
 
 Run: python benchmarks/roster.py
 """
@@ -18,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +41,7 @@ from ivig_schedule.batch import roster
 from ivig_schedule.input.limits_file import built_in_limits
 import datetime as dt
 from pathlib import Path
-settings = roster.Settings(built_in_limits(), dt.date(2027, 1, 1), "UTC")
+settings = roster.Settings(built_in_limits(), dt.date(2027, 1, 1))
 roster.run(Path(sys.argv[1]), Path(sys.argv[2]), settings, jobs_count=1)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -63,6 +60,7 @@ def best_of(fn, repeat: int = 5) -> float:
 def writer_ratio() -> None:
     from ivig_schedule import jobs
     from ivig_schedule.render.ics.calendar import to_ics
+    from ivig_schedule.views.revisions import stamped
     from ivig_schedule.views.views import plan_view
 
     outcome = jobs.run(jobs.Request(text=SAMPLE.read_text(), default_timezone="UTC"))
@@ -92,7 +90,7 @@ def writer_ratio() -> None:
                 calendar.add_component(event)
         return bytes(calendar.to_ical())
 
-    ours, theirs = best_of(lambda: to_ics(view), 20), best_of(naive, 20)
+    ours, theirs = best_of(lambda: to_ics(view, stamped(view)), 20), best_of(naive, 20)
     print(f"calendar writer: {events / ours:,.0f} events/s; naive icalendar "
           f"{events / theirs:,.0f} events/s; ratio {theirs / ours:.1f}x (target >= 3x)")
 
@@ -122,49 +120,13 @@ def roster_scaling(work: Path) -> None:
     print(f"peak RSS at 1,000 / at 100: {ratio:.2f} (target <= 1.2)")
 
 
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ivig_schedule", *args]
-
-
-def timed(command: list[str], repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def paired(label: str, a: list[str], b: list[str], target: float | None = None) -> None:
-    """A/B pair by pair (A B A B …), the median of the ratios."""
-    ratios = []
-    for _ in range(7):
-        ratios.append(timed(a, 1) / timed(b, 1))
-    goal = f" (target <= {target}x)" if target else ""
-    print(f"{label}: {statistics.median(ratios):.2f}x{goal}")
-
-
 def main() -> None:
     writer_ratio()
     work = Path(tempfile.mkdtemp())
     try:
         roster_scaling(work)
-        (work / "jobs").mkdir()
-        source = make_roster(work / "jobs", 300)
-        out1, out2 = work / "jobs" / "o1", work / "jobs" / "o2"
-        one = timed(cli("roster", str(source), "-o", str(out1), "--force", "--quiet", "--jobs",
-                        "1", "--today", "2027-01-01"), 3)
-        two = timed(cli("roster", str(source), "-o", str(out2), "--force", "--quiet", "--jobs",
-                        "2", "--today", "2027-01-01"), 3)
-        print(f"roster 300 patients: --jobs 1 {one:.2f} s, --jobs 2 {two:.2f} s; "
-              f"ratio {one / two:.2f}x")
     finally:
         shutil.rmtree(work)
-    paired("--help / python -c 'import click'", cli("--help"),
-           [sys.executable, "-c", "import click"], 1.3)
-    paired("plan --format json / python -c 'import click, attrs, pendulum'",
-           cli("plan", str(SAMPLE), "--format", "json", "--today", "2027-01-01"),
-           [sys.executable, "-c", "import click, attrs, pendulum"], 1.3)
     print(json.dumps({"python": sys.version.split()[0]}))
 
 

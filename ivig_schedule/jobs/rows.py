@@ -24,7 +24,7 @@ from ivig_schedule.model.errors import (
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import formats
-from ivig_schedule.render.ics.calendar import event_texts, years
+from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
 from ivig_schedule.views import revisions
 from ivig_schedule.views.dispensing import DispensingLine, dispensing_lines
 from ivig_schedule.views.views import plan_view
@@ -101,9 +101,12 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         view = plan_view(outcome.plan, name)
         events = revisions.stamped(view, (plan_view(p, name, trail=False) for p in outcome.revisions))
         options = formats.Options(events=events)
-        files += [(f"{name}.{fmt}", formats.render(fmt, view, options)) for fmt in ROW_FORMATS]
+        files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
+                  for fmt in ROW_FORMATS if fmt != "ics"]
+        texts = event_texts(view, events)  # written once: the patient's file and the nurse's
+        files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
-            result = attrs.evolve(result, nurse_events=event_texts(view, events),
+            result = attrs.evolve(result, nurse_events=texts,
                                   zone=Zone(view.patient.timezone, *years(view)))
         if name == "pharmacy":
             result = attrs.evolve(result, dispensing=dispensing_lines(view, row.number, nurse))

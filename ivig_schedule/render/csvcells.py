@@ -17,14 +17,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet evaluate a cell (OWASP)."""
 
 
+_STARTS = frozenset(FORMULA_STARTS)
+
+
 def cell(value: Any) -> Any:
     """One cell: None is empty, numbers unchanged, text that could run as a formula quoted."""
+    if isinstance(value, str):
+        return "'" + value if value and value[0] in _STARTS else value
     if value is None:
         return ""
     if isinstance(value, int | Decimal):  # bool included: written as csv writes it
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text and text[0] in _STARTS else text
 
 
 def row(values: Iterable[Any]) -> list[Any]:

