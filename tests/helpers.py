@@ -91,3 +91,17 @@ def to_toml(data: dict[str, Any]) -> str:
         lines.extend(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()
                      if v is not None)
     return "\n".join(lines) + "\n"
+
+
+def needs_pdf() -> None:
+    """Skip, saying why, when WeasyPrint cannot run here: the pdf extra is missing, or it is
+    installed but the system has no Pango (WeasyPrint then raises OSError on import)."""
+    import pytest
+
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        pytest.skip("the pdf extra is not installed (pip install '.[pdf]')")
+    except OSError as e:
+        pytest.skip(f"WeasyPrint cannot load Pango ({str(e)[:60]}); apt-get install "
+                    "libpango-1.0-0 libpangoft2-1.0-0")

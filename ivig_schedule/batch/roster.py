@@ -13,7 +13,8 @@ Layout of OUTDIR:
     dispensing.csv, dispensing.json       one line per item of each infusion day (product vials
                                           by size, or a saline bag); weekly totals by item
     dispensing-weekly.csv                 the weekly totals, to order from
-    errors.csv                            every row that was not planned, and why
+    errors.csv                            every row that was not planned, and why; and every
+                                          nurse clash (field_or_rule nurse.clash, row 0)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.render import csvcells
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
+from ivig_schedule.views.worklist import Entry, clashes
 
 WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
 """What to order each ISO week, by item; each column's name says its unit."""
@@ -65,6 +67,8 @@ class Summary:
     warnings: tuple[tuple[str, int], ...]
     per_week: tuple[tuple[str, int], ...]
     exit_code: int
+    clashes: tuple[str, ...] = ()
+    """Each nurse clash as one line naming both patients (also in errors.csv, as warnings)."""
 
 
 def _worker(task: tuple[Row, Settings]) -> RowResult:
@@ -98,6 +102,8 @@ class _Writer:
         self.warnings: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
         self.first_day = True
+        self.visits: list[Entry] = []
+        self.clash_lines: tuple[str, ...] = ()
 
     def _error(self, number: int, patient: str, field: str, message: str) -> None:
         self.errors_csv.writerow(csvcells.row((number, patient, field, message)))
@@ -144,10 +150,16 @@ class _Writer:
             for index, value in enumerate((line.vials, line.bags, line.grams, line.volume_ml)):
                 totals[index] += value or 0
         self.warnings.update(result.warnings)
+        self.visits.extend(v for v in result.visits if v.arrive is not None)
 
     def finish(self) -> None:
         from ivig_schedule.render.ics.calendar import gathered
 
+        found = clashes(self.visits)
+        for clash in found:  # a warning, not an error: both rows were planned
+            self._error(0, clash.second.patient_id, "nurse.clash", clash.message)
+        self.clash_lines = tuple(c.message for c in found)
+        self.visits = []
         self.dispensing.close()
         self.days_json.close()
         self.errors.close()
@@ -182,7 +194,8 @@ class _Writer:
         code = jobs.worst([jobs.EXIT_BAD_INPUT] * bool(invalid) + [jobs.EXIT_REFUSED] * bool(refused))
         return Summary(planned=self.counts["planned"], refused=refused, invalid=invalid,
                        warnings=tuple(sorted(self.warnings.items())),
-                       per_week=tuple(sorted(self.per_week.items())), exit_code=code)
+                       per_week=tuple(sorted(self.per_week.items())), exit_code=code,
+                       clashes=self.clash_lines)
 
 
 def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str, Any]:

@@ -1,15 +1,15 @@
 """The command line: the click group and its commands. Click only; every use case is in `jobs`.
 
 Commands live in one module per family (`plan`: plan, sheet, check, explain; `history`: change,
-tis; `catalog`: products, regimens, limits; `roster`). Exit codes: 0 ok, 1 bad input, 2 usage,
-3 refused by a safety rule, each from the use case's value.
+tis; `catalog`: products, regimens, limits; `roster`; `week`: due). Exit codes: 0 ok, 1 bad
+input, 2 usage, 3 refused by a safety rule, each from the use case's value.
 """
 
 from __future__ import annotations
 
 import click
 
-from ivig_schedule.cli import catalog, history, plan, roster
+from ivig_schedule.cli import catalog, history, plan, roster, week
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -32,7 +32,8 @@ def cli() -> None:
 
 
 for command in (plan.plan, plan.sheet, plan.check, plan.explain, catalog.products,
-                catalog.regimens, catalog.limits, history.tis, history.change, roster.roster):
+                catalog.regimens, catalog.limits, history.tis, history.change, roster.roster,
+                week.due):
     cli.add_command(command)
 
 

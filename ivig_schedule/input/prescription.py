@@ -451,21 +451,25 @@ def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     return tuple(ch for ch in found if ch is not None)
 
 
-CARE_KEYS = ("nurse", "organizer")
+CARE_KEYS = ("nurse", "organizer", "travel_minutes")
 _MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_TRAVEL_MINUTES = 240
 
 
-def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The [care] table: who visits, and who publishes the calendars."""
+def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None]:
+    """The [care] table: who visits, who publishes the calendars, and the nurse's travel time
+    to this patient (minutes between visits that are not a clash)."""
     if "care" not in data:
-        return None, None
+        return None, None, None
     care = Fields(data["care"], "care")
     care.reject_unknown(CARE_KEYS)
     organizer = care.text("organizer")
     if organizer is not None and not _MAILTO.fullmatch(organizer):
         raise PrescriptionError(care.at("organizer"), organizer,
                                 "must be a mailto: address, e.g. mailto:pharmacy@example.org")
-    return care.text("nurse"), organizer
+    travel = care.integer("travel_minutes", unit="minutes", minimum=0,
+                          maximum=MAX_TRAVEL_MINUTES)
+    return care.text("nurse"), organizer, travel
 
 
 def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
@@ -577,14 +581,15 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
     changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
     care = c.run(lambda: _care(data))
-    nurse, organizer = care if care is not None else (None, None)
+    nurse, organizer, travel = care if care is not None else (None, None, None)
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
     c.raise_if_any()
     assert patient is not None and order is not None and product is not None
     assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
-                        changes=changes, nurse=nurse, organizer=organizer)
+                        changes=changes, nurse=nurse, organizer=organizer,
+                        travel_minutes=travel)
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any],

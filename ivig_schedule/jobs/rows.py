@@ -14,20 +14,23 @@ import attrs
 
 from ivig_schedule.input import roster
 from ivig_schedule.input.prescription import FOR_FILES
-from ivig_schedule.jobs.core import Request, run
+from ivig_schedule.jobs.core import Outcome, Request, run
 from ivig_schedule.model.errors import (
     FileContent,
     IvigScheduleError,
     PrescriptionError,
     show_field,
 )
+from ivig_schedule.model.inputs import TRAVEL_MINUTES
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.plan import Plan
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import formats
 from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
 from ivig_schedule.views import revisions
 from ivig_schedule.views.dispensing import DispensingLine, dispensing_lines
 from ivig_schedule.views.views import plan_view
+from ivig_schedule.views.worklist import Entry, entries
 
 UNASSIGNED = "unassigned"
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
@@ -58,6 +61,7 @@ class RowResult:
         dispensing: The pharmacy's items to dispense.
         errors: (field or rule, message) for a row that did not plan.
         warnings: The codes of the plan's warnings.
+        visits: The nurse view's infusion days and visits (for the nurses' clashes).
     """
 
     number: int
@@ -70,10 +74,32 @@ class RowResult:
     dispensing: tuple[DispensingLine, ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    visits: tuple[Entry, ...] = ()
 
 
-def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
-    """Plan one row and write its files."""
+@attrs.frozen
+class Planned:
+    """A row that planned: its outcome (plan and prescription set) and who visits."""
+
+    outcome: Outcome
+    nurse: str
+
+    @property
+    def plan(self) -> Plan:
+        assert self.outcome.plan is not None
+        return self.outcome.plan
+
+    @property
+    def travel_minutes(self) -> int:
+        """The nurse's travel time to this patient (or the project default)."""
+        rx = self.outcome.prescription
+        given = rx.travel_minutes if rx is not None else None
+        return TRAVEL_MINUTES if given is None else given
+
+
+def planned(row: roster.Row, limits: Limits, today: dt.date) -> Planned | RowResult:
+    """Plan one row the way every use case over many patients does (roster, due): its plan and
+    nurse, or the row's failure as a value (invalid or refused)."""
     if row.problem is not None:
         return RowResult(row.number, row.label, "invalid", errors=(row.problem,))
     try:
@@ -94,6 +120,17 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         return RowResult(row.number, patient_id, "invalid", errors=(
             ("nurse", f'nurse: must be a name of letters, digits, spaces, ".", "_" or "-" '
                       f'(got "{nurse[:40]}")'),))
+    return Planned(outcome, nurse)
+
+
+def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
+    """Plan one row and write its files."""
+    done = planned(row, limits, today)
+    if isinstance(done, RowResult):
+        return done
+    outcome, nurse = done.outcome, done.nurse
+    assert outcome.plan is not None and outcome.prescription is not None
+    patient_id = outcome.prescription.patient.id
     files = []
     result = RowResult(row.number, patient_id, "planned", nurse=nurse,
                        warnings=tuple(w.code for w in outcome.plan.warnings))
@@ -107,7 +144,9 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
             result = attrs.evolve(result, nurse_events=texts,
-                                  zone=Zone(view.patient.timezone, *years(view)))
+                                  zone=Zone(view.patient.timezone, *years(view)),
+                                  visits=entries(view, nurse, done.travel_minutes,
+                                                 dt.date.min, dt.date.max))
         if name == "pharmacy":
             result = attrs.evolve(result, dispensing=dispensing_lines(view, row.number, nurse))
     return attrs.evolve(result, files=tuple(files))

@@ -492,6 +492,11 @@ CHANGE_TYPES: dict[str, type[Change]] = {t.kind: t for t in (
 """Each kind's type, by the name a ``[[change]]`` table gives in ``kind``."""
 
 
+TRAVEL_MINUTES = 30
+"""Minutes a nurse needs between two visits when the prescription does not say (a project
+default, not a clinical figure): visits closer than this are a clash."""
+
+
 @attrs.frozen
 class Prescription:
     """Everything the engine needs, validated, with catalog entries resolved.
@@ -500,6 +505,8 @@ class Prescription:
         changes: The recorded history, applied in order.
         nurse: The nurse who visits (``[care] nurse``), for rosters.
         organizer: Who publishes the calendars (``[care] organizer``, a ``mailto:`` address).
+        travel_minutes: The nurse's travel time to this patient (``[care] travel_minutes``);
+            None: the project default, `TRAVEL_MINUTES`.
     """
 
     patient: Patient
@@ -510,6 +517,7 @@ class Prescription:
     changes: tuple[AnyChange, ...] = ()
     nurse: str | None = None
     organizer: str | None = None
+    travel_minutes: int | None = None
 
 
 @attrs.frozen

@@ -13,9 +13,9 @@ from typing import Any
 
 from ivig_schedule.model.limits import BOUNDS, Limits, RuleOutcome, describe_bound
 from ivig_schedule.model.numbers import plain as number
+from ivig_schedule.model.numbers import written
 from ivig_schedule.model.plan import Calc
 from ivig_schedule.render.listing import ladder_record
-from ivig_schedule.render.records import number_text
 from ivig_schedule.views.trail import CourseTrail, StepTrail, Trail
 from ivig_schedule.views.views import PlanView, tenth
 
@@ -40,8 +40,8 @@ def _step(step: StepTrail, trail: Trail) -> Record:
         held = f"held {step.minutes} min"
     return {
         "rate_mg_per_kg_min": step.rate_mg_per_kg_min,
-        "rate_formula": f"{_filled(step.rate)} → {number_text(step.rate_ml_per_h)} mL/h (down to "
-                        f"{number_text(trail.pump_resolution_ml_h)})",
+        "rate_formula": f"{_filled(step.rate)} → {written(step.rate_ml_per_h)} mL/h (down to "
+                        f"{written(trail.pump_resolution_ml_h)})",
         "rate_ml_per_h": step.rate_ml_per_h,
         "minutes": step.minutes,
         "minutes_formula": held,
@@ -55,9 +55,9 @@ def _course(course: CourseTrail, trail: Trail) -> Record:
         days.append({
             "day": day.day,
             "grams": tenth(day.grams),
-            "vials": (f"saline {number_text(tenth(day.volume.result))} mL (placebo)"
+            "vials": (f"saline {written(tenth(day.volume.result))} mL (placebo)"
                       if day.placebo
-                      else " + ".join(f"{v.count} × {number_text(v.grams)} g" for v in day.vials)),
+                      else " + ".join(f"{v.count} × {written(v.grams)} g" for v in day.vials)),
             "volume_formula": _filled(day.volume),
             "volume_ml": tenth(day.volume.result),
             "steps": [_step(s, trail) for s in day.steps],
@@ -168,7 +168,7 @@ def to_text(record: Record, width: int = 100) -> str:
     ladder = record["ladder"]
     say()
     say(f"Ladder ({ladder['indication']}): "
-        f"{', '.join(number_text(r) for r in ladder['titration'])} {ladder['rate_unit']}, "
+        f"{', '.join(written(r) for r in ladder['titration'])} {ladder['rate_unit']}, "
         f"{ladder['step_minutes']} min a step; cap {number(ladder['cap_mg_per_kg_min'])} "
         "mg/kg/min" + (" (default doubling)" if ladder["default_doubling"] else ""))
     say(f"  why: {ladder['reason']}")
@@ -176,34 +176,34 @@ def to_text(record: Record, width: int = 100) -> str:
     if ladder["at_risk_max_rate"] is not None:
         parts.append(f"at-risk {number(ladder['at_risk_max_rate'])}")
     if ladder["max_rate_ml_h"] is not None:
-        parts.append(f"order {number_text(ladder['max_rate_ml_h'])} mL/h = "
+        parts.append(f"order {written(ladder['max_rate_ml_h'])} mL/h = "
                      f"{number(ladder['max_rate_mg_per_kg_min'])}")
     bound = "below" if ladder["cap_exclusive"] else "at most"
     say(f"  cap: lowest of {', '.join(parts)} mg/kg/min → {ladder['cap_from']}; rates {bound} "
-        f"{number_text(ladder['cap_ml_per_h'])} mL/h for this patient")
+        f"{written(ladder['cap_ml_per_h'])} mL/h for this patient")
     for course in record["courses"]:
         rounding = course["rounding"]
         below: Decimal | None = rounding["whole_vials_below_g"]
         say()
         say(f"Course {course['number']} ({course['phase']}, week {course['week']})")
         say(f"  prescribed: {course['prescribed_formula']}")
-        say(f"  rounding {rounding['method']} (grain {number_text(rounding['grain_g'])} g): "
-            f"below {'none' if below is None else number_text(below)} g, above "
-            f"{number_text(rounding['whole_vials_above_g'])} g → "
-            f"{number_text(rounding['rounded_g'])} g ({rounding['deviation_percent']}% off)")
-        say(f"  split: {' + '.join(number_text(g) for g in course['split'])} g")
+        say(f"  rounding {rounding['method']} (grain {written(rounding['grain_g'])} g): "
+            f"below {'none' if below is None else written(below)} g, above "
+            f"{written(rounding['whole_vials_above_g'])} g → "
+            f"{written(rounding['rounded_g'])} g ({written(rounding['deviation_percent'])}% off)")
+        say(f"  split: {' + '.join(written(g) for g in course['split'])} g")
         if course["cap_ml_per_h"] != ladder["cap_ml_per_h"]:
             say(f"  cap for this course's dosing weight {number(course['dosing_weight_kg'])} kg: "
                 f"{number(course['cap_mg_per_kg_min'])} mg/kg/min → rates "
                 f"{'below' if course['cap_exclusive'] else 'at most'} "
-                f"{number_text(course['cap_ml_per_h'])} mL/h ({course['cap_from']})")
+                f"{written(course['cap_ml_per_h'])} mL/h ({course['cap_from']})")
         for day in course["days"]:
-            say(f"  day {day['day']}: {number_text(day['grams'])} g = {day['vials']}; "
+            say(f"  day {day['day']}: {written(day['grams'])} g = {day['vials']}; "
                 f"{day['volume_formula']}")
             for i, step in enumerate(day["steps"], start=1):
                 say(f"    step {i}: {step['rate_formula']}")
                 say(f"            {step['minutes_formula']}; VTBI "
-                    f"{number_text(step['volume_ml'])} mL")
+                    f"{written(step['volume_ml'])} mL")
             say(f"    total {day['infusion_minutes']} min")
     if record["changes"]:
         say()

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 
 from ivig_schedule.model.inputs import Ladder, Product, Regimen
 from ivig_schedule.model.limits import Limits, Quantity, Rule, describe_bound
-from ivig_schedule.render.records import Record, dumps, number_text
+from ivig_schedule.model.numbers import written
+from ivig_schedule.render.records import Record, dumps
 
 
 def ladder_record(ladder: Ladder) -> Record:
@@ -110,15 +111,15 @@ def products_table(products: Iterable[Product], width: int = 100) -> str:
     for p in products:
         slowest = p.slowest_ladder() if p.ladders else None
         ladders = "\n".join(
-            f"{lad.indication}: {number_text(lad.titration[0])}→{number_text(lad.max_rate)} "
+            f"{lad.indication}: {written(lad.titration[0])}→{written(lad.max_rate)} "
             f"{lad.rate_unit}, {lad.step_minutes}-min steps"
             + (" (doubling)" if lad.default_doubling else "")
             + (" [slowest]" if lad is slowest and len(p.ladders) > 1 else "")
             for lad in p.ladders
         )
         rows.append((
-            p.id, number_text(p.concentration_mg_per_ml),
-            ", ".join(number_text(v) for v in sorted(p.vials_g)) if p.vials_g else "unconfirmed",
+            p.id, written(p.concentration_mg_per_ml),
+            ", ".join(written(v) for v in sorted(p.vials_g)) if p.vials_g else "unconfirmed",
             ladders or "unconfirmed",
             "yes" if p.verified else "no: " + ", ".join(p.missing_fields()),
         ))
@@ -132,7 +133,7 @@ def regimens_table(regimens: Iterable[Regimen], width: int = 100) -> str:
     rows = []
     for r in regimens:
         phases = "\n".join(
-            f"{p.name}: {number_text(p.dose_g_per_kg)} g/kg over {p.days_min}-{p.days_max} d, "
+            f"{p.name}: {written(p.dose_g_per_kg)} g/kg over {p.days_min}-{p.days_max} d, "
             + (f"weeks {', '.join(map(str, p.weeks))}" if p.weeks is not None
                else f"every {p.every_weeks} wk x {p.count}")
             + (" (blinded)" if p.blinded else "")

@@ -10,6 +10,7 @@ import csv
 import functools
 import io
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -195,33 +196,38 @@ def to_json(view: PlanView) -> str:
     return dumps(plan_record(view))
 
 
-def contents_text(contents: ContentsView | None) -> str:
+Number = Callable[[Decimal], str]
+
+
+def contents_text(contents: ContentsView | None, number: Number = number_text) -> str:
     """Contents as one line: ``30.0 g x1 + 10.0 g x1``, or for placebo
-    ``sodium chloride 0.9% 400.0 mL (matches 40.0 g)``."""
+    ``sodium chloride 0.9% 400.0 mL (matches 40.0 g)``; people's outputs pass
+    `model.numbers.written` as `number` ("30 g x1")."""
     if contents is None:
         return ""
     if contents.kind == "placebo":
-        return (f"{contents.solution} {number_text(contents.ml)} mL "
-                f"(matches {number_text(contents.matches_g)} g)")
-    return " + ".join(f"{number_text(v.grams)} g x{v.count}" for v in contents.vials)
+        return (f"{contents.solution} {number(contents.ml)} mL "
+                f"(matches {number(contents.matches_g)} g)")
+    return " + ".join(f"{number(v.grams)} g x{v.count}" for v in contents.vials)
 
 
-def dispense_text(dispense: DispenseView | None) -> str:
+def dispense_text(dispense: DispenseView | None, number: Number = number_text) -> str:
     """A course's dispensing as one line: vials by size, or the saline bags."""
     if dispense is None:
         return ""
     if dispense.bags_ml:
-        bags = ", ".join(number_text(b) for b in dispense.bags_ml)
+        bags = ", ".join(number(b) for b in dispense.bags_ml)
         return (f"{len(dispense.bags_ml)} bags of sodium chloride 0.9%: {bags} mL "
-                f"(matches {number_text(dispense.grams)} g)")
-    vials = " + ".join(f"{v.count} x {number_text(v.grams)} g" for v in dispense.vials)
-    return (f"{vials} = {number_text(dispense.grams)} g, {number_text(dispense.volume_ml)} mL")
+                f"(matches {number(dispense.grams)} g)")
+    vials = " + ".join(f"{v.count} x {number(v.grams)} g" for v in dispense.vials)
+    return (f"{vials} = {number(dispense.grams)} g, {number(dispense.volume_ml)} mL")
 
 
-def steps_text(steps: tuple[StepView, ...], separator: str = "; ") -> str:
+def steps_text(steps: tuple[StepView, ...], separator: str = "; ",
+               number: Number = number_text) -> str:
     """Pump steps as text, e.g. ``48.0 mL/h for 30 min (VTBI 24.0 mL)``."""
     return separator.join(
-        f"{number_text(s.rate_ml_per_h)} mL/h for {s.minutes} min (VTBI {number_text(s.volume_ml)} mL)"
+        f"{number(s.rate_ml_per_h)} mL/h for {s.minutes} min (VTBI {number(s.volume_ml)} mL)"
         for s in steps
     )
 

@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
+from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
-from ivig_schedule.render.records import contents_text, number_text
+from ivig_schedule.render.records import contents_text
 from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -37,18 +38,18 @@ def _prepare(view: PlanView, course: CourseView, day: DayView) -> str:
     """What to prepare. For a blinded course the words are the same for both arms (one bag,
     labelled as study medication, in the protocol's over-bag where it asks for one); only the
     contents differ, and only a view that sees the arm reads them."""
-    volume = number_text(day.volume_ml) if day.volume_ml is not None else "?"
+    volume = written(day.volume_ml) if day.volume_ml is not None else "?"
     if course.masked or day.contents is None:
         return (f"Study medication: one bag of {volume} mL as labelled by the pharmacy. "
                 "Do not open or compare bags.")
     product = view.product_name or "the product"
-    holds = (contents_text(day.contents) if day.contents.kind == "placebo"
-             else f"{product} {contents_text(day.contents)}, pooled aseptically")
+    holds = (contents_text(day.contents, written) if day.contents.kind == "placebo"
+             else f"{product} {contents_text(day.contents, written)}, pooled aseptically")
     if course.blinded:
         overbag = f", in {view.overbag}" if view.overbag else ""
         return (f"Prepare one sterile bag of {volume} mL, labelled as study medication"
                 f"{overbag}. Contents: {holds}.")
-    return f"{product}: {contents_text(day.contents)} ({volume} mL)"
+    return f"{product}: {contents_text(day.contents, written)} ({volume} mL)"
 
 
 def _chart(day: DayView) -> dict[str, Any]:
@@ -71,14 +72,14 @@ def _chart(day: DayView) -> dict[str, Any]:
         elapsed += step.minutes
     every = next(m for m in (15, 30, 60, 120, 240) if total / m <= 6)
     x_ticks = [{"x": round(left + m * sx, 2), "label": str(m)} for m in range(0, total + 1, every)]
-    y_ticks = [{"y": round(bottom - float(v) * sy, 2), "label": number_text(v)}
+    y_ticks = [{"y": round(bottom - float(v) * sy, 2), "label": written(v)}
                for v in (Decimal(0), top_rate / 2, top_rate)]
     return {"segments": segments, "risers": risers, "x_ticks": x_ticks, "y_ticks": y_ticks}
 
 
 def _vitals(day: DayView) -> list[dict[str, str]]:
     rows = [{"when": "Before the start", "at": _hhmm(day.start)}]
-    rows += [{"when": f"Step {i} starts ({number_text(s.rate_ml_per_h)} mL/h)", "at": _hhmm(s.at)}
+    rows += [{"when": f"Step {i} starts ({written(s.rate_ml_per_h)} mL/h)", "at": _hhmm(s.at)}
              for i, s in enumerate(day.steps or (), start=1) if i > 1]
     rows += [{"when": "End of infusion", "at": _hhmm(day.end)},
              {"when": "End of observation", "at": _hhmm(day.leave)}]
@@ -87,8 +88,8 @@ def _vitals(day: DayView) -> list[dict[str, str]]:
 
 def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
     kind = "Study infusion" if course.blinded else "IVIg infusion"
-    steps = [{"number": i, "at": _hhmm(s.at), "rate": number_text(s.rate_ml_per_h),
-              "minutes": s.minutes, "volume": number_text(s.volume_ml)}
+    steps = [{"number": i, "at": _hhmm(s.at), "rate": written(s.rate_ml_per_h),
+              "minutes": s.minutes, "volume": written(s.volume_ml)}
              for i, s in enumerate(day.steps or (), start=1)]
     given = day.given
     return {
@@ -102,8 +103,8 @@ def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
         "prepare": _prepare(view, course, day),
         "steps": steps,
         "minutes": hours_and_minutes(day.infusion_minutes or 0),
-        "volume": number_text(day.volume_ml or Decimal(0)),
-        "cap": number_text(course.cap.cap_ml_per_h) if course.cap else "",
+        "volume": written(day.volume_ml or Decimal(0)),
+        "cap": written(course.cap.cap_ml_per_h) if course.cap else "",
         "chart": _chart(day),
         "vitals": _vitals(day),
         "lot": (given.lot or "") if given else "",

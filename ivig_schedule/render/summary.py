@@ -33,6 +33,13 @@ def to_text(summary: Any, outdir: Path, width: int = 100) -> str:
         for week, count in summary.per_week:
             weeks.add_row(week, str(count))
         console.print(weeks)
-    if summary.refused or summary.invalid:
-        console.print(f"Rows not planned are listed in {outdir / 'errors.csv'}.", markup=False)
+    if summary.clashes:
+        clashes = Table(title=f"Nurse clashes ({len(summary.clashes)})")
+        clashes.add_column("visits that overlap or leave too little travel time")
+        for message in summary.clashes[:20]:
+            clashes.add_row(message)
+        console.print(clashes)
+    if summary.refused or summary.invalid or summary.clashes:
+        console.print(f"Rows not planned and every clash are listed in "
+                      f"{outdir / 'errors.csv'}.", markup=False)
     return out.getvalue()

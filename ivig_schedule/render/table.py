@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
-from ivig_schedule.render.records import contents_text, dispense_text, number_text
+from ivig_schedule.render.records import contents_text, dispense_text
 from ivig_schedule.views.views import ContentsView, DayView, PlanView
 
 BLINDED = "blinded"
@@ -19,11 +20,11 @@ DEFAULT_WIDTH = 100
 
 def _grams(grams: Decimal | None) -> str:
     """Grams, or "blinded" (a placebo day shows the grams its bag is matched to)."""
-    return BLINDED if grams is None else number_text(grams)
+    return BLINDED if grams is None else written(grams)
 
 
 def _bag(contents: ContentsView | None) -> str:
-    return BLINDED if contents is None else contents_text(contents)
+    return BLINDED if contents is None else contents_text(contents, written)
 
 
 def _time(day: DayView) -> str:
@@ -43,17 +44,17 @@ def _header(view: PlanView) -> list[str]:
     lines = [f"Patient {patient.id} · times in {patient.timezone}"]
     weights = patient.weights
     if weights is not None:
-        weight = f"{number_text(weights.weight_shown_kg)} kg"
-        written = weights.weight_input or ""
-        if any(c.isalpha() for c in written) and not written.lower().endswith(("kg", "kgs")):
-            weight += f" (entered {written})"
+        weight = f"{written(weights.weight_shown_kg)} kg"
+        entered = weights.weight_input or ""
+        if any(c.isalpha() for c in entered) and not entered.lower().endswith(("kg", "kgs")):
+            weight += f" (entered {entered})"
         lines[0] = (f"Patient {patient.id} · {weight} · dosing weight "
-                    f"{number_text(weights.dosing_weight_kg)} kg ({weights.dosing_weight_basis})"
+                    f"{written(weights.dosing_weight_kg)} kg ({weights.dosing_weight_basis})"
                     f" · times in {patient.timezone}")
     lines.append(f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view")
     if view.product is not None:
         lines.append(f"Product {view.product.name} · "
-                     f"{number_text(view.product.concentration_mg_per_ml)} mg/mL")
+                     f"{written(view.product.concentration_mg_per_ml)} mg/mL")
     if view.arm is not None and view.arm.arm:
         lines.append(f"Arm {view.arm.arm}" + (" (UNBLINDED)" if view.arm.unblinded else ""))
     if view.pump is not None:
@@ -63,7 +64,7 @@ def _header(view: PlanView) -> list[str]:
             ml, binding = ((cap.cap_ml_per_h, cap.cap_from) if cap is not None
                            else (view.pump.cap_ml_per_h, view.pump.cap_from))
             lines.append(f"Pump ladder {view.pump.indication}; no rate above "
-                         f"{number_text(ml)} mL/h ({CAP_SOURCES[binding]})")
+                         f"{written(ml)} mL/h ({CAP_SOURCES[binding]})")
         else:
             lines.append(f"Pump ladder {view.pump.indication}; each course has its own rate "
                          "ceiling (its dosing weight differs): see \"cap\" on each course's day 1")
@@ -91,13 +92,13 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
             when = f"{day.date.isoformat()}\n{_time(day)}\n{day.location or ''}"
             bag = [f"{_grams(day.grams)} g" if day.grams is not None else BLINDED,
                    _bag(day.contents) if day.contents is not None else "",
-                   f"{number_text(day.volume_ml)} mL" if day.volume_ml is not None else ""]
-            pump = [f"{number_text(s.rate_ml_per_h)} × {s.minutes} ({number_text(s.volume_ml)})"
+                   f"{written(day.volume_ml)} mL" if day.volume_ml is not None else ""]
+            pump = [f"{written(s.rate_ml_per_h)} × {s.minutes} ({written(s.volume_ml)})"
                     for s in day.steps or ()]
             if day.infusion_minutes is not None:
                 pump.append(f"total {hours_and_minutes(day.infusion_minutes)}")
             if day.day == 1 and course.cap is not None and _caps_differ(view):
-                pump.append(f"cap {number_text(course.cap.cap_ml_per_h)} mL/h")
+                pump.append(f"cap {written(course.cap.cap_ml_per_h)} mL/h")
             label = f"{course.number}·{day.day}"
             if day.day == 1:
                 label += f"\nwk {course.week}\n{'study' if course.masked else course.phase}"
@@ -107,7 +108,7 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
                 label += f"\n{day.status.upper()}"
             table.add_row(label, when, "\n".join(b for b in bag if b), "\n".join(pump))
         if course.dispense is not None:
-            table.add_row(f"{course.number}", "dispense", dispense_text(course.dispense), "")
+            table.add_row(f"{course.number}", "dispense", dispense_text(course.dispense, written), "")
     return table
 
 

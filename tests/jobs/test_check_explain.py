@@ -89,7 +89,7 @@ def test_explain_text_shows_formulas():
     result = run("explain", str(SAMPLES / "proderm.toml"))
     assert result.exit_code == 0, result.output
     text = result.output
-    assert "1 mg/kg/min × 80 kg × 60 ÷ 100 mg/mL = 48 mL/h → 48.0 mL/h (down to 0.1)" in text
+    assert "1 mg/kg/min × 80 kg × 60 ÷ 100 mg/mL = 48 mL/h → 48 mL/h (down to 0.1)" in text
     assert "2 g/kg × 80 kg = 160 g" in text
     assert "328 mL ÷ 192 mL/h × 60 = 102.5 min → 103 min (rounded up)" in text
     assert "[ok] rate.cap" in text

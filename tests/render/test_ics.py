@@ -104,26 +104,29 @@ def test_same_inputs_same_bytes():
 
 
 def test_summaries_and_privacy():
-    """Pharmacy and nurse summaries follow the agreed wording; events are private with an alarm."""
+    """Pharmacy titles say what and which course·day; a nurse's titles name the patient's
+    pseudonym and course·day, the same words for a masked and an open course (her calendar
+    holds many patients); events are private with an alarm."""
     pharmacy = calendar("2g-q4w").decode()
     assert "SUMMARY:IVIg infusion · course 2 · day 1/4\r\n" in pharmacy
     nurse = calendar("proderm", "nurse").decode()
-    assert "SUMMARY:Study infusion · course 2 · day 1/4\r\n" in nurse
-    assert "SUMMARY:IVIg infusion · course 5 · day 1/4\r\n" in nurse  # open label
+    assert "SUMMARY:PD-0042 · infusion 2·1\r\n" in nurse  # masked course
+    assert "SUMMARY:PD-0042 · infusion 5·1\r\n" in nurse  # open label
+    assert "Study infusion" not in nurse and "IVIg infusion" not in nurse
     for text in (pharmacy, nurse):
         assert text.count("CLASS:PRIVATE") == text.count("BEGIN:VEVENT")
         assert text.count("BEGIN:VALARM") == text.count("TRIGGER:-PT1H")
     for block in nurse.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]:
-        if "SUMMARY:Study infusion" in block:
+        if "infusion 2·" in block:
             assert "sodium chloride" not in block and "Octagam" not in block
-        elif "SUMMARY:IVIg infusion" in block:
+        elif "infusion 5·" in block:
             assert "Product: Octagam 10%" in block  # an open-label course names its product
 
 
 def test_pharmacy_description_names_contents():
     """The pharmacy view's DESCRIPTION carries product and vials or saline; the nurse's does not."""
     unfolded = calendar("proderm").decode().replace("\r\n ", "")
-    assert "Saline: sodium chloride 0.9% 400.0 mL" in unfolded
+    assert "Saline: sodium chloride 0.9% 400 mL" in unfolded
     assert "Product: Octagam 10%" in unfolded
 
 

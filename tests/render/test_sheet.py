@@ -24,7 +24,7 @@ from ivig_schedule.cli.app import cli
 from ivig_schedule.render.sheet import to_html
 from ivig_schedule.views.views import plan_view
 
-from ..helpers import ROOT, SAMPLES
+from ..helpers import ROOT, SAMPLES, needs_pdf
 
 PRINTABLE_PX = {"a4": round((210 - 24) / 25.4 * 96), "letter": round((8.5 * 25.4 - 24) / 25.4 * 96)}
 """Page width less the 12 mm margins each side, in CSS pixels (96 per inch)."""
@@ -136,7 +136,7 @@ def test_print_to_pdf_has_a_page_per_day_and_none_is_blank(tmp_path, update_gold
 @pytest.mark.slow
 def test_masked_sheet_is_identical_across_arms():
     """ProDERM masks the nurse: her sheet (HTML and PDF) is byte-identical for both arms."""
-    pytest.importorskip("weasyprint", reason="the pdf extra is not installed")
+    needs_pdf()
     from ivig_schedule.render.sheet import to_pdf
 
     active = to_html(plan_view(outcome(arm="active"), "nurse"), course=1)
@@ -149,7 +149,7 @@ def test_masked_sheet_is_identical_across_arms():
 @pytest.mark.slow
 def test_pdf_has_no_clock_time_and_is_repeatable():
     """The same input gives the same PDF bytes, with no creation date in the document."""
-    pytest.importorskip("weasyprint", reason="the pdf extra is not installed")
+    needs_pdf()
     from ivig_schedule.render.sheet import to_pdf
 
     html = to_html(plan_view(outcome(), "pharmacy"), course=2)

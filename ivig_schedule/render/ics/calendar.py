@@ -22,11 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.ics import writer as w
 from ivig_schedule.render.ics.writer import Line
-from ivig_schedule.render.records import contents_text, number_text
+from ivig_schedule.render.records import contents_text
 from ivig_schedule.views.revisions import Item, Stamped, identity
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
@@ -57,22 +58,22 @@ def _pump_lines(view: PlanView, course: CourseView, day: DayView) -> list[str]:
     lines = [
         f"Arrive {_hhmm(day.arrive)} for set-up; infusion {_hhmm(day.start)}-{_hhmm(day.end)}; "
         f"observe until {_hhmm(day.leave)}",
-        f"Volume: {number_text(day.volume_ml or Decimal(0))} mL",
+        f"Volume: {written(day.volume_ml or Decimal(0))} mL",
         "Pump programme:",
     ]
     lines.extend(
-        f"  {i}. {number_text(s.rate_ml_per_h)} mL/h for {s.minutes} min, "
-        f"VTBI {number_text(s.volume_ml)} mL"
+        f"  {i}. {written(s.rate_ml_per_h)} mL/h for {s.minutes} min, "
+        f"VTBI {written(s.volume_ml)} mL"
         for i, s in enumerate(day.steps or (), start=1)
     )
     lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes or 0)}")
     if course.cap is not None:
-        lines.append(f"Never above {number_text(course.cap.cap_ml_per_h)} mL/h")
+        lines.append(f"Never above {written(course.cap.cap_ml_per_h)} mL/h")
     if view.product_name is not None and not course.masked:
         lines.append(f"Product: {view.product_name}")
     if day.contents is not None:
         kind = "Saline" if day.contents.kind == "placebo" else "Vials"
-        lines.append(f"{kind}: {contents_text(day.contents)}")
+        lines.append(f"{kind}: {contents_text(day.contents, written)}")
     return lines
 
 
@@ -106,7 +107,12 @@ def _description(view: PlanView, course: CourseView, day: DayView) -> str:
     return "\n".join(lines)
 
 
-def _summary(course: CourseView, day: DayView) -> str:
+def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
+    """The title. A nurse's calendar holds many patients: her titles name the patient's
+    pseudonym and the course·day ("PD-0042 · infusion 2·1"), the same for both arms."""
+    if view.view == "nurse":
+        text = f"{view.patient.id} · infusion {course.number}·{day.day}"
+        return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
     if day.steps is not None:
         label = "Study infusion" if course.masked else "IVIg infusion"
     elif day.arrive is not None:
@@ -162,7 +168,9 @@ def _event(view: PlanView, event: Stamped) -> str:
         if event.gone:
             return _cancelled(view, event, times)
         lines: tuple[Line, ...] = (
-            ("SUMMARY", w.escape(f"Study visit · week {visit.week}")), *times,
+            ("SUMMARY", w.escape(f"{view.patient.id} · study visit week {visit.week}"
+                                 if view.view == "nurse" else f"Study visit · week {visit.week}")),
+            *times,
             *_stamps(view, event), ("CLASS", "PRIVATE"),
             ("DESCRIPTION", w.escape(f"Patient: {view.patient.id}\n{visit.name}")),
             ("STATUS", "CONFIRMED"), ("TRANSP", "TRANSPARENT"), *_tail(view, event))
@@ -176,7 +184,7 @@ def _day_event(view: PlanView, event: Stamped, item: Item) -> str:
     times = _times(view.patient.timezone, day)
     if event.gone:
         return _cancelled(view, event, times)
-    summary = _summary(course, day)
+    summary = _summary(view, course, day)
     head = (("SUMMARY", w.escape(summary)), *times, *_stamps(view, event))
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
