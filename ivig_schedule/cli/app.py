@@ -1,7 +1,7 @@
 """The command line: the click group and its commands. Click only; every use case is in `jobs`.
 
 Commands live in one module per family (`plan`: plan, sheet, check, explain; `history`: change,
-tis; `catalog`: products, regimens, limits; `roster`; `week`: due). Exit codes: 0 ok, 1 bad
+tis; `catalog`: products, regimens, limits; `roster`; `week`: due, publish). Exit codes: 0 ok, 1 bad
 input, 2 usage, 3 refused by a safety rule, each from the use case's value.
 """
 
@@ -33,7 +33,7 @@ def cli() -> None:
 
 for command in (plan.plan, plan.sheet, plan.check, plan.explain, catalog.products,
                 catalog.regimens, catalog.limits, history.tis, history.change, roster.roster,
-                week.due):
+                week.due, week.publish):
     cli.add_command(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,3 +64,63 @@ def due(sources: tuple[Path, ...], start: str | None, end: str | None, view: str
         for source, patient, _, message in worklist.errors:
             click.echo(f"error: {source} {patient}: {message}", err=True)
         sys.exit(worklist.exit_code)
+
+
+@click.command()
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--caldav", "template", required=True,
+              help="Collection URL with {nurse}, e.g. https://dav.example.org/pharmacy/{nurse}/")
+@click.option("--user", required=True, help="The CalDAV user name.")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file whose first line is the password (default: the environment "
+              "variable IVIG_CALDAV_PASSWORD). Never give it on the command line.")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Verify the server's TLS certificate against this CA bundle.")
+@click.option("--patients", is_flag=True,
+              help="Also publish each patient's own calendar (to the template with the "
+              "patient's id for {nurse}).")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def publish(outdir: Path, template: str, user: str, password_file: Path | None,
+            ca_file: Path | None, patients: bool, dry_run: bool, debug: bool) -> None:
+    """Sync a roster's calendars (OUTDIR from ``roster``) to a CalDAV server: one collection
+    per nurse, one resource per event. New events are created, changed ones replaced (never
+    over a change made on the server meanwhile), unchanged ones left as they are, and events
+    this tool did not write never touched. Exit 0 when all is in place, 1 when the server
+    cannot be reached, refuses the login or a write (what was written is listed; run again to
+    finish).
+    """
+    import os
+
+    with common.user_errors(debug):
+        from ivig_schedule.batch import publish as job
+
+        if password_file is not None:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+            password = lines[0] if lines else ""
+        else:
+            password = os.environ.get("IVIG_CALDAV_PASSWORD", "")
+        if not password:
+            raise click.UsageError("give the password in IVIG_CALDAV_PASSWORD or with "
+                                   "--password-file FILE")
+        job.check_url(template)
+
+        def client_for(url: str) -> object:
+            import urllib.parse
+
+            import caldav
+
+            client: Any = caldav.DAVClient  # the library ships no type information
+            loopback = urllib.parse.urlsplit(url).hostname in job.LOOPBACK
+            return client(url, username=user, password=password,
+                             ssl_verify_cert=str(ca_file) if ca_file else True,
+                             require_tls=not loopback, timeout=30)
+
+        try:
+            job.publish(outdir, template, client_for, patients=patients, dry_run=dry_run,
+                        report=click.echo)
+        except job.PublishError as e:
+            for line in e.done:
+                click.echo(line)
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
