@@ -20,7 +20,13 @@ from ivig_schedule.cli.options import (
     prescription_argument,
     view_option,
 )
+from ivig_schedule.model.vocabulary import LANGUAGES
 from ivig_schedule.render.formats import PLAN_FORMATS
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), help="Language of the calendar and the sheet "
+    "(default: the prescription's [care] language, else en). The table, JSON, CSV and FHIR "
+    "stay as they are.")
 
 
 @click.command()
@@ -35,10 +41,11 @@ from ivig_schedule.render.formats import PLAN_FORMATS
               help="ics: the file sent before, after a hand edit of the prescription; changed "
               "events get a higher SEQUENCE, removed ones are cancelled, unchanged ones keep "
               "theirs.")
+@lang_option
 @override_options
 @guard_options
 def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, force: bool,
-         stamp: str | None, previous: Path | None, accepts: tuple[str, ...],
+         stamp: str | None, previous: Path | None, lang: str | None, accepts: tuple[str, ...],
          reasons: tuple[str, ...], strict: bool, limits_file: Path | None, today: str | None,
          debug: bool, **overrides: Any) -> None:
     """Plan a prescription file (TOML), or one given entirely by flags.
@@ -58,7 +65,7 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
         written = outputs.plan(request, fmt, view,  # type: ignore[arg-type]
                                previous=common.read_previous(previous),
                                stamp=common.stamp_flag(stamp), width=common.width(),
-                               color=output is None and sys.stdout.isatty())
+                               color=output is None and sys.stdout.isatty(), lang=lang)
         common.finish(written, output, force, debug=debug)
 
 
@@ -71,10 +78,12 @@ def plan(prescription: Path | None, fmt: str, view: str, output: Path | None, fo
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
 @click.option("--course", type=click.IntRange(min=1), help="Print this course only.")
 @output_options
+@lang_option
 @override_options
 @guard_options
 def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: int | None,
-          output: Path | None, force: bool, accepts: tuple[str, ...], reasons: tuple[str, ...],
+          output: Path | None, force: bool, lang: str | None, accepts: tuple[str, ...],
+          reasons: tuple[str, ...],
           strict: bool, limits_file: Path | None, today: str | None, debug: bool,
           **overrides: Any) -> None:
     """Print the infusion sheet: one page per infusion day, with the pump programme, a step
@@ -87,7 +96,7 @@ def sheet(prescription: Path | None, view: str, fmt: str, paper: str, course: in
         request = common.request(prescription, overrides, accepts, reasons, strict,
                                  limits_file, today, kept=True)
         written = outputs.sheet(request, view, paper=paper,  # type: ignore[arg-type]
-                                course=course, pdf=fmt == "pdf")
+                                course=course, pdf=fmt == "pdf", lang=lang)
         common.finish(written, output, force, debug=debug)
 
 

@@ -40,6 +40,7 @@ from ivig_schedule.model.vocabulary import (
     ARMS,
     CHANGE_KINDS,
     DOSING_WEIGHT_BASES,
+    LANGUAGES,
     RISK_FACTORS,
     ROUNDINGS,
     SEXES,
@@ -451,16 +452,16 @@ def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     return tuple(ch for ch in found if ch is not None)
 
 
-CARE_KEYS = ("nurse", "organizer", "travel_minutes")
+CARE_KEYS = ("nurse", "organizer", "travel_minutes", "language")
 _MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_TRAVEL_MINUTES = 240
 
 
-def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None]:
+def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None, str | None]:
     """The [care] table: who visits, who publishes the calendars, and the nurse's travel time
     to this patient (minutes between visits that are not a clash)."""
     if "care" not in data:
-        return None, None, None
+        return None, None, None, None
     care = Fields(data["care"], "care")
     care.reject_unknown(CARE_KEYS)
     organizer = care.text("organizer")
@@ -469,7 +470,7 @@ def _care(data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None]:
                                 "must be a mailto: address, e.g. mailto:pharmacy@example.org")
     travel = care.integer("travel_minutes", unit="minutes", minimum=0,
                           maximum=MAX_TRAVEL_MINUTES)
-    return care.text("nurse"), organizer, travel
+    return care.text("nurse"), organizer, travel, care.choice("language", LANGUAGES)
 
 
 def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
@@ -581,7 +582,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
     changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
     care = c.run(lambda: _care(data))
-    nurse, organizer, travel = care if care is not None else (None, None, None)
+    nurse, organizer, travel, lang = care if care is not None else (None, None, None, None)
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
     c.raise_if_any()
@@ -589,7 +590,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
                         changes=changes, nurse=nurse, organizer=organizer,
-                        travel_minutes=travel)
+                        travel_minutes=travel, language=lang)
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any],

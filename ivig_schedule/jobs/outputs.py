@@ -59,7 +59,8 @@ def kept(request: Request) -> Request:
 
 
 def plan(request: Request, fmt: str, view: View, *, previous: bytes | None = None,
-         stamp: dt.datetime | None = None, width: int = 100, color: bool = False) -> Written:
+         stamp: dt.datetime | None = None, width: int = 100, color: bool = False,
+         lang: str | None = None) -> Written:
     """The plan in format `fmt` for role `view`. A calendar is stamped from the plan's history
     and, after a hand edit, from the file sent before (`previous`); `stamp` fixes DTSTAMP."""
     form = formats.PLAN_FORMATS[fmt]
@@ -77,12 +78,13 @@ def plan(request: Request, fmt: str, view: View, *, previous: bytes | None = Non
         fixed = stamp.astimezone(dt.UTC).replace(microsecond=0) if stamp is not None else None
         events = revisions.stamped(shown, (plan_view(p, view, trail=False) for p in outcome.revisions),
                                    fixed=fixed, previous=old)
-    options = formats.Options(width=width, color=color, events=events)
+    options = formats.Options(width=width, color=color, events=events,
+                              lang=lang or shown.language)
     return Written(outcome, formats.render(fmt, shown, options))
 
 
 def sheet(request: Request, view: View, *, paper: str = "a4", course: int | None = None,
-          pdf: bool = False) -> Written:
+          pdf: bool = False, lang: str | None = None) -> Written:
     """The printed sheet, as HTML or PDF."""
     from ivig_schedule.render import sheet as sheet_module
 
@@ -90,7 +92,9 @@ def sheet(request: Request, view: View, *, paper: str = "a4", course: int | None
     if outcome.plan is None or outcome.error is not None:
         return Written(outcome)
     try:
-        html = sheet_module.to_html(plan_view(outcome.plan, view), paper=paper, course=course)
+        shown = plan_view(outcome.plan, view)
+        html = sheet_module.to_html(shown, paper=paper, course=course,
+                                    lang=lang or shown.language)
         data = sheet_module.to_pdf(html) if pdf else html.encode("utf-8")
     except IvigScheduleError as e:
         return Written(outcome, error=e)

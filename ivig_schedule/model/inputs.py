@@ -507,6 +507,7 @@ class Prescription:
         organizer: Who publishes the calendars (``[care] organizer``, a ``mailto:`` address).
         travel_minutes: The nurse's travel time to this patient (``[care] travel_minutes``);
             None: the project default, `TRAVEL_MINUTES`.
+        language: The language of the calendars and sheets (``[care] language``, en or nl).
     """
 
     patient: Patient
@@ -518,6 +519,7 @@ class Prescription:
     nurse: str | None = None
     organizer: str | None = None
     travel_minutes: int | None = None
+    language: str | None = None
 
 
 @attrs.frozen

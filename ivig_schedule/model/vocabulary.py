@@ -23,6 +23,8 @@ ROUNDINGS: tuple[Rounding, ...] = ("nearest-vial", "down", "none")
 ARMS: tuple[Arm, ...] = ("active", "placebo")
 RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
 VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
+LANGUAGES = ("en", "nl")
+"""Languages of what people read (calendars and sheets): English (the default) and Dutch."""
 ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
                                          "stop", "given")

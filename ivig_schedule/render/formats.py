@@ -13,11 +13,13 @@ from typing import Any, NamedTuple
 
 
 class Options(NamedTuple):
-    """How to write: the terminal's width and colour (table); the calendar's stamped events."""
+    """How to write: the terminal's width and colour (table); the calendar's stamped events;
+    the language people read (`language.LANGUAGES`)."""
 
     width: int = 100
     color: bool = False
     events: tuple[Any, ...] = ()
+    lang: str = "en"
 
 
 class Format(NamedTuple):

@@ -22,10 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
-from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
-from ivig_schedule.render.records import contents_text
-from ivig_schedule.views.views import CourseView, DayView, PlanView
+from ivig_schedule.render.language import ENGLISH, Language, language
+from ivig_schedule.views.views import ContentsView, CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
 CHART = {"width": 120, "height": 56, "left": 17, "right": 116, "top": 7, "bottom": 44,
@@ -59,25 +58,36 @@ def _clock(moment: Any, with_offset: bool) -> str:
     return f"{_hhmm(moment)} ({_offset(moment)})" if with_offset else _hhmm(moment)
 
 
-def _prepare(view: PlanView, course: CourseView, day: DayView) -> str:
+def _prepare(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
     """What to prepare. For a blinded course the words are the same for both arms (one bag,
     labelled as study medication, in the protocol's over-bag where it asks for one); only the
     contents differ, and only a view that sees the arm reads them."""
-    volume = written(day.volume_ml) if day.volume_ml is not None else "?"
+    volume = t.number(day.volume_ml) if day.volume_ml is not None else "?"
     if course.masked or day.contents is None:
-        return (f"Study medication: one bag of {volume} mL as labelled by the pharmacy. "
-                "Do not open or compare bags.")
-    product = view.product_name or "the product"
-    holds = (contents_text(day.contents, written) if day.contents.kind == "placebo"
-             else f"{product} {contents_text(day.contents, written)}, pooled aseptically")
+        return t._("Study medication: one bag of {volume} mL as labelled by the pharmacy. Do "
+                   "not open or compare bags.").format(volume=volume)
+    product = view.product_name or t._("the product")
+    contents = _contents(day.contents, t)
+    holds = (contents if day.contents.kind == "placebo"
+             else t._("{product} {contents}, pooled aseptically").format(
+                 product=product, contents=contents))
     if course.blinded:
-        overbag = f", in {view.overbag}" if view.overbag else ""
-        return (f"Prepare one sterile bag of {volume} mL, labelled as study medication"
-                f"{overbag}. Contents: {holds}.")
-    return f"{product}: {contents_text(day.contents, written)} ({volume} mL)"
+        overbag = t._(", in {overbag}").format(overbag=view.overbag) if view.overbag else ""
+        return t._("Prepare one sterile bag of {volume} mL, labelled as study medication"
+                   "{overbag}. Contents: {holds}.").format(volume=volume, overbag=overbag,
+                                                          holds=holds)
+    return f"{product}: {contents} ({volume} mL)"
 
 
-def _chart(day: DayView) -> dict[str, Any]:
+def _contents(contents: ContentsView, t: Language) -> str:
+    if contents.kind == "placebo":
+        return t._("{solution} {volume} mL (matches {grams} g)").format(
+            solution=t._(contents.solution), volume=t.number(contents.ml),
+            grams=t.number(contents.matches_g))
+    return " + ".join(f"{t.number(v.grams)} g x{v.count}" for v in contents.vials)
+
+
+def _chart(day: DayView, t: Language = ENGLISH) -> dict[str, Any]:
     steps = day.steps or ()
     total = day.infusion_minutes or 1
     top_rate = max((s.rate_ml_per_h for s in steps), default=Decimal(1))
@@ -103,24 +113,26 @@ def _chart(day: DayView) -> dict[str, Any]:
     for rate in sorted({s.rate_ml_per_h for s in steps}, reverse=True):
         y = round(bottom - float(rate) * sy, 2)
         if all(abs(y - t["y"]) >= CHART["font"] * 1.1 for t in y_ticks):
-            y_ticks.append({"y": y, "label": written(rate)})
+            y_ticks.append({"y": y, "label": t.number(rate)})
     return {"segments": segments, "risers": risers, "x_ticks": x_ticks, "y_ticks": y_ticks}
 
 
-def _vitals(day: DayView, offsets: bool) -> list[dict[str, str]]:
+def _vitals(day: DayView, offsets: bool, t: Language) -> list[dict[str, str]]:
     """Before the start, at each step change, at least every `VITALS_EVERY_MINUTES` during a
     step, at the end of the infusion and of the observation."""
-    rows = [{"when": "Before start", "at": _clock(day.start, offsets)}]
+    rows = [{"when": t._("Before start"), "at": _clock(day.start, offsets)}]
     for i, step in enumerate(day.steps or (), start=1):
         if i > 1:
-            rows.append({"when": f"Step {i}: {written(step.rate_ml_per_h)} mL/h",
+            rows.append({"when": t._("Step {number}: {rate} mL/h").format(
+                             number=i, rate=t.number(step.rate_ml_per_h)),
                          "at": _clock(step.at, offsets)})
         for minute in range(VITALS_EVERY_MINUTES, step.minutes, VITALS_EVERY_MINUTES):
             if step.at is not None:
-                rows.append({"when": f"Step {i} +{minute} min",
+                rows.append({"when": t._("Step {number} +{minutes} min").format(
+                                 number=i, minutes=minute),
                              "at": _clock(step.at + dt.timedelta(minutes=minute), offsets)})
-    rows += [{"when": "Infusion end", "at": _clock(day.end, offsets)},
-             {"when": "Observed until", "at": _clock(day.leave, offsets)}]
+    rows += [{"when": t._("Infusion end"), "at": _clock(day.end, offsets)},
+             {"when": t._("Observed until"), "at": _clock(day.leave, offsets)}]
     return rows
 
 
@@ -135,71 +147,81 @@ def _columns(rows: list[dict[str, str]]) -> list[list[dict[str, str]]]:
     return [rows[:half], rows[half:]]
 
 
-def _lots(view: PlanView, course: CourseView, day: DayView) -> list[str]:
+def _lots(view: PlanView, course: CourseView, day: DayView, t: Language) -> list[str]:
     """One lot and expiry row per vial size the view may see; one for a masked bag."""
     if course.masked or day.contents is None or day.contents.kind == "placebo":
-        return ["bag" if course.masked or day.contents is None else "saline bag"]
-    return [f"{written(v.grams)} g" for v in day.contents.vials]
+        return [t._("bag") if course.masked or day.contents is None else t._("saline bag")]
+    return [f"{t.number(v.grams)} g" for v in day.contents.vials]
 
 
-def _weights(view: PlanView, course: CourseView) -> str:
+def _weights(view: PlanView, course: CourseView, t: Language) -> str:
     weights = view.patient.weights
     if weights is None:
         return ""
     dosing = course.dosing_weight_kg or weights.dosing_weight_kg
-    text = (f"recorded {written(weights.weight_shown_kg)} kg · dosing weight "
-            f"{written(dosing)} kg ({weights.dosing_weight_basis})")
+    text = t._("recorded {weight} kg · dosing weight {dosing} kg ({basis})").format(
+        weight=t.number(weights.weight_shown_kg), dosing=t.number(dosing),
+        basis=t._(weights.dosing_weight_basis))
     if course.dose_g_per_kg is not None:
-        text += f" · {written(course.dose_g_per_kg)} g/kg this course"
+        text += " · " + t._("{dose} g/kg this course").format(
+            dose=t.number(course.dose_g_per_kg))
     if view.product is not None:
-        text += f" · {written(view.product.concentration_mg_per_ml)} mg/mL"
+        text += f" · {t.number(view.product.concentration_mg_per_ml)} mg/mL"
     if course.dispense is not None:
-        text += f" · course total {written(course.dispense.grams)} g"
+        text += " · " + t._("course total {grams} g").format(
+            grams=t.number(course.dispense.grams))
     return text
 
 
-def _page(view: PlanView, course: CourseView, day: DayView) -> dict[str, Any]:
-    kind = "Study infusion" if course.blinded else "IVIg infusion"
+def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict[str, Any]:
+    kind = t._("Study infusion") if course.blinded else t._("IVIg infusion")
     moments = [m for m in (day.arrive, day.start, day.end, day.leave) if m is not None]
     offsets = len({m.utcoffset() for m in moments}) > 1  # the clocks change during the visit
-    steps = [{"number": i, "at": _clock(s.at, offsets), "rate": written(s.rate_ml_per_h),
-              "minutes": s.minutes, "volume": written(s.volume_ml)}
+    steps = [{"number": i, "at": _clock(s.at, offsets), "rate": t.number(s.rate_ml_per_h),
+              "minutes": s.minutes, "volume": t.number(s.volume_ml)}
              for i, s in enumerate(day.steps or (), start=1)]
     given = day.given
     weights = view.patient.weights
     pharmacy = view.trail is not None
     return {
         "course": course.number, "day": day.day, "days": len(course.days),
-        "heading": f"{kind} sheet · course {course.number}, day {day.day}",
-        "course_label": f"{course.number} ({'study' if course.masked else course.phase}) · "
-                        f"day {day.day} of {len(course.days)}",
-        "date": day.date.isoformat(), "weekday": f"{day.date:%A}",
+        "heading": t._("{kind} sheet · course {course}, day {day}").format(
+            kind=kind, course=course.number, day=day.day),
+        "course_label": t._("{course} ({phase}) · day {day} of {days}").format(
+            course=course.number, phase=t._("study") if course.masked else course.phase,
+            day=day.day, days=len(course.days)),
+        "running": t._("{patient} · {weekday} {date} · course {course}, day {day} of "
+                       "{days}").format(patient=view.patient.id, weekday=t.weekday(day.date),
+                                         date=day.date.isoformat(), course=course.number,
+                                         day=day.day, days=len(course.days)),
+        "date": day.date.isoformat(), "weekday": t.weekday(day.date),
         "arrive": _clock(day.arrive, offsets), "start": _clock(day.start, offsets),
         "end": _clock(day.end, offsets), "leave": _clock(day.leave, offsets),
-        "offsets": "the clocks change during this visit: each time shows its UTC offset"
+        "offsets": t._("the clocks change during this visit: each time shows its UTC offset")
                    if offsets else "",
-        "location": day.location or "",
-        "prepare": _prepare(view, course, day),
+        "location": t._(day.location) if day.location else "",
+        "prepare": _prepare(view, course, day, t),
         "steps": steps,
         "minutes": hours_and_minutes(day.infusion_minutes or 0),
-        "volume": written(day.volume_ml or Decimal(0)),
-        "cap": written(course.cap.cap_ml_per_h) if course.cap else "",
-        "chart": _chart(day),
-        "vitals": _columns(_vitals(day, offsets)),
-        "weights": _weights(view, course),
-        "weight_check": (f"Weigh the patient: the plan is for "
-                         f"{written(weights.weight_shown_kg)} kg. Differs? Do not start; call "
-                         "the pharmacy."
-                         if weights is not None else "Weigh the patient"),
-        "lots": _lots(view, course, day),
-        "prepared_by": "Prepared (pharmacist)" if pharmacy else "Prepared by",
-        "checked_by": "Checked (2nd pharmacist)" if pharmacy else "Checked by",
+        "volume": t.number(day.volume_ml or Decimal(0)),
+        "cap": t.number(course.cap.cap_ml_per_h) if course.cap else "",
+        "chart": _chart(day, t),
+        "vitals": _columns(_vitals(day, offsets, t)),
+        "weights": _weights(view, course, t),
+        "weight_check": (t._("Weigh the patient: the plan is for {weight} kg. Differs? Do not "
+                             "start; call the pharmacy.").format(
+                                 weight=t.number(weights.weight_shown_kg))
+                         if weights is not None else t._("Weigh the patient")),
+        "lots": _lots(view, course, day, t),
+        "prepared_by": t._("Prepared (pharmacist)") if pharmacy else t._("Prepared by"),
+        "checked_by": t._("Checked (2nd pharmacist)") if pharmacy else t._("Checked by"),
         "lot": (given.lot or "") if given else "",
         "expiry": (given.expiry.isoformat() if given and given.expiry else ""),
     }
 
 
-def pages(view: PlanView, course: int | None = None) -> list[dict[str, Any]]:
+def pages(view: PlanView, course: int | None = None,
+          t: Language = ENGLISH) -> list[dict[str, Any]]:
     """One page per infusion day still to be given or given (cancelled days are left out)."""
     if view.pump is None:
         raise PrescriptionError("--view", view.view, "an infusion sheet is for a role that sees "
@@ -208,12 +230,13 @@ def pages(view: PlanView, course: int | None = None) -> list[dict[str, Any]]:
     if course is not None and course not in numbers:
         raise PrescriptionError("--course", course,
                                 f"must be a course of the plan: 1-{max(numbers)}")
-    return [_page(view, c, d) for c in view.courses if course in (None, c.number)
+    return [_page(view, c, d, t) for c in view.courses if course in (None, c.number)
             for d in c.days if d.status in ("planned", "given")]
 
 
-def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None) -> str:
-    """The sheet as self-contained HTML (no network, system fonts)."""
+def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None,
+            lang: str = "en") -> str:
+    """The sheet as self-contained HTML (no network, system fonts), in language `lang`."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -221,12 +244,14 @@ def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None) -> 
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
     template = environment.get_template("sheet.html.j2")
+    t = language(lang)
     return template.render(
-        title=f"Infusion sheet {view.patient.id}", pages=pages(view, course),
+        _=t._, lang=lang,
+        title=t._("Infusion sheet {id}").format(id=view.patient.id), pages=pages(view, course, t),
         unblinded=view.arm is not None and view.arm.unblinded,
         patient=view.patient.id, regimen=view.regimen_name, zone=view.patient.timezone,
         view=view.view, paper_css=PAPERS[paper], chart=CHART,
-        warnings=[f"{w.message} [{w.code}]" for w in view.warnings])
+        warnings=[f"{w.message} [{w.code}]" for w in view.warnings])  # rule texts: English
 
 
 def to_pdf(html: str) -> bytes:

@@ -352,6 +352,7 @@ class PlanView:
     overbag: str | None = None
     organizer: str = ""
     format: str = FORMAT
+    language: str = "en"
 
 
 def _contents(contents: ProductContents | PlaceboContents, grams: Decimal) -> ContentsView:
@@ -488,5 +489,6 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
         prescription=rx.order.identity,
         overbag=rx.regimen.overbag,
         organizer=rx.organizer or DEFAULT_ORGANIZER,
+        language=rx.language or "en",
         change_dates=tuple(e.change.on for e in plan.effects),
     )

@@ -22,14 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.ics import writer as w
 from ivig_schedule.render.ics.writer import Line
-from ivig_schedule.render.records import contents_text
+from ivig_schedule.render.language import Language, language
 from ivig_schedule.views.revisions import Item, Stamped, identity
-from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
+from ivig_schedule.views.views import ContentsView, CourseView, DayView, PlanView, VisitView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60
@@ -54,73 +53,96 @@ def _hhmm(moment: dt.datetime | None) -> str:
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
 
 
-def _pump_lines(view: PlanView, course: CourseView, day: DayView) -> list[str]:
+def _pump_lines(view: PlanView, course: CourseView, day: DayView, t: Language) -> list[str]:
     lines = [
-        f"Arrive {_hhmm(day.arrive)} for set-up; infusion {_hhmm(day.start)}-{_hhmm(day.end)}; "
-        f"observe until {_hhmm(day.leave)}",
-        f"Volume: {written(day.volume_ml or Decimal(0))} mL",
-        "Pump programme:",
+        t._("Arrive {arrive} for set-up; infusion {start}-{end}; observe until {leave}").format(
+            arrive=_hhmm(day.arrive), start=_hhmm(day.start), end=_hhmm(day.end),
+            leave=_hhmm(day.leave)),
+        t._("Volume: {volume} mL").format(volume=t.number(day.volume_ml or Decimal(0))),
+        t._("Pump programme:"),
     ]
     lines.extend(
-        f"  {i}. {written(s.rate_ml_per_h)} mL/h for {s.minutes} min, "
-        f"VTBI {written(s.volume_ml)} mL"
+        "  " + t._("{number}. {rate} mL/h for {minutes} min, VTBI {volume} mL").format(
+            number=i, rate=t.number(s.rate_ml_per_h), minutes=s.minutes,
+            volume=t.number(s.volume_ml))
         for i, s in enumerate(day.steps or (), start=1)
     )
-    lines.append(f"Total infusion time: {hours_and_minutes(day.infusion_minutes or 0)}")
+    lines.append(t._("Total infusion time: {time}").format(
+        time=hours_and_minutes(day.infusion_minutes or 0)))
     if course.cap is not None:
-        lines.append(f"Never above {written(course.cap.cap_ml_per_h)} mL/h")
+        lines.append(t._("Never above {rate} mL/h").format(
+            rate=t.number(course.cap.cap_ml_per_h)))
     if view.product_name is not None and not course.masked:
-        lines.append(f"Product: {view.product_name}")
+        lines.append(t._("Product: {name}").format(name=view.product_name))
     if day.contents is not None:
-        kind = "Saline" if day.contents.kind == "placebo" else "Vials"
-        lines.append(f"{kind}: {contents_text(day.contents, written)}")
+        kind = t._("Saline") if day.contents.kind == "placebo" else t._("Vials")
+        lines.append(f"{kind}: {_contents(day.contents, t)}")
     return lines
 
 
-def _description(view: PlanView, course: CourseView, day: DayView) -> str:
+def _contents(contents: ContentsView, t: Language) -> str:
+    if contents.kind == "placebo":
+        return t._("{solution} {volume} mL (matches {grams} g)").format(
+            solution=t._(contents.solution), volume=t.number(contents.ml),
+            grams=t.number(contents.matches_g))
+    return " + ".join(f"{t.number(v.grams)} g x{v.count}" for v in contents.vials)
+
+
+def _description(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
     lines = [
-        f"Patient: {view.patient.id}",
-        f"Course {course.number} ({'study infusion' if course.masked else course.phase}, "
-        f"week {course.week}), day {day.day}",
+        t._("Patient: {id}").format(id=view.patient.id),
+        t._("Course {course} ({phase}, week {week}), day {day}").format(
+            course=course.number, phase=t._("study infusion") if course.masked else course.phase,
+            week=course.week, day=day.day),
     ]
     if day.steps is not None:
-        lines.extend(_pump_lines(view, course, day))
+        lines.extend(_pump_lines(view, course, day, t))
     elif day.arrive is not None:
-        lines.append(f"The nurse comes at {_hhmm(day.arrive)}; the visit ends about "
-                     f"{_hhmm(day.leave)}")
+        lines.append(t._("The nurse comes at {arrive}; the visit ends about {leave}").format(
+            arrive=_hhmm(day.arrive), leave=_hhmm(day.leave)))
     if day.arrive is not None and (twice(day.arrive) or twice(day.leave or day.arrive)):
-        lines.append(f"Times are local to {view.patient.timezone}; the clocks go back that day")
+        lines.append(t._("Times are local to {zone}; the clocks go back that day").format(
+            zone=view.patient.timezone))
     if day.given is not None:
-        lot = f"; lot {day.given.lot}" if day.given.lot else ""
-        expiry = f", expiry {day.given.expiry}" if day.given.expiry else ""
-        lines.append(f"Given (recorded in change[{day.given.change}] on {day.given.on}){lot}"
-                     f"{expiry}")
+        lot = t._("; lot {lot}").format(lot=day.given.lot) if day.given.lot else ""
+        expiry = (t._(", expiry {date}").format(date=day.given.expiry)
+                  if day.given.expiry else "")
+        lines.append(t._("Given (recorded in change[{index}] on {date})").format(
+            index=day.given.change, date=day.given.on) + lot + expiry)
     if course.moved_days:
-        lines.append(f"Moved {course.moved_days:+d} days from week {course.week}")
-    lines += [f"Warning: {n.message} [{n.code}]" for n in view.warnings]
-    lines += [f"Accepted: {o.rule} {o.value} {o.limit}".replace("  ", " ").rstrip()
-              + (f"; reason: {o.reason}" if o.reason is not None else "")
+        lines.append(t._("Moved {days} days from week {week}").format(
+            days=f"{course.moved_days:+d}", week=course.week))
+    lines += [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
+              for n in view.warnings]
+    lines += [f"{t._('Accepted:')} {o.rule} {o.value} {o.limit}".replace("  ", " ").rstrip()
+              + (t._("; reason: {reason}").format(reason=o.reason) if o.reason is not None
+                 else "")
               for o in view.overrides]
     if day.steps is not None:
-        lines.append("Decision support: check against the prescription and the pump before "
-                     "starting.")
+        lines.append(t._("Decision support: check against the prescription and the pump "
+                         "before starting."))
     return "\n".join(lines)
 
 
-def _summary(view: PlanView, course: CourseView, day: DayView) -> str:
+def _summary(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
     """The title. A nurse's calendar holds many patients: her titles name the patient's
     pseudonym and the course·day ("PD-0042 · infusion 2·1"), the same for both arms."""
     if view.view == "nurse":
-        text = f"{view.patient.id} · infusion {course.number}·{day.day}"
-        return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
-    if day.steps is not None:
-        label = "Study infusion" if course.masked else "IVIg infusion"
-    elif day.arrive is not None:
-        label = "Infusion visit" if day.location == "home" else f"Infusion ({day.location})"
+        text = t._("{id} · infusion {course}·{day}").format(
+            id=view.patient.id, course=course.number, day=day.day)
     else:
-        label = "Infusion day"
-    text = f"{label} · course {course.number} · day {day.day}/{len(course.days)}"
-    return f"Cancelled: {text}" if day.status in ("cancelled", "skipped") else text
+        if day.steps is not None:
+            label = t._("Study infusion") if course.masked else t._("IVIg infusion")
+        elif day.arrive is not None:
+            label = (t._("Infusion visit") if day.location == "home"
+                     else t._("Infusion ({location})").format(location=day.location))
+        else:
+            label = t._("Infusion day")
+        text = t._("{label} · course {course} · day {day}/{days}").format(
+            label=label, course=course.number, day=day.day, days=len(course.days))
+    if day.status in ("cancelled", "skipped"):
+        return t._("Cancelled: {title}").format(title=text)
+    return text
 
 
 def _moment(name: str, zone: str, moment: dt.datetime) -> Line:
@@ -151,47 +173,50 @@ def _tail(view: PlanView, event: Stamped) -> tuple[Line, ...]:
     return (("ORGANIZER", view.organizer), (X_HASH, event.hash))
 
 
-def _cancelled(view: PlanView, event: Stamped, times: tuple[Line, ...]) -> str:
-    lines = (("SUMMARY", "Cancelled"), *times, *_stamps(view, event), *CANCELLED,
+def _cancelled(view: PlanView, event: Stamped, times: tuple[Line, ...], t: Language) -> str:
+    lines = (("SUMMARY", w.escape(t._("Cancelled"))), *times, *_stamps(view, event), *CANCELLED,
              *_tail(view, event))
     return w.component("VEVENT", lines)
 
 
-def _event(view: PlanView, event: Stamped) -> str:
+def _event(view: PlanView, event: Stamped, t: Language) -> str:
     """One VEVENT as folded text."""
     item = event.item
     if item is None:
-        return _cancelled(view, event, event.previous_times)
+        return _cancelled(view, event, event.previous_times, t)
     if item.visit is not None:
         visit = item.visit
         times = _visit_times(visit)
         if event.gone:
-            return _cancelled(view, event, times)
+            return _cancelled(view, event, times, t)
         lines: tuple[Line, ...] = (
-            ("SUMMARY", w.escape(f"{view.patient.id} · study visit week {visit.week}"
-                                 if view.view == "nurse" else f"Study visit · week {visit.week}")),
+            ("SUMMARY", w.escape(
+                t._("{id} · study visit week {week}").format(id=view.patient.id, week=visit.week)
+                if view.view == "nurse" else t._("Study visit · week {week}").format(
+                    week=visit.week))),
             *times,
             *_stamps(view, event), ("CLASS", "PRIVATE"),
-            ("DESCRIPTION", w.escape(f"Patient: {view.patient.id}\n{visit.name}")),
+            ("DESCRIPTION", w.escape(t._("Patient: {id}").format(id=view.patient.id)
+                                     + f"\n{visit.name}")),
             ("STATUS", "CONFIRMED"), ("TRANSP", "TRANSPARENT"), *_tail(view, event))
         return w.component("VEVENT", lines)
-    return _day_event(view, event, item)
+    return _day_event(view, event, item, t)
 
 
-def _day_event(view: PlanView, event: Stamped, item: Item) -> str:
+def _day_event(view: PlanView, event: Stamped, item: Item, t: Language) -> str:
     course, day = item.course, item.day
     assert course is not None and day is not None
     times = _times(view.patient.timezone, day)
     if event.gone:
-        return _cancelled(view, event, times)
-    summary = _summary(view, course, day)
+        return _cancelled(view, event, times, t)
+    summary = _summary(view, course, day, t)
     head = (("SUMMARY", w.escape(summary)), *times, *_stamps(view, event))
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
     rest: list[Line] = [("CLASS", "PRIVATE"),
-                        ("DESCRIPTION", w.escape(_description(view, course, day)))]
-    if day.location is not None:
-        rest.append(("LOCATION", w.escape(day.location)))
+                        ("DESCRIPTION", w.escape(_description(view, course, day, t)))]
+    if day.location is not None:  # the plan's own words (home, ward) are translated
+        rest.append(("LOCATION", w.escape(t._(day.location))))
     rest += [("STATUS", "CONFIRMED"),
              ("TRANSP", "OPAQUE" if day.arrive is not None else "TRANSPARENT")]
     alarm = None
@@ -210,21 +235,24 @@ def years(view: PlanView) -> tuple[int, int]:
 
 
 def to_ics(view: PlanView, events: tuple[Stamped, ...],
-           texts: tuple[str, ...] | None = None) -> bytes:
+           texts: tuple[str, ...] | None = None, lang: str = "en") -> bytes:
     """The calendar as UTF-8 bytes with CRLF line ends and 75-octet folding; `texts`, when
     given, are the events already written by `event_texts` (a roster reuses the nurse's)."""
-    name = w.escape(f"IVIg plan {view.patient.id}")
+    name = w.escape(language(lang)._("IVIg plan {id}").format(id=view.patient.id))
     head: list[Line] = [("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"),
                         ("METHOD", "PUBLISH"), ("NAME", name), ("X-WR-CALNAME", name)]
     head += sorted(identity(view).items())
     zone = w.vtimezone(view.patient.timezone, *years(view))
-    written = texts if texts is not None else event_texts(view, events)
-    return w.component("VCALENDAR", head, [zone, *written]).encode("utf-8")
+    body = texts if texts is not None else event_texts(view, events, lang)
+    return w.component("VCALENDAR", head, [zone, *body]).encode("utf-8")
 
 
-def event_texts(view: PlanView, events: tuple[Stamped, ...]) -> tuple[str, ...]:
-    """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's)."""
-    return tuple(_event(view, e) for e in events)
+def event_texts(view: PlanView, events: tuple[Stamped, ...],
+                lang: str = "en") -> tuple[str, ...]:
+    """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
+    language `lang`."""
+    t = language(lang)
+    return tuple(_event(view, e, t) for e in events)
 
 
 def gathered(name: str, zones: dict[str, tuple[int, int]], view: str) -> tuple[str, str]:
@@ -240,4 +268,4 @@ def gathered(name: str, zones: dict[str, tuple[int, int]], view: str) -> tuple[s
 
 def render(view: PlanView, options: Options) -> bytes:
     """The calendar of the stamped events `options.events`, as the format registry calls it."""
-    return to_ics(view, options.events)
+    return to_ics(view, options.events, lang=options.lang)
