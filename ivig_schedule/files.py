@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import os
@@ -260,6 +259,8 @@ _AT_FDCWD = -100
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where the
     system cannot."""
+    import ctypes  # only here: a roster's swap is the one user, and it costs start-up time
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         call = libc.renameat2
