@@ -105,3 +105,17 @@ def needs_pdf() -> None:
     except OSError as e:
         pytest.skip(f"WeasyPrint cannot load Pango ({str(e)[:60]}); apt-get install "
                     "libpango-1.0-0 libpangoft2-1.0-0")
+
+
+def run_roster(source: Path, out: Path, *extra: str, today: str = "2026-12-02") -> Any:
+    """The roster command, quiet, dated `today`."""
+    return CliRunner().invoke(cli, ["roster", str(source), "-o", str(out), "--today", today,
+                                    "--quiet", *extra])
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file's relative path and content hash."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

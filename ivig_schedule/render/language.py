@@ -20,6 +20,7 @@ import attrs
 
 from ivig_schedule.model.numbers import written
 from ivig_schedule.model.vocabulary import LANGUAGES
+from ivig_schedule.views.views import ContentsView
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
@@ -80,6 +81,15 @@ class Language:
         """A number the ISMP way with the language's decimal separator."""
         text = written(value)
         return text if self.code == "en" else text.replace(".", _decimal(self.code))
+
+    def contents(self, contents: ContentsView) -> str:
+        """What a bag holds, in words: ``30 g x1 + 10 g x1``, or for placebo ``sodium chloride
+        0.9% 400 mL (matches 40 g)``, with this language's words and decimal separator."""
+        if contents.kind == "placebo":
+            return self._("{solution} {volume} mL (matches {grams} g)").format(
+                solution=self._(contents.solution), volume=self.number(contents.ml),
+                grams=self.number(contents.matches_g))
+        return " + ".join(f"{self.number(v.grams)} g x{v.count}" for v in contents.vials)
 
     def weekday(self, day: dt.date) -> str:
         """The weekday's name ("Monday", "maandag")."""

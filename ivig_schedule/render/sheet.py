@@ -24,7 +24,7 @@ from typing import Any
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.language import ENGLISH, Language, language
-from ivig_schedule.views.views import ContentsView, CourseView, DayView, PlanView
+from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
 CHART = {"width": 120, "height": 56, "left": 17, "right": 116, "top": 7, "bottom": 44,
@@ -67,7 +67,7 @@ def _prepare(view: PlanView, course: CourseView, day: DayView, t: Language) -> s
         return t._("Study medication: one bag of {volume} mL as labelled by the pharmacy. Do "
                    "not open or compare bags.").format(volume=volume)
     product = view.product_name or t._("the product")
-    contents = _contents(day.contents, t)
+    contents = t.contents(day.contents)
     holds = (contents if day.contents.kind == "placebo"
              else t._("{product} {contents}, pooled aseptically").format(
                  product=product, contents=contents))
@@ -77,14 +77,6 @@ def _prepare(view: PlanView, course: CourseView, day: DayView, t: Language) -> s
                    "{overbag}. Contents: {holds}.").format(volume=volume, overbag=overbag,
                                                           holds=holds)
     return f"{product}: {contents} ({volume} mL)"
-
-
-def _contents(contents: ContentsView, t: Language) -> str:
-    if contents.kind == "placebo":
-        return t._("{solution} {volume} mL (matches {grams} g)").format(
-            solution=t._(contents.solution), volume=t.number(contents.ml),
-            grams=t.number(contents.matches_g))
-    return " + ".join(f"{t.number(v.grams)} g x{v.count}" for v in contents.vials)
 
 
 def _chart(day: DayView, t: Language = ENGLISH) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -24,21 +23,10 @@ from click.testing import CliRunner
 from ivig_schedule.cli.app import cli
 
 from ..calendars import independent_events
-from ..helpers import SAMPLES
+from ..helpers import SAMPLES, run_roster, tree
 
 ROSTER = SAMPLES / "roster" / "roster.csv"
 TODAY = "2026-12-02"
-
-
-def run_roster(source: Path, out: Path, *extra: str):
-    return CliRunner().invoke(cli, ["roster", str(source), "-o", str(out), "--today", TODAY,
-                                    "--quiet", *extra])
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file's relative path and content hash."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

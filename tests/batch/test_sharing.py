@@ -5,33 +5,22 @@ spreadsheet cannot run."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from ivig_schedule.cli.app import cli
 from ivig_schedule.render.csvcells import FORMULA_STARTS
+
+from ..helpers import run_roster, tree
 
 TODAY = "2026-12-02"
 HEADER = "id,weight,timezone,product,regimen,start,days_per_course,nurse"
 SMALL = (f"{HEADER}\n"
          "S-1,70,UTC,octagam-10,2g-q4w,2027-03-01,4,Ann\n"
          "S-2,64,UTC,privigen,2g-q4w,2027-03-02,2,Ann\n")
-
-
-def run_roster(source: Path, out: Path, *extra: str):
-    return CliRunner().invoke(cli, ["roster", str(source), "-o", str(out), "--today", TODAY,
-                                    "--quiet", *extra])
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def roster_process(source: Path, out: Path, *, delay: float = 0.0, kill_at: str | None = None,

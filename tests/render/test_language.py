@@ -20,7 +20,8 @@ from ..helpers import ROOT, SAMPLES
 
 TODAY = dt.date(2026, 12, 3)
 RENDERERS = [ROOT / "ivig_schedule" / "render" / "ics" / "calendar.py",
-             ROOT / "ivig_schedule" / "render" / "sheet.py"]
+             ROOT / "ivig_schedule" / "render" / "sheet.py",
+             ROOT / "ivig_schedule" / "render" / "language.py"]
 TEMPLATE = ROOT / "ivig_schedule" / "render" / "templates" / "sheet.html.j2"
 VALUES = ("sodium chloride 0.9%", "actual", "adjusted", "ideal", "home", "ward")
 """Words from the plan that reach people (the saline, the dosing-weight basis, locations)."""

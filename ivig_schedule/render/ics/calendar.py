@@ -28,7 +28,7 @@ from ivig_schedule.render.ics import writer as w
 from ivig_schedule.render.ics.writer import Line
 from ivig_schedule.render.language import Language, language
 from ivig_schedule.views.revisions import Item, Stamped, identity
-from ivig_schedule.views.views import ContentsView, CourseView, DayView, PlanView, VisitView
+from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60
@@ -76,16 +76,8 @@ def _pump_lines(view: PlanView, course: CourseView, day: DayView, t: Language) -
         lines.append(t._("Product: {name}").format(name=view.product_name))
     if day.contents is not None:
         kind = t._("Saline") if day.contents.kind == "placebo" else t._("Vials")
-        lines.append(f"{kind}: {_contents(day.contents, t)}")
+        lines.append(f"{kind}: {t.contents(day.contents)}")
     return lines
-
-
-def _contents(contents: ContentsView, t: Language) -> str:
-    if contents.kind == "placebo":
-        return t._("{solution} {volume} mL (matches {grams} g)").format(
-            solution=t._(contents.solution), volume=t.number(contents.ml),
-            grams=t.number(contents.matches_g))
-    return " + ".join(f"{t.number(v.grams)} g x{v.count}" for v in contents.vials)
 
 
 def _description(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
