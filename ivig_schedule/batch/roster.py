@@ -71,14 +71,28 @@ class Summary:
     """Each nurse clash as one line naming both patients (also in errors.csv, as warnings)."""
 
 
-def _worker(task: tuple[Row, Settings]) -> RowResult:
-    row, settings = task
+STAGED = ".row-"
+"""A planned row's files, written by its worker under ``patients/.row-<n>``, wait there until
+the writer names the folder after the patient (or removes it, for a duplicate id)."""
+
+
+def _worker(task: tuple[Row, Settings, Path]) -> RowResult:
+    """Plan one row and write its files in the temporary folder (in the worker, so that
+    workers share the writing and only small values travel back)."""
+    row, settings, folder = task
     try:
-        return rows_job.plan_row(row, settings.limits, settings.today)
+        result = rows_job.plan_row(row, settings.limits, settings.today)
     except Exception as e:  # a bug must not stop the roster: the row reports it
         return RowResult(row.number, row.label, "invalid", errors=(
             ("(internal)", f"internal error ({type(e).__name__}); this is a bug in "
                            "ivig-schedule: plan the row alone with --debug and report it"),))
+    if result.status != "planned":
+        return result
+    staged = folder / "patients" / f"{STAGED}{row.number}"
+    staged.mkdir()
+    for name, data in result.files:
+        (staged / name).write_bytes(data)
+    return attrs.evolve(result, files=(), staged=str(staged))
 
 
 class _Writer:
@@ -117,10 +131,15 @@ class _Writer:
         for field, message in result.errors:
             self._error(result.number, result.patient_id, field, message)
         if result.status != "planned":
+            if result.staged:
+                output.remove_tree(Path(result.staged))
             return
         self.seen[result.patient_id] = result.number
         patient_dir = self.folder / "patients" / result.patient_id
-        patient_dir.mkdir()
+        if result.staged:
+            Path(result.staged).rename(patient_dir)
+        else:
+            patient_dir.mkdir()
         for name, data in result.files:
             (patient_dir / name).write_bytes(data)
         with (self.folder / "nurses" / f".{result.nurse}.events").open("a", newline="",
@@ -231,7 +250,7 @@ def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,
         try:
             temp.mkdir()
             writer = _Writer(temp)
-            tasks = ((row, settings) for row in roster_input.rows(source))
+            tasks = ((row, settings, temp) for row in roster_input.rows(source))
             total = roster_input.count(source)
             if jobs_count <= 1:
                 _consume(map(_worker, tasks), writer, total, progress)

@@ -62,6 +62,7 @@ class RowResult:
         errors: (field or rule, message) for a row that did not plan.
         warnings: The codes of the plan's warnings.
         visits: The nurse view's infusion days and visits (for the nurses' clashes).
+        staged: Where a roster worker already wrote `files` (then `files` is empty).
     """
 
     number: int
@@ -75,6 +76,7 @@ class RowResult:
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     visits: tuple[Entry, ...] = ()
+    staged: str = ""
 
 
 @attrs.frozen

@@ -8,6 +8,7 @@ not use this module.
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_EVEN, Decimal
 
 _STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
@@ -26,11 +27,13 @@ def plain(value: Decimal | int, places: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@functools.lru_cache(maxsize=4096)
 def written(value: Decimal | int) -> str:
     """`value` exactly as computed, written the ISMP way: no trailing zero, a leading zero, no
     exponent and no separator (``written(Decimal("48.0"))`` is ``"48"``, ``Decimal("0.50")``
     ``"0.5"``, ``Decimal("1E+3")`` ``"1000"``). Nothing is rounded: the view has already
-    rounded what it shows, and a clinical figure such as 0.0125 mL/kg/min stays whole."""
+    rounded what it shows, and a clinical figure such as 0.0125 mL/kg/min stays whole. Equal
+    values give the same text, so the few thousand a roster repeats are written once."""
     text = format(Decimal(value).normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
