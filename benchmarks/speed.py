@@ -14,6 +14,10 @@ noisy, so nothing here asserts a time). Prints each ratio beside its target:
    ``python -c 'import click, attrs'`` (target <= 1.3 x) and ``--help`` against
    ``python -c 'import click'`` (target <= 1.2 x).
 
+Run it from a regular install (``pip install .``), not an editable one: an editable install
+reads the package's modules from the source tree, and where ``PYTHONDONTWRITEBYTECODE`` is set it
+compiles every module at each start, which the start-up ratios would count against the tool.
+
 Run: python benchmarks/speed.py [--baseline /path/to/old/checkout]
 """
 
@@ -111,9 +115,15 @@ def paired(label: str, a: list[str], b: list[str], target: float, runs: int = 11
 
 
 def main() -> None:
+    import ivig_schedule
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit")
     args = parser.parse_args()
+    where = Path(ivig_schedule.__file__).resolve()
+    if ROOT in where.parents:
+        print(f"note: ivig_schedule is imported from the source tree ({where.parent}); start-up "
+              "ratios are for a regular install (see the notes at the top)")
     work = scratch()
     try:
         source = make_roster(work, 300)
