@@ -21,21 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from naive import naive_calendar  # benchmarks/ is on the path when run as a script
+from workload import make_roster, naive_calendar  # benchmarks/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "proderm.toml"
-PRESCRIPTION = """[patient]
-weight_kg = 80
-timezone = "Europe/Amsterdam"
-
-[order]
-product = "octagam-10"
-regimen = "2g-q4w"
-start = "2027-03-01"
-days_per_course = 4
-courses = 12
-"""
 PEAK = """
 import resource, sys
 from ivig_schedule.batch import roster
@@ -74,14 +63,6 @@ def writer_ratio() -> None:
     ours, theirs = best_of(lambda: to_ics(view, stamped(view)), 20), best_of(naive, 20)
     print(f"calendar writer: {events / ours:,.0f} events/s; naive icalendar "
           f"{events / theirs:,.0f} events/s; ratio {theirs / ours:.1f}x (target >= 3x)")
-
-
-def make_roster(folder: Path, patients: int) -> Path:
-    (folder / "rx.toml").write_text(PRESCRIPTION)
-    lines = ["id,weight,nurse,prescription"]
-    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
-    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
-    return folder / "roster.csv"
 
 
 def roster_scaling(work: Path) -> None:

@@ -35,35 +35,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from naive import naive_calendar  # benchmarks/ is on the path when run as a script
+from workload import make_roster, naive_calendar  # benchmarks/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2027-01-01"
-PRESCRIPTION = """[patient]
-weight_kg = 80
-timezone = "Europe/Amsterdam"
-
-[order]
-product = "octagam-10"
-regimen = "2g-q4w"
-start = 2027-03-01
-days_per_course = 4
-courses = 12
-"""
 
 
 def scratch() -> Path:
     shm = Path("/dev/shm")
     base = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
     return Path(tempfile.mkdtemp(prefix="ivig-bench-", dir=base))
-
-
-def make_roster(folder: Path, patients: int) -> Path:
-    (folder / "rx.toml").write_text(PRESCRIPTION)
-    lines = ["id,weight,nurse,prescription"]
-    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
-    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
-    return folder / "roster.csv"
 
 
 def in_process(source: Path, out: Path, jobs: int = 1) -> tuple[float, float]:

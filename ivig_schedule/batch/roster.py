@@ -41,7 +41,7 @@ from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.render import csvcells
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
-from ivig_schedule.views.worklist import Entry, clashes
+from ivig_schedule.views.worklist import Entry, each_clash
 
 WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
 """What to order each ISO week, by item; each column's name says its unit."""
@@ -68,9 +68,12 @@ class Summary:
     per_week: tuple[tuple[str, int], ...]
     exit_code: int
     clashes: tuple[str, ...] = ()
-    """Each nurse clash as one line naming both patients (also in errors.csv, as warnings)."""
+    """The first nurse clashes, each a line naming both patients (every one is in errors.csv)."""
+    clash_count: int = 0
 
 
+SUMMARY_CLASHES = 20
+"""Clashes the summary shows (errors.csv lists them all)."""
 STAGED = ".row-"
 """A planned row's files, written by its worker under ``patients/.row-<n>``, wait there until
 the writer names the folder after the patient (or removes it, for a duplicate id)."""
@@ -116,8 +119,8 @@ class _Writer:
         self.warnings: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
         self.first_day = True
-        self.visits: list[Entry] = []
         self.clash_lines: tuple[str, ...] = ()
+        self.clash_count = 0
 
     def _error(self, number: int, patient: str, field: str, message: str) -> None:
         self.errors_csv.writerow(csvcells.row((number, patient, field, message)))
@@ -169,16 +172,27 @@ class _Writer:
             for index, value in enumerate((line.vials, line.bags, line.grams, line.volume_ml)):
                 totals[index] += value or 0
         self.warnings.update(result.warnings)
-        self.visits.extend(v for v in result.visits if v.arrive is not None)
+        timed = [v for v in result.visits if v.arrive is not None and v.leave is not None
+                 and v.status != "cancelled"]
+        if timed:  # kept on disk, one file a nurse, so memory stays flat for the clashes
+            with (self.folder / "nurses" / f".{result.nurse}.visits").open(
+                    "a", encoding="utf-8") as f:
+                f.writelines(f"{v.arrive.isoformat()}\t{v.leave.isoformat()}\t"  # type: ignore[union-attr]
+                             f"{v.travel_minutes}\t{v.patient_id}\n" for v in timed)
 
     def finish(self) -> None:
         from ivig_schedule.render.ics.calendar import gathered
 
-        found = clashes(self.visits)
-        for clash in found:  # a warning, not an error: both rows were planned
-            self._error(0, clash.second.patient_id, "nurse.clash", clash.message)
-        self.clash_lines = tuple(c.message for c in found)
-        self.visits = []
+        found: list[str] = []
+        for part in sorted((self.folder / "nurses").glob(".*.visits")):
+            nurse = part.name[1:-len(".visits")]
+            for clash in each_clash(_visits(part, nurse)):  # a warning: both rows planned
+                self._error(0, clash.second.patient_id, "nurse.clash", clash.message)
+                self.clash_count += 1
+                if len(found) < SUMMARY_CLASHES:
+                    found.append(clash.message)
+            part.unlink()
+        self.clash_lines = tuple(found)
         self.dispensing.close()
         self.days_json.close()
         self.errors.close()
@@ -214,7 +228,19 @@ class _Writer:
         return Summary(planned=self.counts["planned"], refused=refused, invalid=invalid,
                        warnings=tuple(sorted(self.warnings.items())),
                        per_week=tuple(sorted(self.per_week.items())), exit_code=code,
-                       clashes=self.clash_lines)
+                       clashes=self.clash_lines, clash_count=self.clash_count)
+
+
+def _visits(path: Path, nurse: str) -> Iterator[Entry]:
+    """One nurse's timed visits, read back from her visits file (only what clashes need)."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            arrive, leave, travel, patient = line.rstrip("\n").split("\t", 3)
+            start = dt.datetime.fromisoformat(arrive)
+            yield Entry(date=start.date(), weekday="", arrive=start,
+                        leave=dt.datetime.fromisoformat(leave), patient_id=patient, nurse=nurse,
+                        location="", course=0, day=0, what="", status="planned", prepare="",
+                        items=(), travel_minutes=int(travel))
 
 
 def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str, Any]:

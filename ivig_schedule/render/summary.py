@@ -34,9 +34,11 @@ def to_text(summary: Any, outdir: Path, width: int = 100) -> str:
             weeks.add_row(week, str(count))
         console.print(weeks)
     if summary.clashes:
-        clashes = Table(title=f"Nurse clashes ({len(summary.clashes)})")
+        shown = "" if summary.clash_count <= len(summary.clashes) else (
+            f", the first {len(summary.clashes)}")
+        clashes = Table(title=f"Nurse clashes ({summary.clash_count}{shown})")
         clashes.add_column("visits that overlap or leave too little travel time")
-        for message in summary.clashes[:20]:
+        for message in summary.clashes:
             clashes.add_row(message)
         console.print(clashes)
     if summary.refused or summary.invalid or summary.clashes:

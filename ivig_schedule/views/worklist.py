@@ -8,7 +8,7 @@ arms. Items and totals carry their unit in their names (vials, bags, grams, mL).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import attrs
@@ -162,6 +162,11 @@ def ordered(found: Iterable[Entry]) -> tuple[Entry, ...]:
 
 
 def clashes(found: Iterable[Entry]) -> tuple[Clash, ...]:
+    """Every clash of every nurse (see `each_clash`)."""
+    return tuple(each_clash(found))
+
+
+def each_clash(found: Iterable[Entry]) -> Iterator[Clash]:
     """One nurse's timed visits that overlap, or whose gap is shorter than the larger of the
     two patients' travel times. Each visit is compared with the earlier visit that ends last,
     so every visit in a clash is named while the list stays one line a visit (a nurse given
@@ -170,7 +175,6 @@ def clashes(found: Iterable[Entry]) -> tuple[Clash, ...]:
     for entry in found:
         if entry.arrive is not None and entry.leave is not None and entry.status != "cancelled":
             by_nurse.setdefault(entry.nurse, []).append(entry)
-    result = []
     for nurse in sorted(by_nurse):
         latest: Entry | None = None
         for entry in sorted(by_nurse[nurse], key=lambda e: (e.arrive, e.patient_id)):
@@ -180,10 +184,9 @@ def clashes(found: Iterable[Entry]) -> tuple[Clash, ...]:
                 travel = max(latest.travel_minutes, entry.travel_minutes)
                 gap = int((entry.arrive - latest.leave).total_seconds() // 60)
                 if gap < travel:
-                    result.append(Clash(nurse, latest, entry, gap, travel))
+                    yield Clash(nurse, latest, entry, gap, travel)
             if latest is None or entry.leave > latest.leave:  # type: ignore[operator]
                 latest = entry
-    return tuple(result)
 
 
 @attrs.frozen

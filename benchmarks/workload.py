@@ -1,10 +1,33 @@
-"""The yardstick both speed benchmarks measure against: a view's timed events written naively
-with the icalendar library (Calendar / Event / Alarm + to_ical), as a plain script would."""
+"""What the speed benchmarks share: the roster they plan (one 12-course prescription for every
+patient, five nurses) and the yardstick they measure against, a view's timed events written
+naively with the icalendar library (Calendar / Event / Alarm + to_ical)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
+
+PRESCRIPTION = """[patient]
+weight_kg = 80
+timezone = "Europe/Amsterdam"
+
+[order]
+product = "octagam-10"
+regimen = "2g-q4w"
+start = 2027-03-01
+days_per_course = 4
+courses = 12
+"""
+
+
+def make_roster(folder: Path, patients: int) -> Path:
+    """A roster CSV of `patients` rows sharing `PRESCRIPTION`, weights 50-109 kg, five nurses."""
+    (folder / "rx.toml").write_text(PRESCRIPTION)
+    lines = ["id,weight,nurse,prescription"]
+    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
+    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
+    return folder / "roster.csv"
 
 
 def naive_calendar(view: Any) -> bytes:
