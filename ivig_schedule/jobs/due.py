@@ -14,6 +14,7 @@ from pathlib import Path
 import attrs
 
 from ivig_schedule.input import roster
+from ivig_schedule.input.fields import choice_error
 from ivig_schedule.jobs import rows
 from ivig_schedule.jobs.core import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, worst
 from ivig_schedule.model.limits import Limits
@@ -59,10 +60,12 @@ def source_rows(sources: Sequence[Path]) -> Iterator[tuple[str, roster.Row]]:
 def due(sources: Sequence[Path], *, view: View, start: dt.date, end: dt.date, limits: Limits,
         today: dt.date, nurse: str | None = None) -> Worklist:
     """Every infusion day and study visit from `start` to `end` of every patient, as `view` may
-    see it (see the module notes)."""
+    see it (see the module notes). A `nurse` who visits none of the patients is an input error
+    naming the nurses there are, never an empty week."""
     found: list[Entry] = []
     errors = []
     codes = []
+    nurses_seen: set[str] = set()
     for source, row in source_rows(sources):
         done = rows.planned(row, limits, today)
         if isinstance(done, rows.RowResult):
@@ -70,9 +73,13 @@ def due(sources: Sequence[Path], *, view: View, start: dt.date, end: dt.date, li
             errors += [(f"{source}:{row.number}", done.patient_id, field, message)
                        for field, message in done.errors]
             continue
+        nurses_seen.add(done.nurse)
         found += entries(plan_view(done.plan, view), done.nurse, done.travel_minutes,
                          start, end)
     if nurse is not None:
+        nurses = sorted(nurses_seen)
+        if nurse not in nurses:  # "jansen" for Jansen must not read as a free week
+            raise choice_error("--nurse", nurse, nurses or ["(no patient planned)"])
         found = [e for e in found if e.nurse == nurse]
     listed = ordered(found)
     days = tuple((day, totals(e for e in listed if e.date == day))

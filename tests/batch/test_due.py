@@ -124,7 +124,8 @@ def test_roster_errors_csv_lists_the_clashes(roster_out):
 
 def test_travel_time_and_nurse_filter(tmp_path):
     """Two patients of one nurse, 20 minutes apart: a clash with the default 30 min travel, none
-    with travel_minutes = 15 on both; --nurse keeps only hers."""
+    with travel_minutes = 15 on both; --nurse keeps only hers, and a nurse who visits no one
+    is an error."""
     def rx(name: str, time: str, travel: str = "") -> None:
         (tmp_path / f"{name}.toml").write_text(
             f'[patient]\nid = "{name}"\nweight_kg = 70\ntimezone = "UTC"\n'
@@ -142,8 +143,9 @@ def test_travel_time_and_nurse_filter(tmp_path):
     rx("T-2", second, "travel_minutes = 15\n")
     relaxed = json.loads(due(str(tmp_path), *WEEK, "-f", "json").stdout)
     assert relaxed["clashes"] == []
-    assert json.loads(due(str(tmp_path), *WEEK, "--nurse", "Bob", "-f", "json").stdout)[
-        "entries"] == []
+    mine = json.loads(due(str(tmp_path), *WEEK, "--nurse", "Ann", "-f", "json").stdout)
+    assert {e["nurse"] for e in mine["entries"]} == {"Ann"} and mine["entries"]
+    assert due(str(tmp_path), *WEEK, "--nurse", "Bob", "-f", "json").exit_code == 1
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
@@ -173,3 +175,13 @@ def test_csv_cells_cannot_run_and_dates_are_checked(tmp_path):
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
     bad = due(str(ROSTER), "--from", "2027-03-07", "--to", "2027-03-01")
     assert bad.exit_code == 2
+
+
+def test_a_nurse_name_that_matches_no_one_is_an_error_not_a_free_week():
+    """--nurse jansen (for Jansen): exit 1 with one line suggesting Jansen and listing the
+    nurses, instead of an empty list a nurse would read as a week without visits."""
+    result = due(str(ROSTER), *WEEK, "--view", "nurse", "--nurse", "jansen")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        'error: --nurse: did you mean Jansen? allowed: Bakker, Jansen, de Vries (got "jansen")']
+    assert result.stdout == ""
