@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 import attrs
 
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
+from ivig_schedule.model.values import frozen
 
 X_HASH = "X-IVIG-SCHEDULE-HASH"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -56,7 +57,7 @@ class PublishError(IvigScheduleError):
         super().__init__(f"{server}: {reason}")
 
 
-@attrs.frozen
+@frozen
 class Event:
     """One VEVENT of our file: its UID, SEQUENCE and content hash, and its text with the
     VTIMEZONE it needs, as a calendar object resource."""
@@ -67,7 +68,7 @@ class Event:
     resource: str
 
 
-@attrs.frozen
+@frozen
 class Result:
     """What one collection's sync did (or, dry, would do)."""
 
@@ -129,7 +130,7 @@ def events_of(data: bytes) -> tuple[Event, ...]:
     return tuple(found)
 
 
-@attrs.frozen
+@frozen
 class OnServer:
     href: str
     etag: str

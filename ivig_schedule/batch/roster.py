@@ -39,6 +39,7 @@ from ivig_schedule.jobs import rows as rows_job
 from ivig_schedule.jobs.rows import RowResult
 from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.values import frozen
 from ivig_schedule.render import csvcells
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
 from ivig_schedule.views.worklist import Entry, each_clash
@@ -48,7 +49,7 @@ WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
 ERROR_COLUMNS = ("row", "patient_id", "field_or_rule", "message")
 
 
-@attrs.frozen
+@frozen
 class Settings:
     """What every row is planned with."""
 
@@ -57,7 +58,7 @@ class Settings:
     limits_file: Path | None = None
 
 
-@attrs.frozen
+@frozen
 class Summary:
     """The run in numbers, for the closing table."""
 

@@ -52,6 +52,7 @@ from ivig_schedule.model.plan import (
     Slot,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
+from ivig_schedule.model.values import frozen
 
 HOME = "home"
 MAX_COURSE_G = Decimal(10_000)
@@ -69,7 +70,7 @@ Givens = tuple[tuple[int, GivenChange], ...]
 """A course's given days: (day, the change that recorded it)."""
 
 
-@attrs.frozen
+@frozen
 class _Pump:
     """What every day's pump programme needs at one dosing weight."""
 
@@ -86,7 +87,7 @@ class _Pump:
                               self.resolution_ml_per_h, self.cap)
 
 
-@attrs.frozen
+@frozen
 class _Setup:
     """What every course at one body weight shares: the dosing weight, the cap, the pump."""
 
@@ -95,7 +96,7 @@ class _Setup:
     pumping: _Pump
 
 
-@attrs.frozen
+@frozen
 class _Computed:
     """One course as computed, with the warnings it raised (DST shifts; closed-day moves and
     other schedule notes)."""

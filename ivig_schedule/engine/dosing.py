@@ -29,6 +29,7 @@ from ivig_schedule.model.plan import (
     VialCount,
 )
 from ivig_schedule.model.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import DosingWeightBasis, Rounding
 
 DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}
@@ -151,31 +152,60 @@ def _grain(sizes_g: Sequence[Decimal]) -> Decimal:
     return Decimal(math.gcd(*(int(s * scale) for s in sizes_g))) / scale
 
 
-@functools.cache
-def _fewest_vials(sizes_units: tuple[int, ...], limit: int) -> tuple[tuple[int, ...] | None, ...]:
-    """For every total 0..limit units: the fewest vials that make it exactly, or None.
+class VialTable:
+    """Fewest whole vials for every total from 0 to `limit` grains, as counts.
 
-    Ties prefer the larger vials: the combinations are compared largest vial first.
+    Only the counts are tabled (integers, one pass per vial size); a total's vials are read back
+    when asked for: the largest vial whose remainder needs one vial fewer, then the same for the
+    remainder. That is the combination with the fewest vials that, of those, compares largest
+    largest-vial-first (a tie prefers the larger vials), as a table of whole combinations would
+    give (a test compares the two for every total).
     """
-    best: list[tuple[int, ...] | None] = [None] * (limit + 1)
-    best[0] = ()
-    for total in range(1, limit + 1):
-        choice: tuple[int, ...] | None = None
-        for size in sizes_units:
-            rest = best[total - size] if size <= total else None
-            if rest is None:
-                continue
-            candidate = tuple(sorted((*rest, size), reverse=True))
-            if choice is None or (len(candidate), tuple(-v for v in candidate)) < (
-                len(choice),
-                tuple(-v for v in choice),
-            ):
-                choice = candidate
-        best[total] = choice
-    return tuple(best)
+
+    __slots__ = ("_counts", "_sizes_desc")
+
+    def __init__(self, sizes_units: tuple[int, ...], limit: int) -> None:
+        self._sizes_desc = tuple(sorted(sizes_units, reverse=True))
+        self._counts = _fewest_counts(self._sizes_desc, limit)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def reachable(self, units: int) -> bool:
+        """True when whole vials make exactly `units` grains (0 is made of no vials)."""
+        return self._counts[units] < _UNREACHABLE
+
+    def combination(self, units: int) -> tuple[int, ...] | None:
+        """The vials, largest first, that make exactly `units` grains; None when none do."""
+        counts = self._counts
+        if counts[units] >= _UNREACHABLE:
+            return None
+        chosen: list[int] = []
+        while units:
+            fewer = counts[units] - 1
+            size = next(s for s in self._sizes_desc if s <= units and counts[units - s] == fewer)
+            chosen.append(size)
+            units -= size
+        return tuple(chosen)
 
 
-@attrs.frozen
+_UNREACHABLE = 1 << 62
+"""The count of a total no whole vials make (larger than any real count)."""
+
+
+@functools.cache
+def _fewest_counts(sizes_desc: tuple[int, ...], limit: int) -> tuple[int, ...]:
+    """For every total 0..limit grains: the fewest vials that make it, or `_UNREACHABLE`."""
+    counts = [0] + [_UNREACHABLE] * limit
+    for size in sizes_desc:
+        for total in range(size, limit + 1):
+            fewer = counts[total - size] + 1
+            if fewer < counts[total]:  # noqa: PLR1730 (min() is a call per total: the hot loop)
+                counts[total] = fewer
+    return tuple(counts)
+
+
+@frozen
 class VialSet:
     """The vial sizes of one product, with exact whole-vial arithmetic.
 
@@ -205,19 +235,19 @@ class VialSet:
         """A whole number of grains, in grams."""
         return (self.grain_g * units).normalize() + Decimal("0.0")
 
-    def table(self, limit_units: int) -> tuple[tuple[int, ...] | None, ...]:
+    def table(self, limit_units: int) -> VialTable:
         """Fewest-vial combinations for every total up to at least `limit_units`."""
         padded = -(-max(limit_units, 1) // _TABLE_BLOCK) * _TABLE_BLOCK
-        return _fewest_vials(self.sizes_units, padded)
+        return _vial_table(self.sizes_units, padded)
 
     def makeable(self, units: int) -> bool:
         """True when whole vials make exactly `units` grains (zero is not a dose)."""
-        return units > 0 and self.table(units)[units] is not None
+        return units > 0 and self.table(units).reachable(units)
 
     def vials_for(self, grams: Decimal) -> tuple[VialCount, ...]:
         """Fewest whole vials that make exactly `grams`; ties prefer larger vials."""
         units = self.units(grams)
-        combo = self.table(units)[units] if units * self.grain_g == grams else None
+        combo = self.table(units).combination(units) if units * self.grain_g == grams else None
         if combo is None:
             raise ValueError(f"{grams} g cannot be made from whole vials")  # engine bug if hit
         return self._count(combo)
@@ -228,7 +258,7 @@ class VialSet:
         limit = start + max(self.sizes_units)
         table = self.table(limit)
         for units in range(max(start, 1), limit + 1):
-            combo = table[units]
+            combo = table.combination(units)
             if combo is not None:
                 return self._count(combo)
         raise AssertionError("a total within one largest vial is always reachable")
@@ -245,6 +275,11 @@ class VialSet:
             )
             for size, count in sorted(counts.items(), reverse=True)
         )
+
+
+@functools.cache
+def _vial_table(sizes_units: tuple[int, ...], limit: int) -> VialTable:
+    return VialTable(sizes_units, limit)
 
 
 def dispense(contents: Sequence[ProductContents | PlaceboContents], grams: Decimal) -> Dispense:
@@ -274,8 +309,8 @@ def vial_neighbours(prescribed_g: Decimal, vials: VialSet) -> tuple[Decimal | No
     above = int(exact_units.to_integral_value(ROUND_CEILING))
     limit = above + max(vials.sizes_units)
     table = vials.table(limit)
-    down = next((u for u in range(below, 0, -1) if table[u] is not None), None)
-    up = next(u for u in range(max(above, 1), limit + 1) if table[u] is not None)
+    down = next((u for u in range(below, 0, -1) if table.reachable(u)), None)
+    up = next(u for u in range(max(above, 1), limit + 1) if table.reachable(u))
     return (None if down is None else vials.grams(down)), vials.grams(up)
 
 
@@ -333,9 +368,9 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
         low_from = max(1, math.ceil(average - spread))
         for low in range(low_from, math.floor(average) + 1):
             high = low + spread
-            if high > total or table[low] is None or table[high] is None:
+            if high > total or not table.reachable(low) or not table.reachable(high):
                 continue
-            values = [v for v in range(high, low - 1, -1) if table[v] is not None]
+            values = [v for v in range(high, low - 1, -1) if table.reachable(v)]
             solutions.extend(
                 s for s in _sequences(total, days, values) if s[0] == high and s[-1] == low
             )
@@ -345,9 +380,9 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
     raise AssertionError("a splittable total always has a split")
 
 
-def _splittable(total: int, days: int, table: Sequence[tuple[int, ...] | None]) -> bool:
+def _splittable(total: int, days: int, table: VialTable) -> bool:
     """True when `total` grains are the sum of exactly `days` whole-vial totals (bit sets)."""
-    makeable = [v for v in range(1, total + 1) if table[v] is not None]
+    makeable = [v for v in range(1, total + 1) if table.reachable(v)]
     mask = (1 << (total + 1)) - 1
     reach = 1
     for _ in range(days):

@@ -14,17 +14,16 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-import attrs
-
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import MAX_COURSES, MAX_WEEK, Order, Phase, Regimen, Visit
 from ivig_schedule.model.plan import VisitDay
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import WEEKDAYS
 
 UTC = dt.UTC
 
 
-@attrs.frozen
+@frozen
 class TimeShift:
     """A wall time that was ambiguous or did not exist on a date.
 
@@ -122,7 +121,7 @@ MAX_SEARCH_DAYS = 366
 """How far a course or visit may move to find open days before the plan gives up."""
 
 
-@attrs.frozen
+@frozen
 class ClosedDays:
     """The days no infusion may fall on: closed weekdays, a country's holidays, given dates."""
 
@@ -200,7 +199,7 @@ def visit_days(start: dt.date, visits: tuple[Visit, ...],
     return tuple(found)
 
 
-@attrs.frozen
+@frozen
 class DayTimes:
     """One infusion day's times: arrival, start, end, departure (all local and aware)."""
 

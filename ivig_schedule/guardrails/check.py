@@ -18,11 +18,12 @@ from ivig_schedule.guardrails.rules import Measurements, applicable, evaluate, f
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits, Rule
 from ivig_schedule.model.plan import Course, History, LimitsUsed, Plan
+from ivig_schedule.model.values import frozen
 
 Judge = Callable[[Course], tuple[int, int]]
 
 
-@attrs.frozen
+@frozen
 class Checked:
     """The limits' verdict on a plan.
 

@@ -24,12 +24,13 @@ from ivig_schedule.model.limits import (
     Severity,
 )
 from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.values import frozen
 
 _CHECKS: tuple[tuple[str, Severity, Direction], ...] = (
     ("upper_hard", "hard", "above"), ("lower_hard", "hard", "below"),
     ("upper_soft", "soft", "above"), ("lower_soft", "soft", "below"))
 
-@attrs.frozen
+@frozen
 class Context:
     """The named limits in force for a measured value (a course's own cap, the order's hours).
 
@@ -47,7 +48,7 @@ Measured = tuple[Decimal, str, Context]
 Measurements = dict[str, list[Measured]]
 
 
-@attrs.frozen
+@frozen
 class Breach:
     """A value beyond a rule's bound.
 

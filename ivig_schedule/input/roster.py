@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from ivig_schedule.input import tomltext
 from ivig_schedule.model.errors import PrescriptionError, show_value
+from ivig_schedule.model.values import frozen
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
            "start", "start_time", "days_per_course", "dosing_weight", "arm", "risk_factors",
@@ -32,7 +31,7 @@ MAX_ROSTER_BYTES = 16 * 1024 * 1024
 MAX_ROWS = 50_000
 
 
-@attrs.frozen
+@frozen
 class Row:
     """One patient of the roster: its row number, its prescription text, and the cells that set
     single fields (flags)."""

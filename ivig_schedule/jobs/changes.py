@@ -22,6 +22,7 @@ from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import Plan
+from ivig_schedule.model.values import frozen
 
 CHANGE_FLAGS: Mapping[str, tuple[str, ...]] = {
     kind: tuple(prescription.CHANGE_KEYS[kind]) for kind in prescription.CHANGE_KEYS}
@@ -36,7 +37,7 @@ def flag_of(field: str) -> str:
     return FLAG_OF.get(name, "--" + name.replace("_", "-"))
 
 
-@attrs.frozen
+@frozen
 class ChangeRequest:
     """A change to record, as a caller gathered it (values as typed, not yet checked).
 
@@ -61,7 +62,7 @@ class ChangeRequest:
     default_timezone: prescription.Zone = "UTC"
 
 
-@attrs.frozen
+@frozen
 class Moved:
     """One course whose dates, status or dose a change altered: before → after."""
 
@@ -70,7 +71,7 @@ class Moved:
     after: str
 
 
-@attrs.frozen
+@frozen
 class Recorded:
     """What recording a change came to.
 

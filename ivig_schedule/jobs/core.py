@@ -29,6 +29,7 @@ from ivig_schedule.model.errors import (
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import History, InfusionDay, Plan
+from ivig_schedule.model.values import frozen
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -49,7 +50,7 @@ def worst(codes: Iterable[int]) -> int:
     return next((code for code in (EXIT_BAD_INPUT, EXIT_REFUSED) if code in found), EXIT_OK)
 
 
-@attrs.frozen
+@frozen
 class Request:
     """What a caller gathered: the prescription text and how to check it.
 
@@ -76,7 +77,7 @@ class Request:
     required: frozenset[str] = frozenset()
 
 
-@attrs.frozen
+@frozen
 class Outcome:
     """The result of one use case: a plan, or why there is none, and the decision.
 

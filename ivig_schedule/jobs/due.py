@@ -11,19 +11,18 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import attrs
-
 from ivig_schedule.input import roster
 from ivig_schedule.input.fields import choice_error
 from ivig_schedule.jobs import rows
 from ivig_schedule.jobs.core import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, worst
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.views import plan_view
 from ivig_schedule.views.worklist import Clash, Entry, Total, clashes, entries, ordered, totals
 
 
-@attrs.frozen
+@frozen
 class Worklist:
     """The range's entries in order, the totals per day and for the range, the nurses' clashes
     and the rows that did not plan."""

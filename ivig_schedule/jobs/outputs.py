@@ -20,13 +20,14 @@ from ivig_schedule.jobs.core import EXIT_OK, Outcome, Request, exit_code_of, fla
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
 from ivig_schedule.model.inputs import TisInput
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import TIS_MEASURES, View
 from ivig_schedule.render import formats
 from ivig_schedule.views import revisions
 from ivig_schedule.views.views import plan_view
 
 
-@attrs.frozen
+@frozen
 class Written:
     """What a use case wrote.
 

@@ -24,6 +24,7 @@ from ivig_schedule.model.errors import (
 from ivig_schedule.model.inputs import TRAVEL_MINUTES
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import Plan
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import formats
 from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
@@ -38,7 +39,7 @@ ROW_FORMATS = ("json", "csv", "ics")
 """What each view of a planned row is written as."""
 
 
-@attrs.frozen
+@frozen
 class Zone:
     """A patient's time zone and the years a nurse calendar's VTIMEZONE must cover for it."""
 
@@ -47,7 +48,7 @@ class Zone:
     last_year: int
 
 
-@attrs.frozen
+@frozen
 class RowResult:
     """What one row produced, ready to be written (bytes and plain values only).
 
@@ -79,7 +80,7 @@ class RowResult:
     staged: str = ""
 
 
-@attrs.frozen
+@frozen
 class Planned:
     """A row that planned: its outcome (plan and prescription set) and who visits."""
 

@@ -11,9 +11,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
-import attrs
-
 from ivig_schedule.model.units import MINUTES_PER_HOUR
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import (
     Arm,
     ChangeKind,
@@ -34,7 +33,7 @@ ANY_INDICATION = "any"
 """The indication of a local protocol's single ladder: it applies to every indication."""
 
 
-@attrs.frozen
+@frozen
 class Patient:
     """The person the plan is for, identified only by a pseudonymous id.
 
@@ -73,7 +72,7 @@ def to_mg_per_kg_min(rate: Decimal, unit: RateUnit, concentration_mg_per_ml: Dec
     return rate * concentration_mg_per_ml / MINUTES_PER_HOUR
 
 
-@attrs.frozen
+@frozen
 class Ladder:
     """A titration ladder in the label's own unit.
 
@@ -102,7 +101,7 @@ class Ladder:
         return to_mg_per_kg_min(self.max_rate, self.rate_unit, concentration_mg_per_ml)
 
 
-@attrs.frozen
+@frozen
 class Product:
     """An IVIg product as the pharmacy stocks it.
 
@@ -161,7 +160,7 @@ class Product:
         return tuple(missing)
 
 
-@attrs.frozen
+@frozen
 class Phase:
     """One phase of a regimen: a dose repeated at given weeks.
 
@@ -190,7 +189,7 @@ class Phase:
     scheduled: bool = True
 
 
-@attrs.frozen
+@frozen
 class ResponseRule:
     """A regimen's rule on a recorded response, e.g. Lim 2021: TIS < 40 at week 4 → 2 g/kg q4w.
 
@@ -220,7 +219,7 @@ class ResponseRule:
         return f"{self.measure} {self.operator} {self.threshold}"
 
 
-@attrs.frozen
+@frozen
 class Visit:
     """An assessment visit named by a regimen (an all-day calendar item, not an infusion).
 
@@ -237,7 +236,7 @@ class Visit:
     window_days: int | None = None
 
 
-@attrs.frozen
+@frozen
 class Regimen:
     """A dosing regimen or trial preset.
 
@@ -288,7 +287,7 @@ class Regimen:
         return self.blinded and view not in self.unblinded
 
 
-@attrs.frozen
+@frozen
 class Order:
     """How the pharmacy wants the regimen planned.
 
@@ -337,7 +336,7 @@ class Order:
         return self.id or self.start.isoformat()
 
 
-@attrs.frozen
+@frozen
 class TisInput:
     """The six core set measures' percent improvement (negative = worsening)."""
 
@@ -349,7 +348,7 @@ class TisInput:
     extramuscular: Decimal
 
 
-@attrs.frozen
+@frozen
 class Score:
     """A Total Improvement Score: the total, its class, and the points per measure."""
 
@@ -358,7 +357,7 @@ class Score:
     points: tuple[tuple[str, Decimal], ...]
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class Change:
     """What every recorded change has, as written in the prescription's ``[[change]]`` history.
 
@@ -381,7 +380,7 @@ class Change:
         return f"change[{self.index}]"
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class DelayChange(Change):
     """A course (and, by default, every later one) moves `days` later."""
 
@@ -391,7 +390,7 @@ class DelayChange(Change):
     shift_following: bool = True
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class SkipChange(Change):
     """A course is not given; later courses keep their dates."""
 
@@ -399,7 +398,7 @@ class SkipChange(Change):
     course: int
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class WeightChange(Change):
     """A new body weight from a course on: grams and pump steps are recomputed for it.
 
@@ -416,7 +415,7 @@ class WeightChange(Change):
     weight_lb: Decimal | None = None
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class DoseChange(Change):
     """A new dose per course (g/kg) from a course on, e.g. ProDERM's step-down to 1 g/kg."""
 
@@ -425,7 +424,7 @@ class DoseChange(Change):
     dose_g_per_kg: Decimal
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class DaysChange(Change):
     """A new number of days per course from a course on."""
 
@@ -434,7 +433,7 @@ class DaysChange(Change):
     days_per_course: int
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class ResponseChange(Change):
     """A response assessed at `week`: the TIS as a score, or the six measures it is made of.
 
@@ -450,7 +449,7 @@ class ResponseChange(Change):
     measures: TisInput | None = None
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class StopChange(Change):
     """The rest of the plan is cancelled from a course on."""
 
@@ -458,7 +457,7 @@ class StopChange(Change):
     from_course: int
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class GivenChange(Change):
     """An infusion day was given: it is frozen, and its course keeps its dates.
 
@@ -497,7 +496,7 @@ TRAVEL_MINUTES = 30
 default, not a clinical figure): visits closer than this are a clash."""
 
 
-@attrs.frozen
+@frozen
 class Prescription:
     """Everything the engine needs, validated, with catalog entries resolved.
 
@@ -522,7 +521,7 @@ class Prescription:
     language: str | None = None
 
 
-@attrs.frozen
+@frozen
 class SentEvent:
     """An event of ours in a file sent before.
 

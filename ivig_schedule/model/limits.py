@@ -10,15 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-import attrs
-
 from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.values import frozen
 
 FLAG = "flag"
 """The unit of a yes/no fact: measured as 1 (true) or 0 (false)."""
 
 
-@attrs.frozen
+@frozen
 class Quantity:
     """One measurable quantity.
 
@@ -41,7 +40,7 @@ Direction = Literal["above", "below"]
 BOUNDS = ("lower_hard", "lower_soft", "upper_soft", "upper_hard")
 
 
-@attrs.frozen
+@frozen
 class Named:
     """A bound the plan carries, by name (`quantities.NAMED_BOUNDS`)."""
 
@@ -51,7 +50,7 @@ class Named:
 Bound = Decimal | Named
 
 
-@attrs.frozen
+@frozen
 class Rule:
     """One limit on one quantity.
 
@@ -90,7 +89,7 @@ class Rule:
                      if (bound := getattr(self, key)) is not None)
 
 
-@attrs.frozen
+@frozen
 class Limits:
     """A rule set and where it came from (recorded in every plan)."""
 
@@ -100,7 +99,7 @@ class Limits:
     rules: tuple[Rule, ...]
 
 
-@attrs.frozen
+@frozen
 class RuleOutcome:
     """What one checked rule concluded, for the explain trail.
 

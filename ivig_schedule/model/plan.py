@@ -20,10 +20,11 @@ from ivig_schedule.model.inputs import (
     Phase,
     Prescription,
 )
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import CourseStatus, DosingWeightBasis, Rounding
 
 
-@attrs.frozen
+@frozen
 class Finding:
     """A warning returned alongside a plan; the plan stands.
 
@@ -44,7 +45,7 @@ class Finding:
     masked: str = ""
 
 
-@attrs.frozen
+@frozen
 class Calc:
     """One step of the calculation trail: a formula, the values put into it, and its result.
 
@@ -65,7 +66,7 @@ class Calc:
     unit: str
 
 
-@attrs.frozen
+@frozen
 class RateStep:
     """One pump programme line.
 
@@ -89,7 +90,7 @@ class RateStep:
     exact_minutes: Decimal | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@frozen
 class VialCount:
     """``count`` vials of ``grams`` each (``ml`` is the volume of one vial)."""
 
@@ -98,14 +99,14 @@ class VialCount:
     count: int
 
 
-@attrs.frozen
+@frozen
 class ProductContents:
     """The bag holds product from these whole vials."""
 
     vials: tuple[VialCount, ...]
 
 
-@attrs.frozen
+@frozen
 class PlaceboContents:
     """The bag holds saline at the same volume the product would have had."""
 
@@ -113,7 +114,7 @@ class PlaceboContents:
     solution: str = PLACEBO_SOLUTION
 
 
-@attrs.frozen
+@frozen
 class InfusionDay:
     """One infusion day of a course.
 
@@ -153,7 +154,7 @@ class InfusionDay:
     step_starts: tuple[dt.datetime, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class RoundingTrail:
     """How the prescribed course grams became a whole-vial total.
 
@@ -173,7 +174,7 @@ class RoundingTrail:
     fell_back: bool = False
 
 
-@attrs.frozen
+@frozen
 class Dispense:
     """What the pharmacy dispenses for one course.
 
@@ -190,7 +191,7 @@ class Dispense:
     volume_ml: Decimal
 
 
-@attrs.frozen
+@frozen
 class Course:
     """One course: a phase's dose split over consecutive days.
 
@@ -236,7 +237,7 @@ class Course:
         return abs(self.rounded_g - self.prescribed_g) / self.prescribed_g * 100
 
 
-@attrs.frozen
+@frozen
 class Override:
     """A soft limit the pharmacist acknowledged, with the reason that travels with the plan.
 
@@ -253,7 +254,7 @@ class Override:
     reason: str
 
 
-@attrs.frozen
+@frozen
 class LimitsUsed:
     """Which limits file checked the plan: ``origin`` is ``built-in`` or the file path."""
 
@@ -262,7 +263,7 @@ class LimitsUsed:
     origin: str
 
 
-@attrs.frozen
+@frozen
 class VisitDay:
     """An assessment visit placed on the calendar.
 
@@ -277,7 +278,7 @@ class VisitDay:
     name: str
 
 
-@attrs.frozen
+@frozen
 class DosingWeight:
     """The weight the doses and rates use, and how it was reached.
 
@@ -303,7 +304,7 @@ class DosingWeight:
     fallback: str = ""
 
 
-@attrs.frozen
+@frozen
 class RateCap:
     """The ceiling every pump step is held under, and where each part of it comes from.
 
@@ -329,7 +330,7 @@ class RateCap:
     exclusive: bool = False
 
 
-@attrs.frozen
+@frozen
 class ChangeEffect:
     """What one recorded change did.
 
@@ -348,7 +349,7 @@ class ChangeEffect:
     fired: str = ""
 
 
-@attrs.frozen
+@frozen
 class Plan:
     """The single source of truth every output is a view of.
 
@@ -384,7 +385,7 @@ class Plan:
         return self.cap.cap_mg_per_kg_min
 
 
-@attrs.frozen
+@frozen
 class Slot:
     """One course as the history leaves it, before it is computed.
 
@@ -407,7 +408,7 @@ class Slot:
     status: CourseStatus = "planned"
 
 
-@attrs.frozen
+@frozen
 class History:
     """The slots after applying the first `revision` changes, and what each change did."""
 

@@ -16,9 +16,8 @@ import re
 from decimal import Decimal
 from importlib import resources
 
-import attrs
-
 from ivig_schedule.model.numbers import written
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import LANGUAGES
 from ivig_schedule.views.views import ContentsView
 
@@ -67,7 +66,7 @@ def catalog(code: str) -> dict[str, str]:
         "locale", f"{code}.po").read_text(encoding="utf-8"))
 
 
-@attrs.frozen
+@frozen
 class Language:
     """Words, numbers and dates in one language."""
 

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import PlanView
 
 DISPENSING_COLUMNS = ("row", "patient_id", "nurse", "course", "day", "date", "start", "week",
@@ -22,7 +23,7 @@ DISPENSING_COLUMNS = ("row", "patient_id", "nurse", "course", "day", "date", "st
 SALINE_BAG = "sodium chloride 0.9% bag"
 
 
-@attrs.frozen
+@frozen
 class DispensingLine:
     """One item of one infusion day, as the pharmacy dispenses it.
 

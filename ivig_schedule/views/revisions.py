@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from ivig_schedule.model.inputs import SentEvent
+from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
 UTC = dt.UTC
@@ -39,7 +40,7 @@ def digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
 
 
-@attrs.frozen
+@frozen
 class Item:
     """One calendar event's content in a view: an infusion day or an assessment visit.
 
@@ -62,7 +63,7 @@ class Item:
         return self.day is not None and self.day.status in ("cancelled", "skipped")
 
 
-@attrs.frozen
+@frozen
 class Stamped:
     """An event as the calendar writes it, with its revision numbers.
 

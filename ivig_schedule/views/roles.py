@@ -8,12 +8,11 @@ every other role's output is the same for both arms.
 
 from __future__ import annotations
 
-import attrs
-
 from ivig_schedule.model.inputs import Regimen
+from ivig_schedule.model.values import frozen
 
 
-@attrs.frozen
+@frozen
 class Role:
     """What one role may see of any plan.
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import attrs
-
 from ivig_schedule.model import formulas
 from ivig_schedule.model.inputs import Ladder
 from ivig_schedule.model.plan import (
@@ -25,11 +23,12 @@ from ivig_schedule.model.plan import (
     RoundingTrail,
 )
 from ivig_schedule.model.units import MG_PER_G, MINUTES_PER_HOUR
+from ivig_schedule.model.values import frozen
 
 HUNDREDTH = Decimal("0.01")
 
 
-@attrs.frozen
+@frozen
 class VialTrail:
     """``count`` vials of ``grams`` each."""
 
@@ -37,7 +36,7 @@ class VialTrail:
     count: int
 
 
-@attrs.frozen
+@frozen
 class StepTrail:
     """How one step's mL/h and minutes were reached.
 
@@ -54,7 +53,7 @@ class StepTrail:
     volume_ml: Decimal
 
 
-@attrs.frozen
+@frozen
 class DayTrail:
     """How one day's grams became vials, a volume and steps."""
 
@@ -67,7 +66,7 @@ class DayTrail:
     infusion_minutes: int
 
 
-@attrs.frozen
+@frozen
 class CourseTrail:
     """How one course's grams were prescribed, rounded and split."""
 
@@ -84,7 +83,7 @@ class CourseTrail:
     cap: RateCap
 
 
-@attrs.frozen
+@frozen
 class Trail:
     """The calculation trail, recorded by the engine (pharmacy view only)."""
 

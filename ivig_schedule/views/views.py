@@ -37,6 +37,7 @@ from ivig_schedule.model.plan import (
     Plan,
     ProductContents,
 )
+from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
 from ivig_schedule.views.trail import Trail, trail_of
@@ -54,7 +55,7 @@ def tenth(value: Decimal) -> Decimal:
     return value.quantize(TENTH)
 
 
-@attrs.frozen
+@frozen
 class StepView:
     """One pump step as programmed: mL/h, minutes, VTBI (mL), and when it starts."""
 
@@ -64,7 +65,7 @@ class StepView:
     at: dt.datetime | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@frozen
 class VialView:
     """`count` vials of `grams` each, `ml` per vial."""
 
@@ -73,7 +74,7 @@ class VialView:
     count: int
 
 
-@attrs.frozen
+@frozen
 class ContentsView:
     """What goes into the bag: product vials, or saline of the same volume (`kind` placebo)
     matched to `matches_g` grams of immunoglobulin."""
@@ -85,7 +86,7 @@ class ContentsView:
     matches_g: Decimal = Decimal(0)
 
 
-@attrs.frozen
+@frozen
 class GivenView:
     """An administration as recorded; lot, expiry and note only for roles that see the arm.
 
@@ -102,7 +103,7 @@ class GivenView:
     note: str | None
 
 
-@attrs.frozen
+@frozen
 class ChangeView:
     """A recorded change as this audience may read it.
 
@@ -123,7 +124,7 @@ class ChangeView:
     fired: str | None
 
 
-@attrs.frozen
+@frozen
 class DayView:
     """One infusion day as the audience may see it; hidden fields are None."""
 
@@ -143,7 +144,7 @@ class DayView:
     given: GivenView | None = None
 
 
-@attrs.frozen
+@frozen
 class DispenseView:
     """What to dispense for a course: vials by size, or one saline bag per day."""
 
@@ -153,7 +154,7 @@ class DispenseView:
     volume_ml: Decimal
 
 
-@attrs.frozen
+@frozen
 class CapView:
     """The rate ceiling of one course, for its own dosing weight.
 
@@ -168,7 +169,7 @@ class CapView:
     cap_from: str
 
 
-@attrs.frozen
+@frozen
 class CourseView:
     """One course as the audience may see it.
 
@@ -195,7 +196,7 @@ class CourseView:
     ``skipped``, ``cancelled`` (never started) or ``stopped`` (cancelled after a given day)."""
 
 
-@attrs.frozen
+@frozen
 class WeightView:
     """The patient's weights, for roles that see them.
 
@@ -217,7 +218,7 @@ class WeightView:
     height_input: str | None
 
 
-@attrs.frozen
+@frozen
 class PatientView:
     """The patient, pseudonymous: the id, the zone, and the weights where the role sees them."""
 
@@ -226,7 +227,7 @@ class PatientView:
     weights: WeightView | None = None
 
 
-@attrs.frozen
+@frozen
 class ArmView:
     """The trial arm, for a role that may see it.
 
@@ -239,7 +240,7 @@ class ArmView:
     unblinded: bool
 
 
-@attrs.frozen
+@frozen
 class ProductView:
     """The product, for views that may see it."""
 
@@ -248,7 +249,7 @@ class ProductView:
     concentration_mg_per_ml: Decimal
 
 
-@attrs.frozen
+@frozen
 class Note:
     """A warning (`code`, `message`)."""
 
@@ -256,7 +257,7 @@ class Note:
     message: str
 
 
-@attrs.frozen
+@frozen
 class VisitView:
     """An assessment visit: week, date, what happens."""
 
@@ -265,7 +266,7 @@ class VisitView:
     name: str
 
 
-@attrs.frozen
+@frozen
 class OverrideView:
     """A soft limit acknowledged with a reason (free text: only for roles that see the arm)."""
 
@@ -275,7 +276,7 @@ class OverrideView:
     reason: str | None
 
 
-@attrs.frozen
+@frozen
 class LimitsView:
     """Which limits checked the plan."""
 
@@ -284,7 +285,7 @@ class LimitsView:
     source: str
 
 
-@attrs.frozen
+@frozen
 class PumpView:
     """The ladder and the rate ceiling every step stays under.
 
@@ -303,7 +304,7 @@ class PumpView:
     max_rate_ml_h: Decimal | None
 
 
-@attrs.frozen
+@frozen
 class PlanView:
     """Everything one audience may see of a plan; every renderer reads this.
 

@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
-import attrs
-
 from ivig_schedule.model.numbers import plain, written
+from ivig_schedule.model.values import frozen
 from ivig_schedule.views.dispensing import SALINE_BAG
 from ivig_schedule.views.views import CourseView, DayView, PlanView
 
@@ -21,7 +20,7 @@ STUDY_BAG = "study medication bag"
 """A masked course's bag: the same words and volume for both arms."""
 
 
-@attrs.frozen
+@frozen
 class Item:
     """One thing to prepare: `vials` of a product size (with their grams), or `bags` of a
     solution, and the volume they hold."""
@@ -34,7 +33,7 @@ class Item:
     volume_ml: Decimal = Decimal(0)
 
 
-@attrs.frozen
+@frozen
 class Entry:
     """An infusion day or a study visit of one patient.
 
@@ -63,7 +62,7 @@ class Entry:
     travel_minutes: int
 
 
-@attrs.frozen
+@frozen
 class Clash:
     """Two visits of one nurse that overlap or leave less than the travel time between them."""
 
@@ -189,7 +188,7 @@ def each_clash(found: Iterable[Entry]) -> Iterator[Clash]:
                 latest = entry
 
 
-@attrs.frozen
+@frozen
 class Total:
     """One item's total over a day or the range."""
 

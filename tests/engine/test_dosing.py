@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ivig_schedule import jobs
 from ivig_schedule.engine.dosing import (
     VialSet,
+    VialTable,
     dosing_weight,
     ideal_body_weight_kg,
     round_course,
@@ -171,3 +174,33 @@ def test_vial_volume_follows_concentration():
 def test_cover_for_partial_vials():
     """With partial vials the smallest whole-vial total at or above the dose is opened."""
     assert [(v.grams, v.count) for v in OCTAGAM.cover(D("35.2"))] == [(D(30), 1), (D(2), 3)]
+
+
+def _every_combination_table(sizes_desc: tuple[int, ...], limit: int) -> list:
+    """The slow reference: every total's whole combination, the fewest vials, ties to larger."""
+    best: list = [()] + [None] * limit
+    for total in range(1, limit + 1):
+        options = [tuple(sorted((*best[total - s], s), reverse=True))
+                   for s in sizes_desc if s <= total and best[total - s] is not None]
+        best[total] = min(options, key=lambda c: (len(c), [-v for v in c]), default=None)
+    return best
+
+
+@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=5, unique=True))
+@settings(max_examples=60, deadline=None)
+def test_vial_table_agrees_with_every_combination(sizes):
+    """Counts read back into vials give, for every total, the reference's combination."""
+    sizes_desc = tuple(sorted(sizes, reverse=True))
+    table = VialTable(sizes_desc, 200)
+    reference = _every_combination_table(sizes_desc, 200)
+    assert [table.combination(total) for total in range(201)] == reference
+    assert [table.reachable(total) for total in range(201)] == [c is not None for c in reference]
+
+
+@pytest.mark.parametrize("vials", [OCTAGAM, PRIVIGEN], ids=["octagam", "privigen"])
+def test_catalog_vial_tables_agree_with_every_combination(vials):
+    """The catalog's vial sizes give the reference's combination for every total to 300 g."""
+    units = vials.units(D(300))
+    table = vials.table(units)
+    reference = _every_combination_table(vials.sizes_units, units)
+    assert [table.combination(total) for total in range(units + 1)] == reference

@@ -13,14 +13,14 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-import attrs
+from ivig_schedule.model.values import frozen
 
 UTC = dt.UTC
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 EPOCH_LOCAL = dt.datetime(1970, 1, 1)
 
 
-@attrs.frozen
+@frozen
 class Transition:
     """One change of UTC offset.
 
@@ -39,7 +39,7 @@ class Transition:
     name: str
 
 
-@attrs.frozen
+@frozen
 class Observance:
     """A STANDARD or DAYLIGHT block: a DTSTART plus an RRULE or RDATEs (or neither)."""
 
