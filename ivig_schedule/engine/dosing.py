@@ -11,7 +11,6 @@ import functools
 import math
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from fractions import Fraction
 
 import attrs
 
@@ -362,11 +361,10 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
             days,
             f"{total_g} g cannot be split into {days} days of whole vials; choose fewer days",
         )
-    average = Fraction(total, days)
     for spread in range(total + 1):
         solutions: list[tuple[int, ...]] = []
-        low_from = max(1, math.ceil(average - spread))
-        for low in range(low_from, math.floor(average) + 1):
+        low_from = max(1, -((spread * days - total) // days))  # ceil(total / days - spread)
+        for low in range(low_from, total // days + 1):  # floor(total / days)
             high = low + spread
             if high > total or not table.reachable(low) or not table.reachable(high):
                 continue

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 from decimal import Decimal
-from importlib import resources
+from pathlib import Path
 
 from ivig_schedule.model.numbers import written
 from ivig_schedule.model.values import frozen
@@ -62,8 +62,7 @@ def catalog(code: str) -> dict[str, str]:
     """The translations of language `code` (empty for English)."""
     if code == "en":
         return {}
-    return read_po(resources.files("ivig_schedule.render").joinpath(
-        "locale", f"{code}.po").read_text(encoding="utf-8"))
+    return read_po((Path(__file__).parent / "locale" / f"{code}.po").read_text(encoding="utf-8"))
 
 
 @frozen

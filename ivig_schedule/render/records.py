@@ -6,10 +6,8 @@ empty in the CSV.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -66,6 +64,8 @@ def dumps(record: Record) -> str:
     without it the standard library writes them.
     """
     if _orjson is None:
+        import json
+
         return json.dumps(record, indent=2, ensure_ascii=False, default=_number) + "\n"
     return (_orjson.dumps(record, default=_number, option=_orjson.OPT_INDENT_2)
             .decode("utf-8") + "\n")
@@ -234,6 +234,8 @@ def steps_text(steps: tuple[StepView, ...], separator: str = "; ",
 
 def to_csv(view: PlanView) -> str:
     """One row per infusion day under `CSV_COLUMNS`; cells hidden by the view are empty."""
+    import csv  # not on the JSON path
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

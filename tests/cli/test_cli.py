@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from ivig_schedule import __version__
-from ivig_schedule.cli.app import cli
+from ivig_schedule.cli.app import COMMANDS, cli
 
 from ..helpers import SAMPLES
 
@@ -19,12 +20,40 @@ def run(*args: str, input: str | None = None):
     return CliRunner().invoke(cli, list(args), input=input)
 
 
-@pytest.mark.parametrize("command", [[], ["plan"], ["products"], ["regimens"], ["check"], ["explain"]])
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(COMMANDS))])
 def test_help_everywhere(command):
     """--help works on the group and every command."""
     result = run(*command, "--help")
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_group_help_lists_each_commands_own_help(width):
+    """The group's listing (made without importing the commands) reads as click would write it
+    from every command's own help, at narrow and wide terminals."""
+    from ivig_schedule.cli.app import load
+
+    eager = click.Group("cli", commands={name: load(name) for name in COMMANDS},
+                        help=cli.help, params=cli.params,
+                        context_settings={"help_option_names": ["-h", "--help"]})
+    lazy = CliRunner().invoke(cli, ["--help"], terminal_width=width)
+    own = CliRunner().invoke(eager, ["--help"], terminal_width=width)
+    assert lazy.exit_code == own.exit_code == 0
+    assert "tis " in lazy.output and lazy.output == own.output
+
+
+def test_help_imports_no_command_module():
+    """``--help`` imports none of the commands' modules (they load when a command runs)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\n"
+            "from ivig_schedule.cli.app import cli\n"
+            "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ivig_schedule.cli.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['ivig_schedule.cli.app']"
 
 
 def test_version():

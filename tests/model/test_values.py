@@ -110,5 +110,5 @@ def test_kw_only_and_frozenness_are_attrs_own():
 @pytest.mark.parametrize("option", ["repr", "eq", "order", "hash"])
 def test_method_options_are_refused(option):
     """Asking for attrs' own comparison or repr methods is a clear error, not silently ignored."""
-    with pytest.raises(TypeError, match="attrs.frozen itself"):
+    with pytest.raises(TypeError, match=r"attrs\.frozen itself"):
         frozen(**{option: True})

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from decimal import Decimal
-from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ivig_schedule.input.fields import Fields, choice_error, to_int
@@ -290,7 +290,9 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
 
 
 def _load(filename: str) -> dict[str, Any]:
-    text = resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+    # Read beside this module: importlib.resources would import tempfile, shutil and zipfile at
+    # every start for a package that is always a folder of files.
+    text = (Path(__file__).parent / filename).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
