@@ -41,6 +41,7 @@ from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.values import frozen
 from ivig_schedule.render import csvcells
+from ivig_schedule.render.dispensing import json_of
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
 from ivig_schedule.views.worklist import Entry, each_clash
 
@@ -155,23 +156,17 @@ class _Writer:
                 zone.name, (zone.first_year, zone.last_year))
             self.zones[result.nurse][zone.name] = (min(span[0], zone.first_year),
                                                    max(span[1], zone.last_year))
-        days: set[tuple[int, int]] = set()
-        for line in result.dispensing:
-            cells = line.cells()
-            self.dispensing_csv.writerow(csvcells.row(cells))
-            record = dict(zip(DISPENSING_COLUMNS, (_json_of(v) for v in cells), strict=True))
+        self.dispensing.write(result.dispensing_csv)
+        if result.dispensing_json:
             self.days_json.write(("" if self.first_day else ",\n") + "    "
-                                 + json.dumps(record, ensure_ascii=False))
+                                 + ",\n    ".join(result.dispensing_json))
             self.first_day = False
-            if line.status != "planned":
-                continue
-            if (line.course, line.day) not in days:
-                days.add((line.course, line.day))
-                self.per_week[line.week] += 1
-            totals = self.weekly.setdefault((line.week, line.kind, line.item),
-                                            [Decimal(0)] * 4)
-            for index, value in enumerate((line.vials, line.bags, line.grams, line.volume_ml)):
-                totals[index] += value or 0
+        for week, days in result.days_per_week:
+            self.per_week[week] += days
+        for week, kind, item, *sums in result.weekly:
+            totals = self.weekly.setdefault((week, kind, item), [Decimal(0)] * 4)
+            for index, value in enumerate(sums):
+                totals[index] += value
         self.warnings.update(result.warnings)
         timed = [v for v in result.visits if v.arrive is not None and v.leave is not None
                  and v.status != "cancelled"]
@@ -209,7 +204,7 @@ class _Writer:
             with days.open(encoding="utf-8") as lines:
                 shutil.copyfileobj(lines, f, 1 << 16)  # streamed: never all in memory
             f.write(("\n" if not self.first_day else "") + '  ],\n  "weekly": '
-                    + json.dumps([{k: _json_of(v) for k, v in w.items()} for w in weekly],
+                    + json.dumps([{k: json_of(v) for k, v in w.items()} for w in weekly],
                                  indent=2).replace("\n", "\n  ") + "\n}\n")
         days.unlink()
         for part in sorted((self.folder / "nurses").glob(".*.events")):
@@ -251,10 +246,6 @@ def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str,
     return {"week": week, "kind": kind, "item": item, "vials": int(vials) if product else None,
             "bags": None if product else int(bags), "grams": grams if product else None,
             "volume_ml": volume}
-
-
-def _json_of(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
 
 
 def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,

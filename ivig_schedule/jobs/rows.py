@@ -26,10 +26,10 @@ from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import Plan
 from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VIEWS
-from ivig_schedule.render import formats
+from ivig_schedule.render import dispensing, formats
 from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
 from ivig_schedule.views import revisions
-from ivig_schedule.views.dispensing import DispensingLine, dispensing_lines
+from ivig_schedule.views.dispensing import WeekTotal, dispensing_lines, week_totals
 from ivig_schedule.views.views import plan_view
 from ivig_schedule.views.worklist import Entry, entries
 
@@ -59,7 +59,10 @@ class RowResult:
         nurse: Who visits (``unassigned`` when nobody is named).
         nurse_events: The nurse view's VEVENTs, for her combined calendar.
         zone: The patient's zone for that calendar.
-        dispensing: The pharmacy's items to dispense.
+        dispensing_csv: The pharmacy's items to dispense, as CSV rows (no header).
+        dispensing_json: The same items, one JSON object each.
+        weekly: What those items add up to, by ISO week and item (planned days only).
+        days_per_week: How many planned infusion days each ISO week has.
         errors: (field or rule, message) for a row that did not plan.
         warnings: The codes of the plan's warnings.
         visits: The nurse view's infusion days and visits (for the nurses' clashes).
@@ -73,7 +76,10 @@ class RowResult:
     nurse: str = UNASSIGNED
     nurse_events: tuple[str, ...] = ()
     zone: Zone | None = None
-    dispensing: tuple[DispensingLine, ...] = ()
+    dispensing_csv: str = ""
+    dispensing_json: tuple[str, ...] = ()
+    weekly: tuple[WeekTotal, ...] = ()
+    days_per_week: tuple[tuple[str, int], ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     visits: tuple[Entry, ...] = ()
@@ -151,7 +157,11 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
                                   visits=entries(view, nurse, done.travel_minutes,
                                                  dt.date.min, dt.date.max))
         if name == "pharmacy":
-            result = attrs.evolve(result, dispensing=dispensing_lines(view, row.number, nurse))
+            lines = dispensing_lines(view, row.number, nurse)
+            weekly, per_week = week_totals(lines)
+            result = attrs.evolve(result, dispensing_csv=dispensing.csv_rows(lines),
+                                  dispensing_json=dispensing.json_records(lines),
+                                  weekly=weekly, days_per_week=per_week)
     return attrs.evolve(result, files=tuple(files))
 
 

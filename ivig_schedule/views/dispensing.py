@@ -62,6 +62,27 @@ class DispensingLine:
 
 
 
+WeekTotal = tuple[str, str, str, Decimal, Decimal, Decimal, Decimal]
+"""(week, kind, item, vials, bags, grams, volume_ml): one item's total for one ISO week."""
+
+
+def week_totals(lines: tuple[DispensingLine, ...]) -> tuple[tuple[WeekTotal, ...],
+                                                            tuple[tuple[str, int], ...]]:
+    """What the planned lines add up to each ISO week, by item, and how many infusion days
+    each week has (given days are listed, not ordered again, so not counted)."""
+    totals: dict[tuple[str, str, str], list[Decimal]] = {}
+    days: dict[str, set[tuple[int, int]]] = {}
+    for line in lines:
+        if line.status != "planned":
+            continue
+        days.setdefault(line.week, set()).add((line.course, line.day))
+        sums = totals.setdefault((line.week, line.kind, line.item), [Decimal(0)] * 4)
+        for index, value in enumerate((line.vials, line.bags, line.grams, line.volume_ml)):
+            sums[index] += value or 0
+    return (tuple((*key, *sums) for key, sums in totals.items()),  # type: ignore[misc]
+            tuple((week, len(found)) for week, found in days.items()))
+
+
 def dispensing_lines(view: PlanView, row: int, nurse: str) -> tuple[DispensingLine, ...]:
     """The pharmacy view's infusion days as items to dispense (cancelled and skipped days are
     not dispensed)."""

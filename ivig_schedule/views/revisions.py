@@ -36,9 +36,13 @@ UTC = dt.UTC
 
 def digest(*parts: object) -> str:
     """A stable hash of the parts (the patient id is hashed, never written)."""
+    return _digest_text("\x1f".join(str(p) for p in parts))
+
+
+def _digest_text(text: str) -> str:
     from hashlib import sha256  # only calendars hash: not imported for JSON (about 4 ms)
 
-    return sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+    return sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 @frozen
@@ -49,14 +53,15 @@ class Item:
         uid: Its UID.
         course, day: The infusion day (None for a visit).
         visit: The visit (None for an infusion day).
-        content: What the calendar writes for it, as values (compared between revisions).
+        content: What the calendar writes for it: its values' reprs, joined (digested and
+            compared between revisions).
     """
 
     uid: str
     course: CourseView | None
     day: DayView | None
     visit: VisitView | None
-    content: tuple[object, ...] = attrs.field(repr=False)
+    content: str = attrs.field(repr=False)
 
     @property
     def cancelled(self) -> bool:
@@ -97,22 +102,34 @@ def uid(view: PlanView, *parts: object) -> str:
 
 
 def items(view: PlanView) -> Iterator[Item]:
-    """The view's events with their content: every value the calendar writes for them."""
-    common = (view.patient.id, view.patient.timezone, view.warnings, view.overrides,
-              view.organizer)
+    """The view's events with their content: every value the calendar writes for them.
+
+    The content is the values' reprs joined (what `_content_hash` digests); the parts shared by
+    every day of the view, and by every day of a course, are written once."""
+    common = _joined((view.patient.id, view.patient.timezone, view.warnings, view.overrides,
+                      view.organizer))
     for course in view.courses:
         shown = (course.number, course.phase, course.week, course.masked, course.moved_days,
                  course.cap, len(course.days), None if course.masked else view.product_name)
+        head = f"{common}{_SEPARATOR}{shown!r}{_SEPARATOR}"
         for day in course.days:
             yield Item(uid(view, "course", course.number, day.day), course, day, None,
-                       (*common, shown, day))
+                       f"{head}{day!r}")
     for visit in view.visits:
         yield Item(uid(view, "visit", visit.week), None, None, visit,
-                   (view.patient.id, view.organizer, visit))
+                   _joined((view.patient.id, view.organizer, visit)))
+
+
+_SEPARATOR = "\x1f"
+
+
+def _joined(parts: Iterable[object]) -> str:
+    return _SEPARATOR.join(repr(part) for part in parts)
 
 
 def _content_hash(item: Item) -> str:
-    return digest(*(repr(part) for part in item.content))
+    """The digest of the content's reprs (the same as ``digest`` of each part's repr)."""
+    return _digest_text(item.content)
 
 
 def default_stamp(view: PlanView) -> dt.datetime:

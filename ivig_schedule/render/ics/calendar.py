@@ -53,7 +53,52 @@ def _hhmm(moment: dt.datetime | None) -> str:
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
 
 
-def _pump_lines(view: PlanView, course: CourseView, day: DayView, t: Language) -> list[str]:
+class _Shared:
+    """What every event of one view writes alike, written once per calendar: the patient line,
+    the warnings and accepted overrides, the closing line, and each course's own lines."""
+
+    __slots__ = ("closing", "courses", "notes", "patient", "t", "view")
+
+    def __init__(self, view: PlanView, t: Language) -> None:
+        self.view, self.t = view, t
+        self.patient = t._("Patient: {id}").format(id=view.patient.id)
+        self.notes = [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
+                      for n in view.warnings]
+        self.notes += [
+            f"{t._('Accepted:')} {o.rule} {o.value} {o.limit}".replace("  ", " ").rstrip()
+            + (t._("; reason: {reason}").format(reason=o.reason) if o.reason is not None
+               else "")
+            for o in view.overrides]
+        self.closing = t._("Decision support: check against the prescription and the pump "
+                           "before starting.")
+        self.courses: dict[int, _CourseLines] = {}
+
+    def course(self, course: CourseView) -> _CourseLines:
+        lines = self.courses.get(id(course))  # by identity: the course objects outlive the call
+        if lines is None:
+            lines = self.courses[id(course)] = _CourseLines(self.view, course, self.t)
+        return lines
+
+
+class _CourseLines:
+    """The lines every day of one course writes alike (the day's number aside)."""
+
+    __slots__ = ("after_pump", "moved", "title")
+
+    def __init__(self, view: PlanView, course: CourseView, t: Language) -> None:
+        self.title = t._("Course {course} ({phase}, week {week}), day {day}")
+        self.after_pump: list[str] = []
+        if course.cap is not None:
+            self.after_pump.append(t._("Never above {rate} mL/h").format(
+                rate=t.number(course.cap.cap_ml_per_h)))
+        if view.product_name is not None and not course.masked:
+            self.after_pump.append(t._("Product: {name}").format(name=view.product_name))
+        self.moved = (t._("Moved {days} days from week {week}").format(
+            days=f"{course.moved_days:+d}", week=course.week) if course.moved_days else None)
+
+
+def _pump_lines(shared: _Shared, course: CourseView, day: DayView) -> list[str]:
+    t = shared.t
     lines = [
         t._("Arrive {arrive} for set-up; infusion {start}-{end}; observe until {leave}").format(
             arrive=_hhmm(day.arrive), start=_hhmm(day.start), end=_hhmm(day.end),
@@ -61,34 +106,31 @@ def _pump_lines(view: PlanView, course: CourseView, day: DayView, t: Language) -
         t._("Volume: {volume} mL").format(volume=t.number(day.volume_ml or Decimal(0))),
         t._("Pump programme:"),
     ]
+    step = "  " + t._("{number}. {rate} mL/h for {minutes} min, VTBI {volume} mL")
     lines.extend(
-        "  " + t._("{number}. {rate} mL/h for {minutes} min, VTBI {volume} mL").format(
-            number=i, rate=t.number(s.rate_ml_per_h), minutes=s.minutes,
-            volume=t.number(s.volume_ml))
+        step.format(number=i, rate=t.number(s.rate_ml_per_h), minutes=s.minutes,
+                    volume=t.number(s.volume_ml))
         for i, s in enumerate(day.steps or (), start=1)
     )
     lines.append(t._("Total infusion time: {time}").format(
         time=hours_and_minutes(day.infusion_minutes or 0)))
-    if course.cap is not None:
-        lines.append(t._("Never above {rate} mL/h").format(
-            rate=t.number(course.cap.cap_ml_per_h)))
-    if view.product_name is not None and not course.masked:
-        lines.append(t._("Product: {name}").format(name=view.product_name))
+    lines += shared.course(course).after_pump
     if day.contents is not None:
         kind = t._("Saline") if day.contents.kind == "placebo" else t._("Vials")
         lines.append(f"{kind}: {t.contents(day.contents)}")
     return lines
 
 
-def _description(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
+def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
+    t, view = shared.t, shared.view
     lines = [
-        t._("Patient: {id}").format(id=view.patient.id),
-        t._("Course {course} ({phase}, week {week}), day {day}").format(
+        shared.patient,
+        shared.course(course).title.format(
             course=course.number, phase=t._("study infusion") if course.masked else course.phase,
             week=course.week, day=day.day),
     ]
     if day.steps is not None:
-        lines.extend(_pump_lines(view, course, day, t))
+        lines.extend(_pump_lines(shared, course, day))
     elif day.arrive is not None:
         lines.append(t._("The nurse comes at {arrive}; the visit ends about {leave}").format(
             arrive=_hhmm(day.arrive), leave=_hhmm(day.leave)))
@@ -101,18 +143,12 @@ def _description(view: PlanView, course: CourseView, day: DayView, t: Language) 
                   if day.given.expiry else "")
         lines.append(t._("Given (recorded in change[{index}] on {date})").format(
             index=day.given.change, date=day.given.on) + lot + expiry)
-    if course.moved_days:
-        lines.append(t._("Moved {days} days from week {week}").format(
-            days=f"{course.moved_days:+d}", week=course.week))
-    lines += [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
-              for n in view.warnings]
-    lines += [f"{t._('Accepted:')} {o.rule} {o.value} {o.limit}".replace("  ", " ").rstrip()
-              + (t._("; reason: {reason}").format(reason=o.reason) if o.reason is not None
-                 else "")
-              for o in view.overrides]
+    moved = shared.course(course).moved
+    if moved is not None:
+        lines.append(moved)
+    lines += shared.notes
     if day.steps is not None:
-        lines.append(t._("Decision support: check against the prescription and the pump "
-                         "before starting."))
+        lines.append(shared.closing)
     return "\n".join(lines)
 
 
@@ -171,8 +207,9 @@ def _cancelled(view: PlanView, event: Stamped, times: tuple[Line, ...], t: Langu
     return w.component("VEVENT", lines)
 
 
-def _event(view: PlanView, event: Stamped, t: Language) -> str:
+def _event(shared: _Shared, event: Stamped) -> str:
     """One VEVENT as folded text."""
+    view, t = shared.view, shared.t
     item = event.item
     if item is None:
         return _cancelled(view, event, event.previous_times, t)
@@ -192,10 +229,11 @@ def _event(view: PlanView, event: Stamped, t: Language) -> str:
                                      + f"\n{visit.name}")),
             ("STATUS", "CONFIRMED"), ("TRANSP", "TRANSPARENT"), *_tail(view, event))
         return w.component("VEVENT", lines)
-    return _day_event(view, event, item, t)
+    return _day_event(shared, event, item)
 
 
-def _day_event(view: PlanView, event: Stamped, item: Item, t: Language) -> str:
+def _day_event(shared: _Shared, event: Stamped, item: Item) -> str:
+    view, t = shared.view, shared.t
     course, day = item.course, item.day
     assert course is not None and day is not None
     times = _times(view.patient.timezone, day)
@@ -206,7 +244,7 @@ def _day_event(view: PlanView, event: Stamped, item: Item, t: Language) -> str:
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
     rest: list[Line] = [("CLASS", "PRIVATE"),
-                        ("DESCRIPTION", w.escape(_description(view, course, day, t)))]
+                        ("DESCRIPTION", w.escape(_description(shared, course, day)))]
     if day.location is not None:  # the plan's own words (home, ward) are translated
         rest.append(("LOCATION", w.escape(t._(day.location))))
     rest += [("STATUS", "CONFIRMED"),
@@ -243,8 +281,8 @@ def event_texts(view: PlanView, events: tuple[Stamped, ...],
                 lang: str = "en") -> tuple[str, ...]:
     """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
     language `lang`."""
-    t = language(lang)
-    return tuple(_event(view, e, t) for e in events)
+    shared = _Shared(view, language(lang))
+    return tuple(_event(shared, e) for e in events)
 
 
 def gathered(name: str, zones: dict[str, tuple[int, int]], view: str) -> tuple[str, str]:
