@@ -264,3 +264,17 @@ def test_bad_limits_file_is_one_line(tmp_path):
     result = run("plan", PRODERM, "--limits", str(limits))
     assert result.exit_code == 1
     assert result.output.startswith(f"error: {limits}: rule[0]")
+
+
+@pytest.mark.parametrize("columns", [None, "70", "0", "-5", "abc", "500", "59"])
+def test_width_reads_the_terminal_as_shutil_does(monkeypatch, columns):
+    """The table width follows COLUMNS as shutil.get_terminal_size would, kept within 60-200."""
+    import shutil
+
+    from ivig_schedule.cli.common import width
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert width() == max(60, min(200, shutil.get_terminal_size((100, 24)).columns))
