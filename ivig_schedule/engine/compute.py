@@ -70,21 +70,33 @@ Givens = tuple[tuple[int, GivenChange], ...]
 """A course's given days: (day, the change that recorded it)."""
 
 
-@frozen
 class _Pump:
-    """What every day's pump programme needs at one dosing weight."""
+    """What every day's pump programme needs at one dosing weight. Each bag volume's steps are
+    worked out once: most days of a plan share a volume."""
 
-    rates_mg_per_kg_min: tuple[Decimal, ...]
-    step_minutes: int
-    dosing_weight_kg: Decimal
-    concentration_mg_per_ml: Decimal
-    resolution_ml_per_h: Decimal
-    cap: RateCap
+    __slots__ = ("_programmes", "cap", "concentration_mg_per_ml", "dosing_weight_kg",
+                 "rates_mg_per_kg_min", "resolution_ml_per_h", "step_minutes")
+
+    def __init__(self, rates_mg_per_kg_min: tuple[Decimal, ...], step_minutes: int,
+                 dosing_weight_kg: Decimal, concentration_mg_per_ml: Decimal,
+                 resolution_ml_per_h: Decimal, cap: RateCap) -> None:
+        self.rates_mg_per_kg_min = rates_mg_per_kg_min
+        self.step_minutes = step_minutes
+        self.dosing_weight_kg = dosing_weight_kg
+        self.concentration_mg_per_ml = concentration_mg_per_ml
+        self.resolution_ml_per_h = resolution_ml_per_h
+        self.cap = cap
+        self._programmes: dict[tuple[Decimal, int], tuple[RateStep, ...]] = {}
 
     def steps(self, volume: Decimal) -> tuple[RateStep, ...]:
-        return pump.programme(self.rates_mg_per_kg_min, volume, self.step_minutes,
-                              self.dosing_weight_kg, self.concentration_mg_per_ml,
-                              self.resolution_ml_per_h, self.cap)
+        # Keyed with the exponent too: 400.0 and 400.00 mL are equal but write differently.
+        key = (volume, int(volume.as_tuple().exponent))
+        found = self._programmes.get(key)
+        if found is None:
+            found = self._programmes[key] = pump.programme(
+                self.rates_mg_per_kg_min, volume, self.step_minutes, self.dosing_weight_kg,
+                self.concentration_mg_per_ml, self.resolution_ml_per_h, self.cap)
+        return found
 
 
 @frozen

@@ -246,21 +246,14 @@ class VialSet:
     def vials_for(self, grams: Decimal) -> tuple[VialCount, ...]:
         """Fewest whole vials that make exactly `grams`; ties prefer larger vials."""
         units = self.units(grams)
-        combo = self.table(units).combination(units) if units * self.grain_g == grams else None
-        if combo is None:
+        found = _exactly(self, units) if units * self.grain_g == grams else None
+        if found is None:
             raise ValueError(f"{grams} g cannot be made from whole vials")  # engine bug if hit
-        return self._count(combo)
+        return found
 
     def cover(self, grams: Decimal) -> tuple[VialCount, ...]:
         """Fewest whole vials whose total is the smallest at or above `grams` (partial use)."""
-        start = int((grams / self.grain_g).to_integral_value(ROUND_CEILING))
-        limit = start + max(self.sizes_units)
-        table = self.table(limit)
-        for units in range(max(start, 1), limit + 1):
-            combo = table.combination(units)
-            if combo is not None:
-                return self._count(combo)
-        raise AssertionError("a total within one largest vial is always reachable")
+        return _at_least(self, int((grams / self.grain_g).to_integral_value(ROUND_CEILING)))
 
     def _count(self, combo: tuple[int, ...]) -> tuple[VialCount, ...]:
         counts: dict[int, int] = {}
@@ -279,6 +272,27 @@ class VialSet:
 @functools.cache
 def _vial_table(sizes_units: tuple[int, ...], limit: int) -> VialTable:
     return VialTable(sizes_units, limit)
+
+
+# Every day of a course, and every course at one dose, asks for the same totals: each is worked
+# out once per vial set and number of grains (whole numbers, so equal doses share an answer).
+
+
+@functools.lru_cache(maxsize=4096)
+def _exactly(vials: VialSet, units: int) -> tuple[VialCount, ...] | None:
+    combo = vials.table(units).combination(units)
+    return None if combo is None else vials._count(combo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _at_least(vials: VialSet, start: int) -> tuple[VialCount, ...]:
+    limit = start + max(vials.sizes_units)
+    table = vials.table(limit)
+    for units in range(max(start, 1), limit + 1):
+        combo = table.combination(units)
+        if combo is not None:
+            return vials._count(combo)
+    raise AssertionError("a total within one largest vial is always reachable")
 
 
 def dispense(contents: Sequence[ProductContents | PlaceboContents], grams: Decimal) -> Dispense:
@@ -353,14 +367,23 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
     The days are as even as possible (smallest max − min), then the smallest sum of squares;
     larger days come first. Raises `PrescriptionError` when no split exists.
     """
-    total = vials.units(total_g)
-    table = vials.table(total)
-    if not _splittable(total, days, table):
+    split = _split_units(vials, vials.units(total_g), days)
+    if split is None:
         raise PrescriptionError(
             "order.days_per_course",
             days,
             f"{total_g} g cannot be split into {days} days of whole vials; choose fewer days",
         )
+    return tuple(vials.grams(v) for v in split)
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_units(vials: VialSet, total: int, days: int) -> tuple[int, ...] | None:
+    """`split_days` in grains (None when no split exists), worked out once per total and days:
+    every course at one dose splits the same way."""
+    table = vials.table(total)
+    if not _splittable(total, days, table):
+        return None
     for spread in range(total + 1):
         solutions: list[tuple[int, ...]] = []
         low_from = max(1, -((spread * days - total) // days))  # ceil(total / days - spread)
@@ -373,8 +396,7 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
                 s for s in _sequences(total, days, values) if s[0] == high and s[-1] == low
             )
         if solutions:
-            best = min(solutions, key=lambda s: (sum(v * v for v in s), tuple(-v for v in s)))
-            return tuple(vials.grams(v) for v in best)
+            return min(solutions, key=lambda s: (sum(v * v for v in s), tuple(-v for v in s)))
     raise AssertionError("a splittable total always has a split")
 
 
