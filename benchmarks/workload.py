@@ -22,16 +22,20 @@ courses = 12
 
 
 def make_roster(folder: Path, patients: int) -> Path:
-    """A roster CSV of `patients` rows sharing `PRESCRIPTION`, weights 50-109 kg, five nurses."""
+    """A roster CSV of `patients` rows sharing `PRESCRIPTION`, five nurses, and weights from
+    50.0 to 109.9 kg, a different one for each of the first 600 rows (so no two patients of a
+    300-patient roster have the same plan)."""
     (folder / "rx.toml").write_text(PRESCRIPTION)
     lines = ["id,weight,nurse,prescription"]
-    lines += [f"P-{i:05d},{50 + i % 60},Nurse {i % 5},rx.toml" for i in range(patients)]
+    lines += [f"P-{i:05d},{50 + i * 7 % 600 / 10:.1f},Nurse {i % 5},rx.toml"
+              for i in range(patients)]
     (folder / "roster.csv").write_text("\n".join(lines) + "\n")
     return folder / "roster.csv"
 
 
 def naive_calendar(view: Any) -> bytes:
-    """One view's infusion events, each with a reminder, through icalendar."""
+    """One view's infusion events, each timed one with a reminder, through icalendar (a view
+    without times, the assessor's, has all-day events, as the tool writes them)."""
     from icalendar import Alarm, Calendar, Event
 
     calendar = Calendar()
@@ -41,15 +45,17 @@ def naive_calendar(view: Any) -> bytes:
         for day in course.days:
             event = Event()
             event.add("summary", f"course {course.number} day {day.day}")
-            event.add("dtstart", day.arrive)
-            event.add("dtend", day.leave)
+            timed = day.arrive is not None and day.leave is not None
+            event.add("dtstart", day.arrive if timed else day.date)
+            event.add("dtend", day.leave if timed else day.date + dt.timedelta(days=1))
             event.add("dtstamp", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
             event.add("uid", f"{view.patient.id}-{course.number}-{day.day}@naive")
             event.add("description", "pump programme " * 30)
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("trigger", dt.timedelta(minutes=-60))
-            alarm.add("description", "reminder")
-            event.add_component(alarm)
+            if timed:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", dt.timedelta(minutes=-60))
+                alarm.add("description", "reminder")
+                event.add_component(alarm)
             calendar.add_component(event)
     return bytes(calendar.to_ical())

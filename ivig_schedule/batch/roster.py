@@ -81,10 +81,22 @@ STAGED = ".row-"
 the writer names the folder after the patient (or removes it, for a duplicate id)."""
 
 
-def _worker(task: tuple[Row, Settings, Path]) -> RowResult:
+_POOL_RUN: list[tuple[Settings, Path]] = []
+"""In a pool worker: what every row of the run is planned with and written to, sent once as
+the worker starts (not with every row)."""
+
+
+def _pool_start(settings: Settings, folder: Path) -> None:
+    _POOL_RUN[:] = [(settings, folder)]
+
+
+def _pool_worker(row: Row) -> RowResult:
+    return _worker(row, *_POOL_RUN[0])
+
+
+def _worker(row: Row, settings: Settings, folder: Path) -> RowResult:
     """Plan one row and write its files in the temporary folder (in the worker, so that
-    workers share the writing and only small values travel back)."""
-    row, settings, folder = task
+    workers share the writing and only text and small values travel back)."""
     try:
         result = rows_job.plan_row(row, settings.limits, settings.today)
     except Exception as e:  # a bug must not stop the roster: the row reports it
@@ -97,7 +109,13 @@ def _worker(task: tuple[Row, Settings, Path]) -> RowResult:
     staged.mkdir()
     for name, data in result.files:
         (staged / name).write_bytes(data)
-    return attrs.evolve(result, files=(), staged=str(staged))
+    timed = [v for v in result.visits if v.arrive is not None and v.leave is not None
+             and v.status != "cancelled"]
+    return attrs.evolve(result, files=(), staged=str(staged), visits=(),
+                        nurse_events=("".join(result.nurse_events),),
+                        visit_lines="".join(f"{v.arrive.isoformat()}\t{v.leave.isoformat()}\t"  # type: ignore[union-attr]
+                                            f"{v.travel_minutes}\t{v.patient_id}\n"
+                                            for v in timed))
 
 
 class _Writer:
@@ -168,13 +186,10 @@ class _Writer:
             for index, value in enumerate(sums):
                 totals[index] += value
         self.warnings.update(result.warnings)
-        timed = [v for v in result.visits if v.arrive is not None and v.leave is not None
-                 and v.status != "cancelled"]
-        if timed:  # kept on disk, one file a nurse, so memory stays flat for the clashes
+        if result.visit_lines:  # kept on disk, one file a nurse, so memory stays flat
             with (self.folder / "nurses" / f".{result.nurse}.visits").open(
                     "a", encoding="utf-8") as f:
-                f.writelines(f"{v.arrive.isoformat()}\t{v.leave.isoformat()}\t"  # type: ignore[union-attr]
-                             f"{v.travel_minutes}\t{v.patient_id}\n" for v in timed)
+                f.write(result.visit_lines)
 
     def finish(self) -> None:
         from ivig_schedule.render.ics.calendar import gathered
@@ -268,15 +283,18 @@ def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,
         try:
             temp.mkdir()
             writer = _Writer(temp)
-            tasks = ((row, settings, temp) for row in roster_input.rows(source))
+            tasks = roster_input.rows(source)
             total = roster_input.count(source)
             if jobs_count <= 1:
-                _consume(map(_worker, tasks), writer, total, progress)
+                _consume((_worker(row, settings, temp) for row in tasks), writer, total,
+                         progress)
             else:
                 import multiprocessing
 
-                with multiprocessing.get_context("spawn").Pool(jobs_count) as pool:
-                    _consume(pool.imap(_worker, tasks, chunksize=4), writer, total, progress)
+                with multiprocessing.get_context("spawn").Pool(
+                        jobs_count, initializer=_pool_start, initargs=(settings, temp)) as pool:
+                    _consume(pool.imap(_pool_worker, tasks, chunksize=4), writer, total,
+                             progress)
             writer.finish()
             if not force and (outdir.exists() or outdir.is_symlink()):
                 output.check_target(outdir, "-o", force=False, folder=True)

@@ -66,6 +66,8 @@ class RowResult:
         errors: (field or rule, message) for a row that did not plan.
         warnings: The codes of the plan's warnings.
         visits: The nurse view's infusion days and visits (for the nurses' clashes).
+        visit_lines: The same timed visits as a roster stores them, one line each (a roster
+            worker sends these instead of `visits`: text travels between processes faster).
         staged: Where a roster worker already wrote `files` (then `files` is empty).
     """
 
@@ -83,6 +85,7 @@ class RowResult:
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     visits: tuple[Entry, ...] = ()
+    visit_lines: str = ""
     staged: str = ""
 
 
