@@ -88,7 +88,8 @@ class Clash:
 
 
 def _clock(moment: dt.datetime | None) -> str:
-    return "" if moment is None else f"{moment:%H:%M}"
+    """``HH:MM`` (without strftime: a roster writes thousands of these)."""
+    return "" if moment is None else f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def _status(course: CourseView, day: DayView) -> str:
