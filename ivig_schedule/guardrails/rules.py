@@ -89,11 +89,18 @@ class Breach:
                 f"{plain(self.limit)}{self.unit} ({self.where}{more}): {message}")
 
 
-def _crossing(rule: Rule, value: Decimal, where: str, context: Context) -> Breach | None:
-    for key, severity, direction in _CHECKS:
-        bound = getattr(rule, key)
-        if bound is None:
-            continue
+_Check = tuple[Decimal | Named, Severity, Direction]
+
+
+def _checks(rule: Rule) -> tuple[_Check, ...]:
+    """The rule's bounds that are set, in `_CHECKS` order (read once per rule, not per value)."""
+    return tuple((bound, severity, direction) for key, severity, direction in _CHECKS
+                 if (bound := getattr(rule, key)) is not None)
+
+
+def _crossing(rule: Rule, checks: tuple[_Check, ...], value: Decimal, where: str,
+              context: Context) -> Breach | None:
+    for bound, severity, direction in checks:
         if isinstance(bound, Named):
             limit = context.values.get(bound.name)
             if limit is None:
@@ -114,8 +121,9 @@ def evaluate(rules: Iterable[Rule], measurements: Mapping[str, Sequence[Measured
         values = measurements.get(rule.quantity)
         if not values:
             continue
+        checks = _checks(rule)
         breaches = [b for value, where, context in values
-                    if (b := _crossing(rule, value, where, context)) is not None]
+                    if (b := _crossing(rule, checks, value, where, context)) is not None]
         if breaches:
             worst = max(breaches, key=lambda b: (b.severity == "hard", abs(b.value - b.limit)))
             found.append(attrs.evolve(worst, count=len(breaches)))

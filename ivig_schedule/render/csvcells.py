@@ -33,5 +33,14 @@ def cell(value: Any) -> Any:
 
 
 def row(values: Iterable[Any]) -> list[Any]:
-    """A row of cells (see `cell`)."""
-    return [cell(v) for v in values]
+    """A row of cells (see `cell`); text and numbers, most cells, are handled here directly."""
+    cells = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            cells.append("'" + value if value and value[0] in _STARTS else value)
+        elif kind is int or kind is Decimal:
+            cells.append(value)
+        else:
+            cells.append(cell(value))
+    return cells

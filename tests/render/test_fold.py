@@ -58,3 +58,12 @@ def test_short_lines_with_a_middle_dot_are_not_folded():
     """A title under 75 octets with "·" is written as it is."""
     title = "SUMMARY:IVIg infusion · course 2 · day 1/4"
     assert fold(title) == title
+
+
+@given(st.one_of(lines, st.text(max_size=120)))
+def test_component_lines_fold_as_the_character_rule(line):
+    """A calendar component writes each content line folded by the rule, then CRLF."""
+    from ivig_schedule.render.ics.writer import component
+
+    name, _, value = f"X:{line}".partition(":")
+    assert component("C", [(name, value)]) == f"BEGIN:C{CRLF}{reference(f'X:{line}')}{CRLF}END:C{CRLF}"

@@ -43,11 +43,11 @@ def twice(moment: dt.datetime) -> bool:
     return moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
 
 
-def _hhmm(moment: dt.datetime | None) -> str:
+def _hhmm(moment: dt.datetime | None, shared: _Shared | None = None) -> str:
     """A local time for people; with its offset when that time happens twice that day."""
     if moment is None:
         return ""
-    if not twice(moment):
+    if not (twice(moment) if shared is None else shared.twice(moment)):
         return f"{moment.hour:02d}:{moment.minute:02d}"
     offset = moment.utcoffset() or dt.timedelta(0)
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
@@ -57,7 +57,7 @@ class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
     the warnings and accepted overrides, the closing line, and each course's own lines."""
 
-    __slots__ = ("closing", "courses", "notes", "patient", "t", "view")
+    __slots__ = ("_twice", "closing", "courses", "notes", "patient", "t", "view")
 
     def __init__(self, view: PlanView, t: Language) -> None:
         self.view, self.t = view, t
@@ -72,6 +72,15 @@ class _Shared:
         self.closing = t._("Decision support: check against the prescription and the pump "
                            "before starting.")
         self.courses: dict[int, _CourseLines] = {}
+        self._twice: dict[int, bool] = {}
+
+    def twice(self, moment: dt.datetime) -> bool:
+        """`twice`, asked once per moment of the view (an event asks up to five times). By
+        identity: the view holds its moments for as long as this lives."""
+        found = self._twice.get(id(moment))
+        if found is None:
+            found = self._twice[id(moment)] = twice(moment)
+        return found
 
     def course(self, course: CourseView) -> _CourseLines:
         lines = self.courses.get(id(course))  # by identity: the course objects outlive the call
@@ -101,8 +110,8 @@ def _pump_lines(shared: _Shared, course: CourseView, day: DayView) -> list[str]:
     t = shared.t
     lines = [
         t._("Arrive {arrive} for set-up; infusion {start}-{end}; observe until {leave}").format(
-            arrive=_hhmm(day.arrive), start=_hhmm(day.start), end=_hhmm(day.end),
-            leave=_hhmm(day.leave)),
+            arrive=_hhmm(day.arrive, shared), start=_hhmm(day.start, shared),
+            end=_hhmm(day.end, shared), leave=_hhmm(day.leave, shared)),
         t._("Volume: {volume} mL").format(volume=t.number(day.volume_ml or Decimal(0))),
         t._("Pump programme:"),
     ]
@@ -133,8 +142,9 @@ def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
         lines.extend(_pump_lines(shared, course, day))
     elif day.arrive is not None:
         lines.append(t._("The nurse comes at {arrive}; the visit ends about {leave}").format(
-            arrive=_hhmm(day.arrive), leave=_hhmm(day.leave)))
-    if day.arrive is not None and (twice(day.arrive) or twice(day.leave or day.arrive)):
+            arrive=_hhmm(day.arrive, shared), leave=_hhmm(day.leave, shared)))
+    if day.arrive is not None and (shared.twice(day.arrive)
+                                   or shared.twice(day.leave or day.arrive)):
         lines.append(t._("Times are local to {zone}; the clocks go back that day").format(
             zone=view.patient.timezone))
     if day.given is not None:
@@ -173,18 +183,19 @@ def _summary(view: PlanView, course: CourseView, day: DayView, t: Language) -> s
     return text
 
 
-def _moment(name: str, zone: str, moment: dt.datetime) -> Line:
+def _moment(name: str, zone: str, moment: dt.datetime, shared: _Shared) -> Line:
     """A timed DTSTART or DTEND: local with its TZID, or UTC when the local time is ambiguous."""
-    if twice(moment):
+    if shared.twice(moment):
         return (name, w.utc(moment))
     return (f"{name};TZID={zone}", w.local(moment))
 
 
-def _times(zone: str, day: DayView) -> tuple[Line, ...]:
+def _times(zone: str, day: DayView, shared: _Shared) -> tuple[Line, ...]:
     if day.arrive is None or day.leave is None:
         return (("DTSTART;VALUE=DATE", w.date(day.date)),
                 ("DTEND;VALUE=DATE", w.date(day.date + dt.timedelta(days=1))))
-    return (_moment("DTSTART", zone, day.arrive), _moment("DTEND", zone, day.leave))
+    return (_moment("DTSTART", zone, day.arrive, shared),
+            _moment("DTEND", zone, day.leave, shared))
 
 
 def _visit_times(visit: VisitView) -> tuple[Line, ...]:
@@ -236,7 +247,7 @@ def _day_event(shared: _Shared, event: Stamped, item: Item) -> str:
     view, t = shared.view, shared.t
     course, day = item.course, item.day
     assert course is not None and day is not None
-    times = _times(view.patient.timezone, day)
+    times = _times(view.patient.timezone, day, shared)
     if event.gone:
         return _cancelled(view, event, times, t)
     summary = _summary(view, course, day, t)

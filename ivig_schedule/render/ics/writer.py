@@ -90,9 +90,16 @@ def offset(delta: dt.timedelta) -> str:
     return f"{sign}{hours:02d}{rest:02d}"
 
 
+def _folded(line: str) -> str:
+    """`fold` and a CRLF, with the common case (a short ASCII line) handled here."""
+    if len(line) < FOLD_AT and line.isascii():
+        return line + CRLF
+    return fold(line) + CRLF
+
+
 def component(name: str, lines: Iterable[Line], children: Sequence[str] = ()) -> str:
     """``BEGIN:NAME``, the folded content lines, the child components, ``END:NAME``."""
-    body = "".join(fold(f"{key}:{value}") + CRLF for key, value in lines)
+    body = "".join(_folded(f"{key}:{value}") for key, value in lines)
     return f"BEGIN:{name}{CRLF}{body}{''.join(children)}END:{name}{CRLF}"
 
 
