@@ -102,6 +102,10 @@ else:
             raise TypeError("frozen: repr, eq, order and hash options need attrs.frozen itself")
 
         def wrap(cls: type) -> type:
+            own = {"__repr__", "__eq__", "__hash__"} & cls.__dict__.keys()
+            if own:
+                raise TypeError(f"{cls.__qualname__} defines {', '.join(sorted(own))}: "
+                                "a class with its own methods needs attrs.frozen itself")
             return _share_methods(attrs.frozen(cls, repr=False, eq=False, **options))
 
         return wrap if maybe_cls is None else wrap(maybe_cls)

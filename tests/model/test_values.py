@@ -112,3 +112,14 @@ def test_method_options_are_refused(option):
     """Asking for attrs' own comparison or repr methods is a clear error, not silently ignored."""
     with pytest.raises(TypeError, match=r"attrs\.frozen itself"):
         frozen(**{option: True})
+
+
+def test_a_class_with_its_own_repr_is_refused():
+    """A class body's own __repr__ would be replaced silently; it is refused instead."""
+    with pytest.raises(TypeError, match="defines __repr__"):
+        @frozen
+        class Own:
+            a: int
+
+            def __repr__(self) -> str:
+                return "mine"
