@@ -27,7 +27,7 @@ from ivig_schedule.model.plan import Plan
 from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import dispensing, formats
-from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
+from ivig_schedule.render.ics.calendar import Descriptions, event_texts, to_ics, years
 from ivig_schedule.views import revisions
 from ivig_schedule.views.dispensing import WeekTotal, dispensing_lines, week_totals
 from ivig_schedule.views.views import plan_view
@@ -146,13 +146,14 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
     files = []
     result = RowResult(row.number, patient_id, "planned", nurse=nurse,
                        warnings=tuple(w.code for w in outcome.plan.warnings))
+    descriptions: Descriptions = {}  # the views' events share their descriptions
     for name in VIEWS:
         view = plan_view(outcome.plan, name)
         events = revisions.stamped(view, (plan_view(p, name, trail=False) for p in outcome.revisions))
         options = formats.Options(events=events)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
                   for fmt in ROW_FORMATS if fmt != "ics"]
-        texts = event_texts(view, events)  # written once: the patient's file and the nurse's
+        texts = event_texts(view, events, descriptions=descriptions)  # once for both files
         files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
             result = attrs.evolve(result, nurse_events=texts,

@@ -23,10 +23,14 @@ def csv_rows(lines: Sequence[DispensingLine]) -> str:
     return out.getvalue()
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)`` makes an encoder at every call; this one is reused."""
+
+
 def json_records(lines: Sequence[DispensingLine]) -> tuple[str, ...]:
-    """Each line as one compact JSON object (Decimals as numbers), for the ``days`` array."""
-    return tuple(json.dumps(dict(zip(DISPENSING_COLUMNS, map(json_of, line.cells()),
-                                     strict=True)), ensure_ascii=False) for line in lines)
+    """Each line as one JSON object on one line (Decimals as numbers), for the ``days`` array."""
+    return tuple(_ENCODER.encode(dict(zip(DISPENSING_COLUMNS, map(json_of, line.cells()),
+                                          strict=True))) for line in lines)
 
 
 def json_of(value: Any) -> Any:

@@ -28,7 +28,7 @@ from ivig_schedule.render.ics import writer as w
 from ivig_schedule.render.ics.writer import Line
 from ivig_schedule.render.language import Language, language
 from ivig_schedule.views.revisions import Item, Stamped, identity
-from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
+from ivig_schedule.views.views import CourseView, DayView, PlanView, StepView, VisitView
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 ALARM_MINUTES = 60
@@ -53,14 +53,24 @@ def _hhmm(moment: dt.datetime | None, shared: _Shared | None = None) -> str:
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
 
 
+Descriptions = dict[tuple[str, str], str]
+"""Escaped DESCRIPTION texts by (language, event content). An event's content holds every value
+its description writes (`views.revisions.items`), so views whose events have the same content
+(the pharmacy's and the nurse's, mostly) share each text; `event_texts` fills it."""
+
+
 class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
-    the warnings and accepted overrides, the closing line, and each course's own lines."""
+    the warnings and accepted overrides, the closing line, and each course's own lines; and what
+    repeats from day to day (a moment's clock text, a pump step's line)."""
 
-    __slots__ = ("_twice", "closing", "courses", "notes", "patient", "t", "view")
+    __slots__ = ("_clock", "_steps", "_twice", "closing", "courses", "descriptions", "notes",
+                 "patient", "t", "view")
 
-    def __init__(self, view: PlanView, t: Language) -> None:
-        self.view, self.t = view, t
+    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions) -> None:
+        self.view, self.t, self.descriptions = view, t, descriptions
+        self._clock: dict[int, str] = {}
+        self._steps: dict[tuple[int, Decimal, int, Decimal], str] = {}
         self.patient = t._("Patient: {id}").format(id=view.patient.id)
         self.notes = [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
                       for n in view.warnings]
@@ -80,6 +90,28 @@ class _Shared:
         found = self._twice.get(id(moment))
         if found is None:
             found = self._twice[id(moment)] = twice(moment)
+        return found
+
+    def clock(self, moment: dt.datetime | None) -> str:
+        """`_hhmm`, once per moment of the view (by identity, as `twice`)."""
+        if moment is None:
+            return ""
+        found = self._clock.get(id(moment))
+        if found is None:
+            found = self._clock[id(moment)] = _hhmm(moment, self)
+        return found
+
+    def step(self, number: int, step: StepView) -> str:
+        """A pump step's line; most days of a plan repeat the same steps. By value: the line
+        writes the numbers the ISMP way, so equal values write alike."""
+        key = (number, step.rate_ml_per_h, step.minutes, step.volume_ml)
+        found = self._steps.get(key)
+        if found is None:
+            t = self.t
+            found = self._steps[key] = "  " + t._(
+                "{number}. {rate} mL/h for {minutes} min, VTBI {volume} mL").format(
+                number=number, rate=t.number(step.rate_ml_per_h), minutes=step.minutes,
+                volume=t.number(step.volume_ml))
         return found
 
     def course(self, course: CourseView) -> _CourseLines:
@@ -110,17 +142,12 @@ def _pump_lines(shared: _Shared, course: CourseView, day: DayView) -> list[str]:
     t = shared.t
     lines = [
         t._("Arrive {arrive} for set-up; infusion {start}-{end}; observe until {leave}").format(
-            arrive=_hhmm(day.arrive, shared), start=_hhmm(day.start, shared),
-            end=_hhmm(day.end, shared), leave=_hhmm(day.leave, shared)),
+            arrive=shared.clock(day.arrive), start=shared.clock(day.start),
+            end=shared.clock(day.end), leave=shared.clock(day.leave)),
         t._("Volume: {volume} mL").format(volume=t.number(day.volume_ml or Decimal(0))),
         t._("Pump programme:"),
     ]
-    step = "  " + t._("{number}. {rate} mL/h for {minutes} min, VTBI {volume} mL")
-    lines.extend(
-        step.format(number=i, rate=t.number(s.rate_ml_per_h), minutes=s.minutes,
-                    volume=t.number(s.volume_ml))
-        for i, s in enumerate(day.steps or (), start=1)
-    )
+    lines.extend(shared.step(i, s) for i, s in enumerate(day.steps or (), start=1))
     lines.append(t._("Total infusion time: {time}").format(
         time=hours_and_minutes(day.infusion_minutes or 0)))
     lines += shared.course(course).after_pump
@@ -142,7 +169,7 @@ def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
         lines.extend(_pump_lines(shared, course, day))
     elif day.arrive is not None:
         lines.append(t._("The nurse comes at {arrive}; the visit ends about {leave}").format(
-            arrive=_hhmm(day.arrive, shared), leave=_hhmm(day.leave, shared)))
+            arrive=shared.clock(day.arrive), leave=shared.clock(day.leave)))
     if day.arrive is not None and (shared.twice(day.arrive)
                                    or shared.twice(day.leave or day.arrive)):
         lines.append(t._("Times are local to {zone}; the clocks go back that day").format(
@@ -254,8 +281,11 @@ def _day_event(shared: _Shared, event: Stamped, item: Item) -> str:
     head = (("SUMMARY", w.escape(summary)), *times, *_stamps(view, event))
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
-    rest: list[Line] = [("CLASS", "PRIVATE"),
-                        ("DESCRIPTION", w.escape(_description(shared, course, day)))]
+    key = (t.code, item.content)
+    description = shared.descriptions.get(key)
+    if description is None:
+        description = shared.descriptions[key] = w.escape(_description(shared, course, day))
+    rest: list[Line] = [("CLASS", "PRIVATE"), ("DESCRIPTION", description)]
     if day.location is not None:  # the plan's own words (home, ward) are translated
         rest.append(("LOCATION", w.escape(t._(day.location))))
     rest += [("STATUS", "CONFIRMED"),
@@ -288,11 +318,12 @@ def to_ics(view: PlanView, events: tuple[Stamped, ...],
     return w.component("VCALENDAR", head, [zone, *body]).encode("utf-8")
 
 
-def event_texts(view: PlanView, events: tuple[Stamped, ...],
-                lang: str = "en") -> tuple[str, ...]:
+def event_texts(view: PlanView, events: tuple[Stamped, ...], lang: str = "en",
+                descriptions: Descriptions | None = None) -> tuple[str, ...]:
     """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
-    language `lang`."""
-    shared = _Shared(view, language(lang))
+    language `lang`. Pass the same `descriptions` for the views of one plan to write each
+    shared description once."""
+    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions)
     return tuple(_event(shared, e) for e in events)
 
 
