@@ -11,8 +11,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import PlanView
@@ -93,17 +91,15 @@ def dispensing_lines(view: PlanView, row: int, nurse: str) -> tuple[DispensingLi
             if day.status in ("cancelled", "skipped") or day.contents is None:
                 continue
             iso = day.date.isocalendar()
-            when = DispensingLine(
-                row=row, patient_id=view.patient.id, nurse=nurse, course=course.number,
-                day=day.day, date=day.date, start=day.start.isoformat() if day.start else "",
-                week=f"{iso.year}-W{iso.week:02d}", status=day.status, kind="saline",
-                item=SALINE_BAG, vials=None, bags=1, grams=None,
-                volume_ml=day.contents.ml)
+            when = (row, view.patient.id, nurse, course.number, day.day, day.date,
+                    day.start.isoformat() if day.start else "", f"{iso.year}-W{iso.week:02d}",
+                    day.status)
             if day.contents.kind == "placebo":
-                lines.append(when)
+                lines.append(DispensingLine(*when, kind="saline", item=SALINE_BAG, vials=None,
+                                            bags=1, grams=None, volume_ml=day.contents.ml))
                 continue
-            lines.extend(attrs.evolve(
-                when, kind="product", item=f"{product} {plain(vial.grams)} g vial",
+            lines.extend(DispensingLine(
+                *when, kind="product", item=f"{product} {plain(vial.grams)} g vial",
                 vials=vial.count, bags=None, grams=vial.grams * vial.count,
                 volume_ml=vial.ml * vial.count) for vial in day.contents.vials)
     return tuple(lines)
