@@ -148,7 +148,7 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
                        warnings=tuple(w.code for w in outcome.plan.warnings))
     descriptions: Descriptions = {}  # the views' events share their descriptions
     for name in VIEWS:
-        view = plan_view(outcome.plan, name)
+        view = plan_view(outcome.plan, name, trail=False)  # JSON, CSV, .ics: no trail written
         events = revisions.stamped(view, (plan_view(p, name, trail=False) for p in outcome.revisions))
         options = formats.Options(events=events)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
