@@ -74,7 +74,16 @@ def local(moment: dt.datetime) -> str:
 
 def utc(moment: dt.datetime) -> str:
     """A UTC DATE-TIME, ``…Z``."""
+    if moment.tzinfo is dt.UTC:  # DTSTAMPs: a calendar's are mostly one instant
+        return _utc_text(moment)
     return local(moment.astimezone(dt.UTC)) + "Z"
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_text(moment: dt.datetime) -> str:
+    # Only for times already in UTC, which never fold. A zone's two readings of an ambiguous
+    # wall time compare equal (PEP 495), so a cache keyed on those would mix them up.
+    return local(moment) + "Z"
 
 
 def date(day: dt.date) -> str:
