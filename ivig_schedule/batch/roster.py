@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -81,6 +82,11 @@ STAGED = ".row-"
 the writer names the folder after the patient (or removes it, for a duplicate id)."""
 
 
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 _POOL_RUN: list[tuple[Settings, Path]] = []
 """In a pool worker: what every row of the run is planned with and written to, sent once as
 the worker starts (not with every row)."""
@@ -105,13 +111,15 @@ def _worker(row: Row, settings: Settings, folder: Path) -> RowResult:
                            "ivig-schedule: plan the row alone with --debug and report it"),))
     if result.status != "planned":
         return result
-    staged = folder / "patients" / f"{STAGED}{row.number}"
-    staged.mkdir()
+    # Plain strings for the per-row paths: pathlib interns every part it parses, and a roster's
+    # thousands of row and patient folder names would stay in memory to the end.
+    staged = os.path.join(folder, "patients", f"{STAGED}{row.number}")
+    os.mkdir(staged)
     for name, data in result.files:
-        (staged / name).write_bytes(data)
+        _write(os.path.join(staged, name), data)
     timed = [v for v in result.visits if v.arrive is not None and v.leave is not None
              and v.status != "cancelled"]
-    return attrs.evolve(result, files=(), staged=str(staged), visits=(),
+    return attrs.evolve(result, files=(), staged=staged, visits=(),
                         nurse_events=("".join(result.nurse_events),),
                         visit_lines="".join(f"{v.arrive.isoformat()}\t{v.leave.isoformat()}\t"  # type: ignore[union-attr]
                                             f"{v.travel_minutes}\t{v.patient_id}\n"
@@ -158,13 +166,13 @@ class _Writer:
                 output.remove_tree(Path(result.staged))
             return
         self.seen[result.patient_id] = result.number
-        patient_dir = self.folder / "patients" / result.patient_id
+        patient_dir = os.path.join(self.folder, "patients", result.patient_id)
         if result.staged:
-            Path(result.staged).rename(patient_dir)
+            os.rename(result.staged, patient_dir)
         else:
-            patient_dir.mkdir()
+            os.mkdir(patient_dir)
         for name, data in result.files:
-            (patient_dir / name).write_bytes(data)
+            _write(os.path.join(patient_dir, name), data)
         with (self.folder / "nurses" / f".{result.nurse}.events").open("a", newline="",
                                                                        encoding="utf-8") as f:
             f.write("".join(result.nurse_events))

@@ -276,15 +276,16 @@ def _vial_table(sizes_units: tuple[int, ...], limit: int) -> VialTable:
 
 # Every day of a course, and every course at one dose, asks for the same totals: each is worked
 # out once per vial set and number of grains (whole numbers, so equal doses share an answer).
+# The caches are small: a plan asks for a few totals, and a roster's memory must stay flat.
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _exactly(vials: VialSet, units: int) -> tuple[VialCount, ...] | None:
     combo = vials.table(units).combination(units)
     return None if combo is None else vials._count(combo)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _at_least(vials: VialSet, start: int) -> tuple[VialCount, ...]:
     limit = start + max(vials.sizes_units)
     table = vials.table(limit)
@@ -377,7 +378,7 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
     return tuple(vials.grams(v) for v in split)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _split_units(vials: VialSet, total: int, days: int) -> tuple[int, ...] | None:
     """`split_days` in grains (None when no split exists), worked out once per total and days:
     every course at one dose splits the same way."""

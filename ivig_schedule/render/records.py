@@ -39,10 +39,10 @@ CSV_COLUMNS = (
 Record = dict[str, Any]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def number_text(value: Decimal) -> str:
     """A Decimal as plain text with at least one decimal place (48 → "48.0"); equal Decimals
-    give the same text, so the few thousand values a roster repeats are formatted once."""
+    give the same text, so the values a plan repeats are formatted once (bounded cache)."""
     text = format(value.normalize(), "f")
     return text if "." in text else text + ".0"
 
