@@ -23,6 +23,7 @@ from ivig_schedule.model.errors import (
 )
 from ivig_schedule.model.inputs import TRAVEL_MINUTES
 from ivig_schedule.model.limits import Limits
+from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.plan import Plan
 from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VIEWS
@@ -146,11 +147,13 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
     files = []
     result = RowResult(row.number, patient_id, "planned", nurse=nurse,
                        warnings=tuple(w.code for w in outcome.plan.warnings))
-    descriptions: Descriptions = {}  # the views' events share their descriptions
+    descriptions: Descriptions = {}  # the views' events share their descriptions,
+    memo = Memo()  # and the days they see alike (the pharmacy's and the nurse's, mostly)
     for name in VIEWS:
-        view = plan_view(outcome.plan, name, trail=False)  # JSON, CSV, .ics: no trail written
-        events = revisions.stamped(view, (plan_view(p, name, trail=False) for p in outcome.revisions))
-        options = formats.Options(events=events)
+        view = plan_view(outcome.plan, name, trail=False, memo=memo)  # no trail is written
+        events = revisions.stamped(view, (plan_view(p, name, trail=False)
+                                          for p in outcome.revisions), memo=memo)
+        options = formats.Options(events=events, memo=memo)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
                   for fmt in ROW_FORMATS if fmt != "ics"]
         texts = event_texts(view, events, descriptions=descriptions)  # once for both files

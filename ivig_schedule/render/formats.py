@@ -14,12 +14,15 @@ from typing import Any, NamedTuple
 
 class Options(NamedTuple):
     """How to write: the terminal's width and colour (table); the calendar's stamped events;
-    the language people read (`language.LANGUAGES`)."""
+    the language people read (`language.LANGUAGES`); the `model.memo.Memo` the view was made
+    with, when several views of one plan are written (JSON and CSV reuse the days they
+    share)."""
 
     width: int = 100
     color: bool = False
     events: tuple[Any, ...] = ()
     lang: str = "en"
+    memo: Any = None
 
 
 class Format(NamedTuple):

@@ -17,6 +17,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; the fallback writes the same
     _orjson = None  # type: ignore[assignment]
 
+from ivig_schedule.model.memo import Memo
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
 from ivig_schedule.views.views import (
@@ -120,7 +121,7 @@ def _dispense(dispense: DispenseView) -> Record:
             "volume_ml": dispense.volume_ml, "text": dispense_text(dispense)}
 
 
-def _course(course: CourseView) -> Record:
+def _course(course: CourseView, memo: Memo | None) -> Record:
     record: Record = {"number": course.number, "phase": course.phase, "week": course.week,
                       "blinded": course.blinded}
     if course.dose_g_per_kg is not None:
@@ -137,12 +138,23 @@ def _course(course: CourseView) -> Record:
         record["cap_ml_per_h"] = course.cap.cap_ml_per_h
         record["cap_mg_per_kg_min"] = course.cap.cap_mg_per_kg_min
         record["cap_from"] = course.cap.cap_from
-    record["days"] = [_day(d) for d in course.days]
+    record["days"] = _days(course.days, memo)
     return record
 
 
-def plan_record(view: PlanView) -> Record:
-    """The view as the JSON contract's object (Decimals still exact)."""
+def _days(days: tuple[DayView, ...], memo: Memo | None) -> list[Record]:
+    """The days' records; with a memo, made once for the views that share the days (their
+    records are only read, never changed)."""
+    if memo is None:
+        return [_day(d) for d in days]
+    found = memo.get("json", days)
+    if found is None:
+        found = memo.put("json", days, [_day(d) for d in days])
+    return found  # type: ignore[no-any-return]
+
+
+def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
+    """The view as the JSON contract's object (Decimals still exact); `memo` as in `to_json`."""
     patient = view.patient
     person: Record = {"id": patient.id, "timezone": patient.timezone}
     weights = patient.weights
@@ -166,7 +178,7 @@ def plan_record(view: PlanView) -> Record:
                              "concentration_mg_per_ml": view.product.concentration_mg_per_ml}
     if view.arm is not None:
         record["arm"] = view.arm.arm
-    record["courses"] = [_course(c) for c in view.courses]
+    record["courses"] = [_course(c, memo) for c in view.courses]
     record["warnings"] = [{"code": w.code, "message": w.message} for w in view.warnings]
     record["visits"] = [{"week": v.week, "date": v.date.isoformat(), "name": v.name}
                         for v in view.visits]
@@ -191,9 +203,10 @@ def plan_record(view: PlanView) -> Record:
     return record
 
 
-def to_json(view: PlanView) -> str:
-    """The view as the JSON contract, indented, ending in a newline."""
-    return dumps(plan_record(view))
+def to_json(view: PlanView, memo: Memo | None = None) -> str:
+    """The view as the JSON contract, indented, ending in a newline. `memo`: the one its views
+    were made with (`views.plan_view`), so days they share are turned into records once."""
+    return dumps(plan_record(view, memo))
 
 
 Number = Callable[[Decimal], str]
@@ -232,28 +245,44 @@ def steps_text(steps: tuple[StepView, ...], separator: str = "; ",
     )
 
 
-def to_csv(view: PlanView) -> str:
-    """One row per infusion day under `CSV_COLUMNS`; cells hidden by the view are empty."""
+def to_csv(view: PlanView, memo: Memo | None = None) -> str:
+    """One row per infusion day under `CSV_COLUMNS`; cells hidden by the view are empty.
+    `memo` as in `to_json`: the cells of days views share are made once."""
     import csv  # not on the JSON path
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for course in view.courses:
+        lead = csvcells.row([view.patient.id, view.regimen_id, course.number, course.phase,
+                             course.week, str(course.blinded).lower()])
         cap = "" if course.cap is None else number_text(course.cap.cap_ml_per_h)
-        for day in course.days:
-            writer.writerow(csvcells.row([
-                view.patient.id, view.regimen_id, course.number, course.phase, course.week,
-                str(course.blinded).lower(), day.day, day.date.isoformat(),
-                _iso(day.start), _iso(day.end), day.location or "",
-                "" if day.grams is None else number_text(day.grams),
-                "" if day.volume_ml is None else number_text(day.volume_ml),
-                contents_text(day.contents),
-                "" if day.infusion_minutes is None else day.infusion_minutes,
-                steps_text(day.steps or ()), _iso(day.arrive), _iso(day.leave),
-                dispense_text(course.dispense) if day.day == 1 else "", cap, day.status,
-            ]))
+        dispense = dispense_text(course.dispense)
+        for day, cells in zip(course.days, _csv_days(course.days, memo), strict=True):
+            writer.writerow([*lead, *cells, *csvcells.row(
+                [dispense if day.day == 1 else "", cap, day.status])])
     return out.getvalue()
+
+
+def _csv_days(days: tuple[DayView, ...], memo: Memo | None) -> tuple[list[Any], ...]:
+    """Each day's own cells, ``day`` to ``leave`` (see `to_csv`)."""
+    if memo is None:
+        return tuple(_csv_day(d) for d in days)
+    found = memo.get("csv", days)
+    if found is None:
+        found = memo.put("csv", days, tuple(_csv_day(d) for d in days))
+    return found  # type: ignore[no-any-return]
+
+
+def _csv_day(day: DayView) -> list[Any]:
+    return csvcells.row([
+        day.day, day.date.isoformat(), _iso(day.start), _iso(day.end), day.location or "",
+        "" if day.grams is None else number_text(day.grams),
+        "" if day.volume_ml is None else number_text(day.volume_ml),
+        contents_text(day.contents),
+        "" if day.infusion_minutes is None else day.infusion_minutes,
+        steps_text(day.steps or ()), _iso(day.arrive), _iso(day.leave),
+    ])
 
 
 def _iso(moment: Any) -> str:
@@ -262,9 +291,9 @@ def _iso(moment: Any) -> str:
 
 def render_json(view: PlanView, options: Options) -> str:
     """JSON, as the format registry calls it."""
-    return to_json(view)
+    return to_json(view, options.memo)
 
 
 def render_csv(view: PlanView, options: Options) -> str:
     """CSV, as the format registry calls it."""
-    return to_csv(view)
+    return to_csv(view, options.memo)

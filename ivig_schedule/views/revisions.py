@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from ivig_schedule.model.inputs import SentEvent
+from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
@@ -101,26 +102,36 @@ def uid(view: PlanView, *parts: object) -> str:
     return f"{digest(view.patient.id, view.prescription, *parts, view.view)}@ivig-schedule"
 
 
-def items(view: PlanView) -> Iterator[Item]:
+def items(view: PlanView, memo: Memo | None = None) -> Iterator[Item]:
     """The view's events with their content: every value the calendar writes for them.
 
     The content is the values' reprs joined (what `_content_hash` digests); the parts shared by
-    every day of the view, and by every day of a course, are written once."""
+    every day of the view, and by every day of a course, are written once, and with a `memo`
+    each day's repr once for the views that share the day (`views.plan_view`)."""
     common = _joined((view.patient.id, view.patient.timezone, view.warnings, view.overrides,
                       view.organizer))
     for course in view.courses:
         shown = (course.number, course.phase, course.week, course.masked, course.moved_days,
                  course.cap, len(course.days), None if course.masked else view.product_name)
         head = f"{common}{_SEPARATOR}{shown!r}{_SEPARATOR}"
-        for day in course.days:
+        for day, text in zip(course.days, _reprs(course.days, memo), strict=True):
             yield Item(uid(view, "course", course.number, day.day), course, day, None,
-                       f"{head}{day!r}")
+                       f"{head}{text}")
     for visit in view.visits:
         yield Item(uid(view, "visit", visit.week), None, None, visit,
                    _joined((view.patient.id, view.organizer, visit)))
 
 
 _SEPARATOR = "\x1f"
+
+
+def _reprs(days: tuple[DayView, ...], memo: Memo | None) -> tuple[str, ...]:
+    if memo is None:
+        return tuple(repr(day) for day in days)
+    found = memo.get("reprs", days)
+    if found is None:
+        found = memo.put("reprs", days, tuple(repr(day) for day in days))
+    return found  # type: ignore[no-any-return]
 
 
 def _joined(parts: Iterable[object]) -> str:
@@ -140,12 +151,15 @@ def default_stamp(view: PlanView) -> dt.datetime:
 
 def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
             fixed: dt.datetime | None = None,
-            previous: Mapping[str, SentEvent] | None = None) -> tuple[Stamped, ...]:
+            previous: Mapping[str, SentEvent] | None = None,
+            memo: Memo | None = None) -> tuple[Stamped, ...]:
     """Every event of the view with its SEQUENCE and DTSTAMP, from the plan's revisions (the
     same role's views of the plan before each change, `earlier`), and from a file sent before.
 
     `fixed` sets the DTSTAMP of every event (``--stamp``), except those a file sent before
-    already has unchanged; otherwise it is derived (see the module notes).
+    already has unchanged; otherwise it is derived (see the module notes). `memo`: the one
+    `view` was made with (`views.plan_view`), if any; the earlier views are not kept in it, so
+    a long history's views are still held one at a time.
     """
     base = default_stamp(view)
     latest = base
@@ -155,7 +169,7 @@ def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
         if number:
             latest = max(latest, _midnight(view.change_dates[number - 1]))
         when = latest + dt.timedelta(seconds=number)
-        now = {item.uid: item for item in items(revision)}
+        now = {item.uid: item for item in items(revision, memo if revision is view else None)}
         for key in [*now, *(k for k in found if k not in now)]:
             item = now.get(key)
             old = found.get(key)

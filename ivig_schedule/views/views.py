@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import attrs
 
+from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.plan import (
     Course,
     Dispense,
@@ -411,7 +412,22 @@ def _progress(course: Course) -> str:
     return "planned"
 
 
-def _course(course: Course, role: Role, masked: bool, free_text: bool) -> CourseView:
+def _days(course: Course, role: Role, doses: bool, free_text: bool,
+          memo: Memo | None) -> tuple[DayView, ...]:
+    """The course's days as the role sees them; with a memo, the same `DayView` objects for
+    every view that sees them alike (a day's view depends only on these four flags)."""
+    if memo is None:
+        return tuple(_day(d, role, doses, free_text) for d in course.days)
+    kind = ("day", role.times, role.pump, doses, free_text)
+    found = memo.get(kind, course)
+    if found is None:
+        found = memo.put(kind, course, tuple(_day(d, role, doses, free_text)
+                                             for d in course.days))
+    return found  # type: ignore[no-any-return]
+
+
+def _course(course: Course, role: Role, masked: bool, free_text: bool,
+            memo: Memo | None) -> CourseView:
     doses = role.doses and not masked
     pumped = role.pump
     return CourseView(
@@ -420,7 +436,7 @@ def _course(course: Course, role: Role, masked: bool, free_text: bool) -> Course
         dose_g_per_kg=course.dose_g_per_kg if doses else None,
         prescribed_g=tenth(course.prescribed_g) if doses else None,
         rounded_g=tenth(course.rounded_g) if doses else None,
-        days=tuple(_day(d, role, doses, free_text) for d in course.days),
+        days=_days(course, role, doses, free_text, memo),
         dispense=(_dispense(course.dispense) if role.dispensing and course.dispense is not None
                   else None),
         status=course.status,
@@ -448,9 +464,14 @@ def _note(finding: Finding, masked: bool) -> Note:
     return Note(finding.code, finding.masked if masked and finding.masked else finding.message)
 
 
-def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
+def plan_view(plan: Plan, view: View, *, trail: bool = True,
+              memo: Memo | None = None) -> PlanView:
     """The plan as the given role may see it; `trail` False leaves out the calculation trail
-    (an earlier revision's view, which only the calendar's SEQUENCE reads)."""
+    (an earlier revision's view, which only the calendar's SEQUENCE reads).
+
+    Views of one plan made with the same `memo` share the days they see alike (the pharmacy's
+    and the nurse's, unless a trial masks one of them), so the renderers' memos work each
+    day's text out once; the views are equal to those made without one."""
     rx = plan.prescription
     role = ROLES[view]
     masks = rx.regimen.masks(view)
@@ -472,7 +493,8 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
         regimen_name=rx.regimen.name,
         product=product,
         arm=ArmView(rx.arm, rx.regimen.blinded) if arm_seen else None,
-        courses=tuple(_course(c, role, c.blinded and masks, arm_seen) for c in plan.courses),
+        courses=tuple(_course(c, role, c.blinded and masks, arm_seen, memo)
+                      for c in plan.courses),
         warnings=tuple(_note(w, not arm_seen) for w in plan.warnings
                        if sees_warning(role, w.code)),
         visits=tuple(VisitView(v.week, v.date, v.name) for v in plan.visits),
