@@ -54,18 +54,19 @@ def _hhmm(moment: dt.datetime | None, shared: _Shared | None = None) -> str:
 
 
 Descriptions = dict[tuple[str, str], str]
-"""Escaped DESCRIPTION texts by (language, event content). An event's content holds every value
-its description writes (`views.revisions.items`), so views whose events have the same content
-(the pharmacy's and the nurse's, mostly) share each text; `event_texts` fills it."""
+"""DESCRIPTION lines (escaped, folded, with their CRLF) by (language, event content). An event's
+content holds every value its description writes (`views.revisions.items`), so views whose
+events have the same content (the pharmacy's and the nurse's, mostly) share each line;
+`event_texts` fills it."""
 
 
 class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
-    the warnings and accepted overrides, the closing line, and each course's own lines; and what
-    repeats from day to day (a moment's clock text, a pump step's line)."""
+    the warnings and accepted overrides, the closing line, the ORGANIZER line, and each course's
+    own lines; and what repeats from day to day (a moment's clock text, a pump step's line)."""
 
     __slots__ = ("_clock", "_steps", "_twice", "closing", "courses", "descriptions", "notes",
-                 "patient", "t", "view")
+                 "organizer", "patient", "t", "view")
 
     def __init__(self, view: PlanView, t: Language, descriptions: Descriptions) -> None:
         self.view, self.t, self.descriptions = view, t, descriptions
@@ -83,6 +84,7 @@ class _Shared:
                            "before starting.")
         self.courses: dict[int, _CourseLines] = {}
         self._twice: dict[int, bool] = {}
+        self.organizer = w.line("ORGANIZER", view.organizer)
 
     def twice(self, moment: dt.datetime) -> bool:
         """`twice`, asked once per moment of the view (an event asks up to five times). By
@@ -270,32 +272,40 @@ def _event(shared: _Shared, event: Stamped) -> str:
     return _day_event(shared, event, item)
 
 
+_CLASS = w.line("CLASS", "PRIVATE")
+_CONFIRMED = w.line("STATUS", "CONFIRMED")
+_BUSY, _FREE = w.line("TRANSP", "OPAQUE"), w.line("TRANSP", "TRANSPARENT")
+_ACTION = w.line("ACTION", "DISPLAY")
+_TRIGGER = w.line("TRIGGER", f"-PT{ALARM_MINUTES // 60}H")
+
+
 def _day_event(shared: _Shared, event: Stamped, item: Item) -> str:
+    """An infusion day's VEVENT; its fixed lines are folded once, and its DESCRIPTION line
+    once for every view that writes the same content in the same language."""
     view, t = shared.view, shared.t
     course, day = item.course, item.day
     assert course is not None and day is not None
     times = _times(view.patient.timezone, day, shared)
     if event.gone:
         return _cancelled(view, event, times, t)
-    summary = _summary(view, course, day, t)
-    head = (("SUMMARY", w.escape(summary)), *times, *_stamps(view, event))
+    summary = w.escape(_summary(view, course, day, t))
+    head = (("SUMMARY", summary), *times, *_stamps(view, event))
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
     key = (t.code, item.content)
     description = shared.descriptions.get(key)
     if description is None:
-        description = shared.descriptions[key] = w.escape(_description(shared, course, day))
-    rest: list[Line] = [("CLASS", "PRIVATE"), ("DESCRIPTION", description)]
+        description = shared.descriptions[key] = w.line(
+            "DESCRIPTION", w.escape(_description(shared, course, day)))
+    timed = day.arrive is not None
+    body = [w.line(name, value) for name, value in head]
+    body += (_CLASS, description)
     if day.location is not None:  # the plan's own words (home, ward) are translated
-        rest.append(("LOCATION", w.escape(t._(day.location))))
-    rest += [("STATUS", "CONFIRMED"),
-             ("TRANSP", "OPAQUE" if day.arrive is not None else "TRANSPARENT")]
-    alarm = None
-    if day.arrive is not None:
-        alarm = (("ACTION", "DISPLAY"), ("DESCRIPTION", w.escape(summary)),
-                 ("TRIGGER", f"-PT{ALARM_MINUTES // 60}H"))
-    children = [w.component("VALARM", alarm)] if alarm else []
-    return w.component("VEVENT", (*head, *rest, *_tail(view, event)), children)
+        body.append(w.line("LOCATION", w.escape(t._(day.location))))
+    body += (_CONFIRMED, _BUSY if timed else _FREE, shared.organizer, w.line(X_HASH, event.hash))
+    if timed:
+        body.append(w.block("VALARM", (_ACTION, w.line("DESCRIPTION", summary), _TRIGGER)))
+    return w.block("VEVENT", body)
 
 
 def years(view: PlanView) -> tuple[int, int]:

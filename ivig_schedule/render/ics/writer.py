@@ -106,6 +106,16 @@ def _folded(line: str) -> str:
     return fold(line) + CRLF
 
 
+def line(name: str, value: str) -> str:
+    """One content line, ``NAME:value`` (the value already formatted), folded, with its CRLF."""
+    return _folded(f"{name}:{value}")
+
+
+def block(name: str, body: Iterable[str]) -> str:
+    """``BEGIN:NAME``, the body (lines from `line`, and child components), ``END:NAME``."""
+    return f"BEGIN:{name}{CRLF}{''.join(body)}END:{name}{CRLF}"
+
+
 def component(name: str, lines: Iterable[Line], children: Sequence[str] = ()) -> str:
     """``BEGIN:NAME``, the folded content lines, the child components, ``END:NAME``."""
     body = "".join(_folded(f"{key}:{value}") for key, value in lines)
