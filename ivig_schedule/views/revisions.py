@@ -114,9 +114,11 @@ def items(view: PlanView, memo: Memo | None = None) -> Iterator[Item]:
         shown = (course.number, course.phase, course.week, course.masked, course.moved_days,
                  course.cap, len(course.days), None if course.masked else view.product_name)
         head = f"{common}{_SEPARATOR}{shown!r}{_SEPARATOR}"
+        # `uid(view, "course", number, day)`, with the parts every day shares joined once
+        stem = _SEPARATOR.join((view.patient.id, view.prescription, "course", str(course.number)))
         for day, text in zip(course.days, _reprs(course.days, memo), strict=True):
-            yield Item(uid(view, "course", course.number, day.day), course, day, None,
-                       f"{head}{text}")
+            key = _digest_text(f"{stem}{_SEPARATOR}{day.day}{_SEPARATOR}{view.view}")
+            yield Item(f"{key}@ivig-schedule", course, day, None, f"{head}{text}")
     for visit in view.visits:
         yield Item(uid(view, "visit", visit.week), None, None, visit,
                    _joined((view.patient.id, view.organizer, visit)))
@@ -170,6 +172,10 @@ def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
             latest = max(latest, _midnight(view.change_dates[number - 1]))
         when = latest + dt.timedelta(seconds=number)
         now = {item.uid: item for item in items(revision, memo if revision is view else None)}
+        if not found:  # nothing earlier (most plans have no history): every event is new
+            found = {key: Stamped(item, 0, when, _content_hash(item), uid=key)
+                     for key, item in now.items()}
+            continue
         for key in [*now, *(k for k in found if k not in now)]:
             item = now.get(key)
             old = found.get(key)

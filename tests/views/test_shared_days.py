@@ -100,3 +100,17 @@ def test_a_roster_row_writes_what_each_view_alone_writes():
             assert written[f"{name}.ics"] == to_ics(view, events)
         compared += 1
     assert compared >= 10
+
+
+@pytest.mark.parametrize(("path", "arm"), CASES, ids=IDS)
+def test_event_uids_are_the_documented_digest(path, arm):
+    """Each infusion day's UID is `uid(view, "course", number, day)` and each visit's
+    `uid(view, "visit", week)`, in every view (`items` joins the shared parts once)."""
+    plan = _plan(path, arm)
+    for name in VIEWS:
+        view = plan_view(plan, name)
+        expected = [revisions.uid(view, "course", c.number, d.day)
+                    for c in view.courses for d in c.days]
+        expected += [revisions.uid(view, "visit", v.week) for v in view.visits]
+        assert [item.uid for item in revisions.items(view)] == expected
+        assert len(set(expected)) == len(expected)
