@@ -156,7 +156,7 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         options = formats.Options(events=events, memo=memo)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
                   for fmt in ROW_FORMATS if fmt != "ics"]
-        texts = event_texts(view, events, descriptions=descriptions)  # once for both files
+        texts = event_texts(view, events, descriptions=descriptions, memo=memo)  # both files
         files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
             result = attrs.evolve(result, nurse_events=texts,

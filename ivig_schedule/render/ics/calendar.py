@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.ics import writer as w
@@ -63,14 +64,15 @@ events have the same content (the pharmacy's and the nurse's, mostly) share each
 class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
     the warnings and accepted overrides, the closing line, the ORGANIZER line, and each course's
-    own lines; and what repeats from day to day (a moment's clock text, a pump step's line)."""
+    own lines; and what repeats from day to day (a pump step's line) or from view to view of
+    one plan (a moment's clock text, in `memo`)."""
 
-    __slots__ = ("_clock", "_steps", "_twice", "closing", "courses", "descriptions", "notes",
-                 "organizer", "patient", "t", "view")
+    __slots__ = ("_steps", "closing", "courses", "descriptions", "memo", "notes", "organizer",
+                 "patient", "t", "view")
 
-    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions) -> None:
-        self.view, self.t, self.descriptions = view, t, descriptions
-        self._clock: dict[int, str] = {}
+    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions,
+                 memo: Memo) -> None:
+        self.view, self.t, self.descriptions, self.memo = view, t, descriptions, memo
         self._steps: dict[tuple[int, Decimal, int, Decimal], str] = {}
         self.patient = t._("Patient: {id}").format(id=view.patient.id)
         self.notes = [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
@@ -83,25 +85,25 @@ class _Shared:
         self.closing = t._("Decision support: check against the prescription and the pump "
                            "before starting.")
         self.courses: dict[int, _CourseLines] = {}
-        self._twice: dict[int, bool] = {}
         self.organizer = w.line("ORGANIZER", view.organizer)
 
     def twice(self, moment: dt.datetime) -> bool:
-        """`twice`, asked once per moment of the view (an event asks up to five times). By
-        identity: the view holds its moments for as long as this lives."""
-        found = self._twice.get(id(moment))
+        """`twice`, asked once per moment (an event asks up to five times, and the views of one
+        plan share their moments). By identity, never by value: an ambiguous wall time's two
+        readings compare equal."""
+        found = self.memo.get("twice", moment)
         if found is None:
-            found = self._twice[id(moment)] = twice(moment)
-        return found
+            found = self.memo.put("twice", moment, twice(moment))
+        return found  # type: ignore[no-any-return]
 
     def clock(self, moment: dt.datetime | None) -> str:
-        """`_hhmm`, once per moment of the view (by identity, as `twice`)."""
+        """`_hhmm`, once per moment (by identity, as `twice`)."""
         if moment is None:
             return ""
-        found = self._clock.get(id(moment))
+        found = self.memo.get("clock", moment)
         if found is None:
-            found = self._clock[id(moment)] = _hhmm(moment, self)
-        return found
+            found = self.memo.put("clock", moment, _hhmm(moment, self))
+        return found  # type: ignore[no-any-return]
 
     def step(self, number: int, step: StepView) -> str:
         """A pump step's line; most days of a plan repeat the same steps. By value: the line
@@ -329,11 +331,13 @@ def to_ics(view: PlanView, events: tuple[Stamped, ...],
 
 
 def event_texts(view: PlanView, events: tuple[Stamped, ...], lang: str = "en",
-                descriptions: Descriptions | None = None) -> tuple[str, ...]:
+                descriptions: Descriptions | None = None,
+                memo: Memo | None = None) -> tuple[str, ...]:
     """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
-    language `lang`. Pass the same `descriptions` for the views of one plan to write each
-    shared description once."""
-    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions)
+    language `lang`. Pass the same `descriptions` and `memo` for the views of one plan to write
+    each shared description, and each shared moment's clock text, once."""
+    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions,
+                     Memo() if memo is None else memo)
     return tuple(_event(shared, e) for e in events)
 
 
