@@ -13,9 +13,12 @@ rows. Nothing here changes a value: a memo only spares recomputing what the same
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-__all__ = ["Memo"]
+__all__ = ["Memo", "made"]
+
+T = TypeVar("T")
 
 
 class Memo:
@@ -44,5 +47,15 @@ class Memo:
         self._found[(kind, id(source))] = (source, value)
         return value
 
+    def keep(self, kind: Any, source: object, make: Callable[[], T]) -> T:
+        """The value kept for `source` under `kind`; on first asking, `make()`, kept."""
+        found = self.get(kind, source)
+        return self.put(kind, source, make()) if found is None else found  # type: ignore[no-any-return]
+
     def __len__(self) -> int:
         return len(self._found)
+
+
+def made(memo: Memo | None, kind: Any, source: object, make: Callable[[], T]) -> T:
+    """`make()`, or with a memo the value it keeps for `source` under `kind` (see `Memo.keep`)."""
+    return make() if memo is None else memo.keep(kind, source, make)

@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; the fallback writes the same
     _orjson = None  # type: ignore[assignment]
 
-from ivig_schedule.model.memo import Memo
+from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
 from ivig_schedule.views.views import (
@@ -145,12 +145,7 @@ def _course(course: CourseView, memo: Memo | None) -> Record:
 def _days(days: tuple[DayView, ...], memo: Memo | None) -> list[Record]:
     """The days' records; with a memo, made once for the views that share the days (their
     records are only read, never changed)."""
-    if memo is None:
-        return [_day(d) for d in days]
-    found = memo.get("json", days)
-    if found is None:
-        found = memo.put("json", days, [_day(d) for d in days])
-    return found  # type: ignore[no-any-return]
+    return made(memo, "json", days, lambda: [_day(d) for d in days])
 
 
 def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
@@ -266,12 +261,7 @@ def to_csv(view: PlanView, memo: Memo | None = None) -> str:
 
 def _csv_days(days: tuple[DayView, ...], memo: Memo | None) -> tuple[list[Any], ...]:
     """Each day's own cells, ``day`` to ``leave`` (see `to_csv`)."""
-    if memo is None:
-        return tuple(_csv_day(d) for d in days)
-    found = memo.get("csv", days)
-    if found is None:
-        found = memo.put("csv", days, tuple(_csv_day(d) for d in days))
-    return found  # type: ignore[no-any-return]
+    return made(memo, "csv", days, lambda: tuple(_csv_day(d) for d in days))
 
 
 def _csv_day(day: DayView) -> list[Any]:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from ivig_schedule.model.inputs import SentEvent
-from ivig_schedule.model.memo import Memo
+from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
@@ -128,12 +128,7 @@ _SEPARATOR = "\x1f"
 
 
 def _reprs(days: tuple[DayView, ...], memo: Memo | None) -> tuple[str, ...]:
-    if memo is None:
-        return tuple(repr(day) for day in days)
-    found = memo.get("reprs", days)
-    if found is None:
-        found = memo.put("reprs", days, tuple(repr(day) for day in days))
-    return found  # type: ignore[no-any-return]
+    return made(memo, "reprs", days, lambda: tuple(repr(day) for day in days))
 
 
 def _joined(parts: Iterable[object]) -> str:

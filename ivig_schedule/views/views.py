@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import attrs
 
-from ivig_schedule.model.memo import Memo
+from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.model.plan import (
     Course,
     Dispense,
@@ -416,14 +416,8 @@ def _days(course: Course, role: Role, doses: bool, free_text: bool,
           memo: Memo | None) -> tuple[DayView, ...]:
     """The course's days as the role sees them; with a memo, the same `DayView` objects for
     every view that sees them alike (a day's view depends only on these four flags)."""
-    if memo is None:
-        return tuple(_day(d, role, doses, free_text) for d in course.days)
-    kind = ("day", role.times, role.pump, doses, free_text)
-    found = memo.get(kind, course)
-    if found is None:
-        found = memo.put(kind, course, tuple(_day(d, role, doses, free_text)
-                                             for d in course.days))
-    return found  # type: ignore[no-any-return]
+    return made(memo, ("day", role.times, role.pump, doses, free_text), course,
+                lambda: tuple(_day(d, role, doses, free_text) for d in course.days))
 
 
 def _course(course: Course, role: Role, masked: bool, free_text: bool,

@@ -52,3 +52,23 @@ def test_none_cannot_be_kept():
     """None is get's answer for "not kept", so put refuses it."""
     with pytest.raises(ValueError, match="None"):
         Memo().put("kind", Thing(), None)
+
+
+def test_keep_makes_a_value_once_and_made_without_a_memo_every_time():
+    """keep calls make only on first asking (a kept False is kept); made with no memo always
+    makes."""
+    from ivig_schedule.model.memo import made
+
+    memo, source, calls = Memo(), Thing(), []
+
+    def make() -> bool:
+        calls.append(1)
+        return False
+
+    assert memo.keep("twice", source, make) is False
+    assert memo.keep("twice", source, make) is False
+    assert made(memo, "twice", source, make) is False
+    assert len(calls) == 1
+    assert made(None, "twice", source, make) is False
+    assert made(None, "twice", source, make) is False
+    assert len(calls) == 3

@@ -91,7 +91,7 @@ class _Shared:
         """`twice`, asked once per moment (an event asks up to five times, and the views of one
         plan share their moments). By identity, never by value: an ambiguous wall time's two
         readings compare equal."""
-        found = self.memo.get("twice", moment)
+        found = self.memo.get("twice", moment)  # not `keep`: no closure a call, the hot path
         if found is None:
             found = self.memo.put("twice", moment, twice(moment))
         return found  # type: ignore[no-any-return]
