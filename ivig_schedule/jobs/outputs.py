@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ivig_schedule.guardrails import decide
 from ivig_schedule.guardrails.report import check_lines
-from ivig_schedule.input import previous as sent
 from ivig_schedule.input.fields import to_decimal
 from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.jobs.core import EXIT_OK, Outcome, Request, exit_code_of, flatten, run
@@ -23,8 +23,10 @@ from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import TIS_MEASURES, View
 from ivig_schedule.render import formats
-from ivig_schedule.views import revisions
 from ivig_schedule.views.views import plan_view
+
+if TYPE_CHECKING:  # calendars only: not imported for JSON
+    from ivig_schedule.views.revisions import Stamped
 
 
 @frozen
@@ -68,9 +70,12 @@ def plan(request: Request, fmt: str, view: View, *, previous: bytes | None = Non
     outcome = run(kept(request) if form.kept else request, revisions=form.history)
     if outcome.plan is None or outcome.error is not None:
         return Written(outcome)
-    shown = plan_view(outcome.plan, view)
-    events: tuple[revisions.Stamped, ...] = ()
+    shown = plan_view(outcome.plan, view, trail=form.trail)
+    events: tuple[Stamped, ...] = ()
     if form.history:
+        from ivig_schedule.input import previous as sent  # calendars only
+        from ivig_schedule.views import revisions
+
         try:
             old = (sent.read(previous, revisions.identity(shown), view)
                    if previous is not None else None)

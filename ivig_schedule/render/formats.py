@@ -34,6 +34,8 @@ class Format(NamedTuple):
         extension: The file extension.
         history: True when it needs the plan before each recorded change.
         kept: True when other systems keep it (a calendar, FHIR): a real id and zone are needed.
+        trail: True when it writes the pharmacy's calculation trail (the table's limits
+            section); the others are not given one to make.
     """
 
     name: str
@@ -41,10 +43,11 @@ class Format(NamedTuple):
     extension: str
     history: bool = False
     kept: bool = False
+    trail: bool = False
 
 
 PLAN_FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("table", "ivig_schedule.render.table:render", ".txt"),
+    Format("table", "ivig_schedule.render.table:render", ".txt", trail=True),
     Format("json", "ivig_schedule.render.records:render_json", ".json"),
     Format("csv", "ivig_schedule.render.records:render_csv", ".csv"),
     Format("ics", "ivig_schedule.render.ics.calendar:render", ".ics", history=True, kept=True),

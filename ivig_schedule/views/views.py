@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -41,7 +42,9 @@ from ivig_schedule.model.plan import (
 from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
-from ivig_schedule.views.trail import Trail, trail_of
+
+if TYPE_CHECKING:  # made only for the views that write it (`plan_view`)
+    from ivig_schedule.views.trail import Trail
 
 FORMAT = "ivig-schedule/plan@1"
 DEFAULT_ORGANIZER = "mailto:pharmacy@ivig-schedule.invalid"
@@ -458,6 +461,12 @@ def _note(finding: Finding, masked: bool) -> Note:
     return Note(finding.code, finding.masked if masked and finding.masked else finding.message)
 
 
+def _trail(plan: Plan) -> Trail:
+    from ivig_schedule.views.trail import trail_of  # the table, explain and the sheet only
+
+    return trail_of(plan)
+
+
 def plan_view(plan: Plan, view: View, *, trail: bool = True,
               memo: Memo | None = None) -> PlanView:
     """The plan as the given role may see it; `trail` False leaves out the calculation trail
@@ -496,7 +505,7 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True,
                         for o in plan.overrides),
         limits=None if plan.limits is None else LimitsView(
             plan.limits.name, plan.limits.version, plan.limits.origin),
-        trail=trail_of(plan) if role.dispensing and trail else None,
+        trail=_trail(plan) if role.dispensing and trail else None,
         pump=PumpView(plan.ladder.indication, cap.cap_ml_per_h, cap.cap_mg_per_kg_min,
                       cap.binding, rx.order.max_rate_ml_h) if role.pump else None,
         product_name=rx.product.name if role.doses else None,
