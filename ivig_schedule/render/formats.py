@@ -9,7 +9,10 @@ named tuples: importing this module costs nothing.
 from __future__ import annotations
 
 import importlib
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from ivig_schedule.model.memo import Memo
 
 
 class Options(NamedTuple):
@@ -22,7 +25,7 @@ class Options(NamedTuple):
     color: bool = False
     events: tuple[Any, ...] = ()
     lang: str = "en"
-    memo: Any = None
+    memo: Memo | None = None
 
 
 class Format(NamedTuple):

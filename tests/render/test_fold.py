@@ -71,13 +71,14 @@ def test_component_lines_fold_as_the_character_rule(line):
 
 @given(st.lists(st.tuples(st.sampled_from(["SUMMARY", "DESCRIPTION", "X-A;P=1"]),
                           st.one_of(lines, st.text(max_size=120))), max_size=5))
-def test_lines_and_blocks_write_what_a_component_writes(pairs):
-    """`line` folds each content line by the rule, and `block` of those lines and a child is the
-    component with that child, octet for octet."""
-    from ivig_schedule.render.ics.writer import block, component, line
+def test_lines_and_blocks_fold_each_line_by_the_rule(pairs):
+    """`line` folds each content line by the rule and ends it with CRLF; `block` wraps lines and
+    child components in BEGIN and END, octet for octet."""
+    from ivig_schedule.render.ics.writer import block, line
 
     for name, value in pairs:
         assert line(name, value) == reference(f"{name}:{value}") + CRLF
-    child = component("VALARM", [("ACTION", "DISPLAY")])
-    assert block("VEVENT", [*(line(n, v) for n, v in pairs), child]) == component(
-        "VEVENT", pairs, [child])
+    child = f"BEGIN:VALARM{CRLF}ACTION:DISPLAY{CRLF}END:VALARM{CRLF}"
+    expected = "".join(reference(f"{n}:{v}") + CRLF for n, v in pairs)
+    assert block("VEVENT", [*(line(n, v) for n, v in pairs), child]) == (
+        f"BEGIN:VEVENT{CRLF}{expected}{child}END:VEVENT{CRLF}")

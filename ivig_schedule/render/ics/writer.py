@@ -118,8 +118,7 @@ def block(name: str, body: Iterable[str]) -> str:
 
 def component(name: str, lines: Iterable[Line], children: Sequence[str] = ()) -> str:
     """``BEGIN:NAME``, the folded content lines, the child components, ``END:NAME``."""
-    body = "".join(_folded(f"{key}:{value}") for key, value in lines)
-    return f"BEGIN:{name}{CRLF}{body}{''.join(children)}END:{name}{CRLF}"
+    return block(name, [*(line(key, value) for key, value in lines), *children])
 
 
 @functools.cache
