@@ -38,6 +38,7 @@ from ivig_schedule.engine.dosing import (
 from ivig_schedule.engine.schedule import TimeShift
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import GivenChange, Ladder, Patient, Phase, Prescription
+from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import (
     Course,
     DosingWeight,
@@ -131,13 +132,13 @@ class Cache:
         self.judge: Judge | None = None
 
 
-def _day_grams(prescription: Prescription, course_number: int, rounded_g: Decimal, days: int,
+def _day_grams(prescription: Prescription, first_exposure: bool, rounded_g: Decimal, days: int,
                vials: VialSet) -> tuple[tuple[Decimal, ...], bool]:
-    """Grams per day for one course (rule c; rule i for the first course), and whether the
-    fixed first infusion is larger than the whole course (then the course is that infusion
+    """Grams per day for one course (rule c; rule i for a first-exposure course), and whether
+    the fixed first infusion is larger than the whole course (then the course is that infusion
     alone, and a limit refuses it)."""
     first_g = prescription.regimen.first_infusion_g
-    if course_number != 1 or first_g is None:
+    if not first_exposure or first_g is None:
         return split_days(rounded_g, days, vials), False
     rest = rounded_g - first_g
     units = first_g / vials.grain_g
@@ -149,11 +150,12 @@ def _day_grams(prescription: Prescription, course_number: int, rounded_g: Decima
     if rest == 0:
         if days != 1:
             raise PrescriptionError("order.days_per_course", days,
-                                    "course 1 is all first infusion; allowed: 1 day")
+                                    "the course is all first infusion; allowed: 1 day")
         return (first_g,), False
     if days < 2:
         raise PrescriptionError("order.days_per_course", days,
-                                "course 1 needs at least 2 days: the first infusion and the rest")
+                                "a course that starts with the regimen's first infusion needs at "
+                                "least 2 days: the first infusion and the rest")
     return (first_g, *split_days(rest, days - 1, vials)), False
 
 
@@ -170,7 +172,7 @@ def _day_options(days_per_course: int | tuple[tuple[str, int], ...] | None,
 
 
 def _notes(prescription: Prescription, fallback: str | None, masked_fallback: str,
-           weight: DosingWeight) -> list[Finding]:
+           weights: tuple[DosingWeight, ...]) -> list[Finding]:
     """Warnings that follow from the inputs alone."""
     product, regimen, patient = prescription.product, prescription.regimen, prescription.patient
     notes = []
@@ -197,9 +199,11 @@ def _notes(prescription: Prescription, fallback: str | None, masked_fallback: st
     if prescription.order.rounding == "none":
         notes.append(Finding("rounding.partial_vials",
                              "rounding 'none': doses use part of a vial; discard the rest"))
-    if weight.fallback:
-        notes.append(Finding("dosing_weight.auto_actual", weight.fallback, soft=True,
-                             source="Ontario IG dose calculator criteria (dosing.py)"))
+    for text in dict.fromkeys(w.fallback for w in weights if w.fallback):
+        notes.append(Finding(
+            "dosing_weight.auto_actual" if prescription.order.dosing_weight == "auto"
+            else "dosing_weight.height_below_devine", text, soft=True,
+            source="Ontario IG dose calculator criteria: the Devine formula from 152.4 cm"))
     if not patient.timezone_given:
         notes.append(Finding("time.zone_assumed",
                              f"no patient.timezone was given; times are in {patient.timezone}, "
@@ -227,17 +231,69 @@ def _shift_finding(number: int, day: int, shift: TimeShift) -> Finding:
                    source="RFC 5545 3.3.5 (first occurrence); a gap moves forward")
 
 
-def _first_exposure(slots: tuple[Slot, ...]) -> int | None:
-    """The first planned open-label course after a blinded one: for a placebo patient it is the
-    first real immunoglobulin, so it gets the first-infusion observation (both arms, so that
-    masked views stay the same)."""
+@frozen
+class Exposure:
+    """Which courses start with a first exposure to immunoglobulin, judged on the courses as
+    they will be given (skips, stops, delays and response switches applied).
+
+    Attributes:
+        first: The first course that will be given, by date (None: none will be). Its day 1 is
+            the plan's first infusion: the regimen's fixed first dose and place, and the
+            first-infusion observation.
+        after_blind: The first planned open-label course after a blinded phase (None: none):
+            for a placebo patient it is the first real immunoglobulin, so it is treated as a
+            first exposure too, for both arms, so that masked views stay the same.
+    """
+
+    first: int | None
+    after_blind: int | None
+
+    def __contains__(self, number: object) -> bool:
+        return number in (self.first, self.after_blind)
+
+
+def exposure(slots: tuple[Slot, ...]) -> Exposure:
+    """The first-exposure courses of a history's slots (see `Exposure`)."""
+    live = [s for s in slots if s.status == "planned"]
+    first = min(live, key=lambda s: (7 * s.week + s.shift_days, s.number),
+                default=None)
+    after_blind = None
     blinded_before = False
     for slot in slots:
         if slot.phase.blinded:
             blinded_before = True
         elif blinded_before and slot.status == "planned":
-            return slot.number
-    return None
+            after_blind = slot.number
+            break
+    return Exposure(None if first is None else first.number, after_blind)
+
+
+def _exposure_notes(prescription: Prescription, slots: tuple[Slot, ...],
+                    found: Exposure) -> list[Finding]:
+    """Say where the first-infusion safeguards are when they are not on course 1 day 1, and on
+    the first open-label course after a blinded phase."""
+    order, regimen = prescription.order, prescription.regimen
+    safeguards = f"the first-infusion observation ({order.first_observation_minutes} min)"
+    if regimen.first_infusion_g is not None:
+        place = regimen.first_infusion_location or HOME
+        safeguards = (f"the regimen's first infusion ({plain(regimen.first_infusion_g)} g, "
+                      f"{place}) and " + safeguards)
+    notes = []
+    if found.first is not None and found.first != 1:
+        earlier = [s for s in slots if s.number < found.first]
+        why = "; ".join(f"course {s.number} is {s.status}" if s.status != "planned"
+                        else f"course {s.number} is moved after it" for s in earlier)
+        notes.append(Finding(
+            "schedule.first_infusion",
+            f"course {found.first} is the first course that will be given ({why}): its day 1 "
+            f"gets {safeguards}"))
+    if found.after_blind is not None and found.after_blind != found.first:
+        notes.append(Finding(
+            "schedule.first_exposure",
+            f"course {found.after_blind} day 1 gets {safeguards}: after a blinded phase, the "
+            "first open-label course may be the patient's first immunoglobulin, so every "
+            "patient gets it"))
+    return notes
 
 
 def ladder_of(prescription: Prescription) -> tuple[Ladder, str, bool]:
@@ -292,22 +348,20 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
     givens: dict[int, list[tuple[int, GivenChange]]] = {}
     for course_number, day, change in history.given:
         givens.setdefault(course_number, []).append((day, change))
-    exposure = _first_exposure(history.slots)
+    exposed = exposure(history.slots)
     computed = []
     for slot in history.slots:
         mine = tuple(sorted(givens.get(slot.number, ()), key=lambda g: g[0]))
-        key = (slot, mine, slot.number == exposure)
+        first = slot.number in exposed
+        key = (slot, mine, first)
         if key not in cache.courses:
             cache.courses[key] = _course(prescription, setup(slot.patient or patient), slot,
-                                         closed, mine, slot.number == exposure, cache.judge)
+                                         closed, mine, first, cache.judge)
         computed.append(cache.courses[key])
     base = setup(patient)
     masked_fallback = ladder_reason.replace(product.id, "the product") if fell_back else ""
-    exposure_note = [] if exposure is None else [Finding(
-        "schedule.first_exposure",
-        f"course {exposure} day 1 is followed by the first-infusion observation "
-        f"({order.first_observation_minutes} min): after a blinded phase, the first open-label "
-        "course may be the patient's first immunoglobulin, so every patient gets it")]
+    weights = tuple(c.course.dosing_weight for c in computed
+                    if c.course.status == "planned" and c.course.dosing_weight is not None)
     return Plan(
         prescription=prescription,
         dosing_weight=base.weight,
@@ -316,9 +370,10 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
         cap=base.cap,
         courses=tuple(c.course for c in computed),
         warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, masked_fallback,
-                              base.weight)
+                              weights or (base.weight,))
                        + [f for c in computed for f in c.shifts]
-                       + [f for c in computed for f in c.notes] + exposure_note),
+                       + [f for c in computed for f in c.notes]
+                       + _exposure_notes(prescription, history.slots, exposed)),
         visits=schedule.visit_days(order.start, regimen.visits, closed),
         effects=history.effects,
     )
@@ -383,7 +438,7 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
                       moved_days=slot.shift_days, dosing_weight=weight, cap=setup.cap)
     for count in options:
         try:
-            grams, exceeds = _day_grams(prescription, number, rounded, count, grid)
+            grams, exceeds = _day_grams(prescription, first_exposure, rounded, count, grid)
             start = pinned or (closed.first_open(scheduled, len(grams))
                                if slot.status == "planned" else scheduled)
             days, shifts = _days(prescription, template, grams, setup, vials, start,
@@ -427,10 +482,10 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
                     f"course {number} day {day.day} ({day.date}) falls on {why}; the course "
                     "has a given day, so it keeps its dates", soft=True,
                     source="[order] closed days; a given infusion is frozen"))
-    live = slot.status == "planned"
+    live = slot.status == "planned"  # a skipped or cancelled course is not dispensed
     return _Computed(
         attrs.evolve(chosen, dispense=dispense([d.contents for d in chosen.days],
-                                               chosen.rounded_g)),
+                                               chosen.rounded_g) if live else None),
         shifts if live else (), tuple(notes))
 
 
@@ -459,11 +514,11 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
             contents = ProductContents(vials.cover(day_g))
         else:
             contents = ProductContents(vials.vials_for(day_g))
+        first = index == 1 and first_exposure
         location = HOME
-        if number == index == 1 and regimen.first_infusion_g is not None:
+        if first and regimen.first_infusion_g is not None:
             location = regimen.first_infusion_location or HOME
         date = schedule.add_days(first_day, index - 1)
-        first = index == 1 and (number == 1 or first_exposure)
         times = schedule.day_times(order, date, prescription.patient.timezone, minutes,
                                    first_of_plan=first)
         if times.shift is not None:

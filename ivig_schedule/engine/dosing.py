@@ -39,8 +39,9 @@ ADJUSTED_FACTOR = Decimal("0.4")
 """NBA dose-determining weight: IBW + 0.4 × (actual − IBW)."""
 AUTO_BMI_ABOVE = Decimal(30)
 """Ontario: the adjusted-weight calculator must be used for obese patients (BMI > 30)."""
-AUTO_MIN_HEIGHT_CM = Decimal("152.4")
-"""Ontario: the calculator applies from 152.4 cm (60 in); below it, actual weight is used."""
+DEVINE_MIN_HEIGHT_CM = Decimal("152.4")
+"""Ontario's IG dose calculator applies from 152.4 cm (60 in), where the Devine formula starts
+(2.3 kg per inch over 60 in); below it the actual weight is the dosing weight."""
 
 _TABLE_BLOCK = 512
 """Vial tables are built in blocks of this many grains so that nearby totals share one table."""
@@ -67,14 +68,17 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     """Dosing weight for `basis`, with the formulas applied; ideal, adjusted and auto need
     height and sex.
 
-    Adjusted is IBW + 0.4 × (actual − IBW). Auto uses adjusted when BMI > 30 and the height is at
-    least 152.4 cm, and actual otherwise. The result never exceeds the actual weight.
+    Adjusted is IBW + 0.4 × (actual − IBW). The Devine formula applies from 152.4 cm (60 in):
+    below it every basis uses the actual weight, and ideal or adjusted say so (`fallback`, a soft
+    warning naming the height). Auto uses adjusted when BMI > 30 and the height is at least
+    152.4 cm, and actual otherwise. The result never exceeds the actual weight.
     """
     actual = patient.weight_kg
     trail = _pounds(patient)
     if basis == "actual":
         return DosingWeight(kg=actual, basis=basis, used="actual",
-                            reason="actual body weight, as ordered", trail=trail)
+                            reason="actual body weight, as ordered", trail=trail,
+                            weight_kg=actual, weight_input=patient.weight_input)
     if patient.height_cm is None:
         raise PrescriptionError(
             "patient.height_cm", None, f"required for dosing_weight = {basis!r}; give the height"
@@ -83,37 +87,44 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
         raise PrescriptionError(
             "patient.sex", None, f"required for dosing_weight = {basis!r}; allowed: female, male"
         )
-    ideal = ideal_body_weight_kg(patient.height_cm, patient.sex)
-    height_m = patient.height_cm / CM_PER_M
+    height = patient.height_cm
+    tall = height >= DEVINE_MIN_HEIGHT_CM
+    height_m = height / CM_PER_M
     bmi = actual / (height_m * height_m)
+    bmi_calc = Calc("BMI", formulas.BMI, (("weight", actual), ("height_m", height_m)), bmi,
+                    "kg/m²")
+    if not tall:
+        obese = bmi > AUTO_BMI_ABOVE
+        reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
+                  f"{DEVINE_MIN_HEIGHT_CM} cm; BMI {plain(bmi)}, height {plain(height)} cm → "
+                  "actual" if basis == "auto" else
+                  f"{basis} body weight was ordered, but the Devine formula applies from "
+                  f"{DEVINE_MIN_HEIGHT_CM} cm (60 in); height {plain(height)} cm → actual")
+        fallback = ""
+        if basis != "auto" or obese:
+            fallback = (f"dosing weight {basis}: the height {plain(height)} cm is below "
+                        f"{DEVINE_MIN_HEIGHT_CM} cm (60 in), where the Devine formula does not "
+                        f"apply, so the actual weight {plain(actual)} kg is used"
+                        + (f" although BMI {plain(bmi)} is above {AUTO_BMI_ABOVE}"
+                           if obese else "") + "; check the dose with the prescriber")
+        return DosingWeight(kg=actual, basis=basis, used="actual", bmi_kg_per_m2=bmi,
+                            reason=reason, trail=(*trail, bmi_calc), fallback=fallback,
+                            weight_kg=actual, weight_input=patient.weight_input)
+    ideal = ideal_body_weight_kg(height, patient.sex)
     trail += (
         Calc(f"IBW (Devine, {patient.sex})", formulas.IDEAL_WEIGHT,
              (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
-              ("height", patient.height_cm), ("cm_per_in", CM_PER_IN),
+              ("height", height), ("cm_per_in", CM_PER_IN),
               ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
-        Calc("BMI", formulas.BMI, (("weight", actual), ("height_m", height_m)), bmi, "kg/m²"),
+        bmi_calc,
     )
     used: DosingWeightBasis = basis
     reason = f"{basis} body weight, as ordered"
-    fallback = ""
     if basis == "auto":
-        tall = patient.height_cm >= AUTO_MIN_HEIGHT_CM
-        obese = bmi > AUTO_BMI_ABOVE
-        used = "adjusted" if obese and tall else "actual"
+        used = "adjusted" if bmi > AUTO_BMI_ABOVE else "actual"
         reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
-                  f"{AUTO_MIN_HEIGHT_CM} cm; BMI {plain(bmi)}, height "
-                  f"{plain(patient.height_cm)} cm → {used}")
-        if obese and not tall:
-            fallback = (f"dosing weight auto: BMI {plain(bmi)} is above {AUTO_BMI_ABOVE} but the "
-                        f"height {plain(patient.height_cm)} cm is below {AUTO_MIN_HEIGHT_CM} cm, "
-                        "where the Devine formula does not apply, so the actual weight "
-                        f"{plain(actual)} kg is used; check the dose with the prescriber")
-    if used in ("ideal", "adjusted") and ideal <= 0:
-        raise PrescriptionError(
-            "patient.height_cm",
-            str(patient.height_cm),
-            "too short for the Devine formula; use dosing_weight = 'actual'",
-        )
+                  f"{DEVINE_MIN_HEIGHT_CM} cm; BMI {plain(bmi)}, height {plain(height)} cm → "
+                  f"{used}")
     if used == "ideal":
         kg = ideal
     elif used == "adjusted":
@@ -126,9 +137,8 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     if kg > actual:
         reason += f"; the formula gives {plain(kg)} kg, above the actual weight, so actual is used"
     return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
-                        bmi_kg_per_m2=bmi, reason=reason, trail=trail, fallback=fallback)
-
-
+                        bmi_kg_per_m2=bmi, reason=reason, trail=trail, weight_kg=actual,
+                        weight_input=patient.weight_input)
 
 
 def prescribed_grams(dose_g_per_kg: Decimal, weight_kg: Decimal) -> Decimal:

@@ -424,6 +424,12 @@ def change_from_table(table: Fields, index: int) -> AnyChange:
             raise PrescriptionError(table.at("date"), fields["date"].isoformat(),
                                     f"must not be after the date it was recorded "
                                     f"(on = {fields['on']})")
+        given_on = fields.get("date") or fields["on"]
+        if fields.get("expiry") is not None and fields["expiry"] < given_on:
+            raise PrescriptionError(
+                table.at("expiry"), fields["expiry"].isoformat(),
+                f"the lot expired before the day it was given ({given_on}); a lot may be given "
+                "up to and on its expiry date: check the lot, and record the lot actually used")
     return cast(AnyChange, CHANGE_TYPES[kind](**fields))
 
 
@@ -591,6 +597,37 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
                         changes=changes, nurse=nurse, organizer=organizer,
                         travel_minutes=travel, language=lang)
+
+
+def gives_weight(text: str | None) -> bool:
+    """True when prescription TOML `text` writes a body weight (``[patient] weight_kg``); False
+    for no text and for text that does not parse (its own errors are reported when it is)."""
+    if text is None:
+        return False
+    try:
+        patient = load_toml(text).get("patient")
+    except PrescriptionError:
+        return False
+    return isinstance(patient, Mapping) and "weight_kg" in patient
+
+
+def weight_conflict(rx: Prescription, cell: Any, field: str = "weight") -> PrescriptionError | None:
+    """The error for a weight given beside a prescription (a roster's cell) that differs from
+    the prescription's latest recorded weight, to 0.01 kg (or the cell's own error when it is no
+    weight); None when they agree. A roster never
+    rewrites a recorded weight: a new weight is recorded as a weight change, from a course on."""
+    try:
+        kg, _written, _pounds = units.weight_kg(cell, field)
+    except PrescriptionError as e:
+        return e
+    latest, as_written, where = rx.latest_weight()
+    hundredth = Decimal("0.01")
+    if kg.quantize(hundredth) == latest.quantize(hundredth):
+        return None
+    return PrescriptionError(
+        field, cell, f"differs from the prescription's latest recorded weight {as_written} "
+        f"({where}); record a new weight as a weight change (ivig-schedule change RX weight), "
+        "or leave the cell empty")
 
 
 def from_text(text: str | None, overrides: Mapping[str, Any],

@@ -12,7 +12,7 @@ import re
 
 import attrs
 
-from ivig_schedule.input import roster
+from ivig_schedule.input import prescription, roster
 from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.jobs.core import Outcome, Request, run
 from ivig_schedule.model.errors import (
@@ -116,8 +116,7 @@ def planned(row: roster.Row, limits: Limits, today: dt.date) -> Planned | RowRes
     if row.problem is not None:
         return RowResult(row.number, row.label, "invalid", errors=(row.problem,))
     try:
-        outcome = run(Request(text=roster.prescription_text(row), overrides=dict(row.overrides),
-                              limits=limits, today=today, required=FOR_FILES), revisions=True)
+        outcome = _outcome(row, limits, today)
     except IvigScheduleError as e:
         return RowResult(row.number, row.label, "invalid", errors=(("(row)", _message(e)),))
     patient_id = outcome.prescription.patient.id if outcome.prescription else row.label
@@ -134,6 +133,23 @@ def planned(row: roster.Row, limits: Limits, today: dt.date) -> Planned | RowRes
             ("nurse", f'nurse: must be a name of letters, digits, spaces, ".", "_" or "-" '
                       f'(got "{nurse[:40]}")'),))
     return Planned(outcome, nurse)
+
+
+def _outcome(row: roster.Row, limits: Limits, today: dt.date) -> Outcome:
+    """The row's use case. A weight cell beside a prescription that records its own weight
+    checks that weight and never rewrites it (courses after a recorded weight change keep being
+    made for that weight): a cell that differs is the row's input error, naming both."""
+    overrides = dict(row.overrides)
+    text = roster.prescription_text(row)
+    cell = (overrides.pop("weight") if "weight" in overrides
+            and prescription.gives_weight(text) else None)
+    outcome = run(Request(text=text, overrides=overrides, limits=limits, today=today,
+                          required=FOR_FILES), revisions=True)
+    if cell is None or outcome.prescription is None:
+        return outcome
+    conflict = prescription.weight_conflict(outcome.prescription, cell)
+    return outcome if conflict is None else attrs.evolve(
+        outcome, errors=(conflict, *outcome.errors), plan=None)
 
 
 def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:

@@ -520,6 +520,15 @@ class Prescription:
     travel_minutes: int | None = None
     language: str | None = None
 
+    def latest_weight(self) -> tuple[Decimal, str, str]:
+        """The latest recorded body weight: kilograms, as written, and where it is recorded
+        (``patient.weight_kg``, or the last weight change's path)."""
+        for change in reversed(self.changes):
+            if isinstance(change, WeightChange):
+                return change.weight_kg, change.weight_input, (
+                    f"{change.path}, from course {change.from_course}")
+        return self.patient.weight_kg, self.patient.weight_input, "patient.weight_kg"
+
 
 @frozen
 class SentEvent:

@@ -290,13 +290,19 @@ class DosingWeight:
         bmi_kg_per_m2: Body-mass index, when the height was known.
         reason: Which rule chose the formula, in words.
         trail: The formulas applied, in order.
-        fallback: Why ``auto`` used the actual weight although the patient is obese (empty
-            when it did not).
+        fallback: Why the basis asked for could not be applied and the actual weight was
+            used (a height below 152.4 cm, where the Devine formula does not apply); empty when
+            it was applied. It is a soft warning.
+        weight_kg: The actual body weight it was made from (a weight change applies from a
+            course on, so each course has its own).
+        weight_input: That body weight as written (e.g. ``160 lb``).
     """
 
     kg: Decimal
     basis: DosingWeightBasis
     used: DosingWeightBasis
+    weight_kg: Decimal
+    weight_input: str
     ideal_kg: Decimal | None = None
     bmi_kg_per_m2: Decimal | None = None
     reason: str = ""

@@ -29,6 +29,8 @@ ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "sto
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
                                          "stop", "given")
 CourseStatus = Literal["planned", "given", "cancelled", "skipped"]
+VitalsWhen = Literal["before", "step", "during", "end", "observation"]
+"""When a vital-signs check falls in an infusion day."""
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 INDICATIONS = {
     "pi": "primary immunodeficiency",

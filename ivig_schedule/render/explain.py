@@ -79,6 +79,10 @@ def _course(course: CourseTrail, trail: Trail) -> Record:
             "deviation_percent": course.deviation_percent,
         },
         "split": [tenth(d.grams) for d in course.days],
+        "weight_kg": course.weight.weight_kg,
+        "weight_input": course.weight.weight_input,
+        "dosing_weight_basis": course.weight.used,
+        "dosing_weight_steps": [_calc(c) for c in course.weight.trail],
         "dosing_weight_kg": course.dosing_weight_kg,
         "cap_ml_per_h": course.cap.cap_ml_per_h,
         "cap_mg_per_kg_min": course.cap.cap_mg_per_kg_min,
@@ -186,6 +190,13 @@ def to_text(record: Record, width: int = 100) -> str:
         below: Decimal | None = rounding["whole_vials_below_g"]
         say()
         say(f"Course {course['number']} ({course['phase']}, week {course['week']})")
+        if course["weight_kg"] != record["dosing_weight"]["weight_kg"] \
+                or course["dosing_weight_kg"] != record["dosing_weight"]["dosing_weight_kg"]:
+            say(f"  weight for this course (a recorded change): {number(course['weight_kg'])} "
+                f"kg → dosing weight {number(course['dosing_weight_kg'])} kg "
+                f"({course['dosing_weight_basis']})")
+            for step in course["dosing_weight_steps"]:
+                say(f"    {step}")
         say(f"  prescribed: {course['prescribed_formula']}")
         say(f"  rounding {rounding['method']} (grain {written(rounding['grain_g'])} g): "
             f"below {'none' if below is None else written(below)} g, above "

@@ -15,6 +15,9 @@ both arms):
   per pump step: when it starts and ends, how long it runs, its rate (mL/h) and volume (mL),
   the day's dose as the most per administration (g, or mL for saline and for a masked bag) and
   the course's rate ceiling as the most per hour, so that a consumer can rebuild the programme;
+- one body-weight Observation (LOINC 29463-7) per weight a course is made for, where the view
+  sees weights, which each course's MedicationRequest names as ``supportingInformation`` (with
+  its dosing weight in a note): after a weight change each course has its own;
 - one MedicationAdministration per given day, ``completed``, referring to its request (and lot);
 - the warnings the view may see as notes.
 
@@ -28,9 +31,17 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from ivig_schedule.model.numbers import written
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.records import dumps
-from ivig_schedule.views.views import CourseView, DayView, GivenView, PlanView, StepView
+from ivig_schedule.views.views import (
+    CourseView,
+    CourseWeightView,
+    DayView,
+    GivenView,
+    PlanView,
+    StepView,
+)
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
@@ -46,6 +57,10 @@ SALINE_MG_PER_ML = Decimal(9)
 REQUEST_STATUS = {"planned": "draft", "started": "draft", "given": "completed",
                   "skipped": "cancelled", "cancelled": "cancelled", "stopped": "stopped"}
 """A course's progress (from the view) as a MedicationRequest status (R4 value set)."""
+LOINC = "http://loinc.org"
+BODY_WEIGHT = {"system": LOINC, "code": "29463-7", "display": "Body weight"}
+VITAL_SIGNS = {"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+               "code": "vital-signs", "display": "Vital Signs"}
 ORDERED = {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]}
 IDENTIFIER_SYSTEM = "urn:ivig-schedule:patient"
 BLINDED = "blinded study medication"
@@ -191,6 +206,15 @@ def _administration(view: PlanView, course: CourseView, day: DayView, request: s
     return administration
 
 
+def _body_weight(weight: CourseWeightView, patient: str) -> dict[str, Any]:
+    """The body weight a course was made for, as an Observation (LOINC 29463-7)."""
+    return {"resourceType": "Observation", "status": "final",
+            "category": [{"coding": [VITAL_SIGNS]}],
+            "code": {"coding": [BODY_WEIGHT], "text": "body weight"},
+            "subject": {"reference": patient},
+            "valueQuantity": _quantity(weight.weight_kg, "kg")}
+
+
 def bundle(view: PlanView) -> dict[str, Any]:
     """The Bundle as a JSON-ready mapping (Decimals kept exact until written)."""
     key = ("plan", view.patient.id, view.prescription, view.view)
@@ -204,9 +228,15 @@ def bundle(view: PlanView) -> dict[str, Any]:
         entries.append({"fullUrl": medications[kind], "resource": _medication(view, kind)})
     notes = [{"text": f"{w.message} [{w.code}]"} for w in view.warnings]
     administrations: list[dict[str, Any]] = []
+    weighed: dict[Decimal, str] = {}
     for course in view.courses:
         kind = _kind(view, course)
         request_url = _urn(*key, "course", course.number)
+        weight = course.weight
+        if weight is not None and weight.weight_kg not in weighed:
+            weighed[weight.weight_kg] = _urn(*key, "body-weight", weight.weight_kg)
+            entries.append({"fullUrl": weighed[weight.weight_kg],
+                            "resource": _body_weight(weight, patient_url)})
         dosages: list[dict[str, Any]] = []
         for day in course.days:
             dosages += _dosages(course, day, len(dosages) + 1)
@@ -236,8 +266,15 @@ def bundle(view: PlanView) -> dict[str, Any]:
             total = (_quantity(sum(course.dispense.bags_ml, Decimal(0)), "mL")
                      if course.dispense.bags_ml else _quantity(course.dispense.grams, "g"))
             request["dispenseRequest"] = {"quantity": total}
-        if notes:
-            request["note"] = notes
+        course_notes = list(notes)
+        if weight is not None:
+            request["supportingInformation"] = [{"reference": weighed[weight.weight_kg]}]
+            course_notes.insert(0, {"text": (
+                f"course {course.number} is made for a body weight of "
+                f"{written(weight.weight_kg)} kg; dosing weight "
+                f"{written(weight.dosing_weight_kg)} kg ({weight.dosing_weight_basis})")})
+        if course_notes:
+            request["note"] = course_notes
         entries.append({"fullUrl": request_url, "resource": request})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries + administrations}
 

@@ -32,7 +32,8 @@ from ivig_schedule.views.views import (
 CSV_COLUMNS = (
     "patient_id", "regimen_id", "course", "phase", "week", "blinded", "day", "date", "start",
     "end", "location", "grams", "volume_ml", "contents", "infusion_minutes", "steps", "arrive",
-    "leave", "course_dispense", "cap_ml_per_h", "status",
+    "leave", "course_dispense", "cap_ml_per_h", "status", "weight_kg", "dosing_weight_kg",
+    "dosing_weight_basis",
 )
 """The CSV header, one row per infusion day. Columns are added at the end, never removed.
 ``course_dispense`` is filled on a course's first day only, so the column can be added up."""
@@ -138,6 +139,10 @@ def _course(course: CourseView, memo: Memo | None) -> Record:
         record["cap_ml_per_h"] = course.cap.cap_ml_per_h
         record["cap_mg_per_kg_min"] = course.cap.cap_mg_per_kg_min
         record["cap_from"] = course.cap.cap_from
+    if course.weight is not None:
+        record["weight_kg"] = course.weight.weight_kg
+        record["weight_input"] = course.weight.weight_input
+        record["dosing_weight_basis"] = course.weight.dosing_weight_basis
     record["days"] = _days(course.days, memo)
     return record
 
@@ -253,9 +258,13 @@ def to_csv(view: PlanView, memo: Memo | None = None) -> str:
                              course.week, str(course.blinded).lower()])
         cap = "" if course.cap is None else number_text(course.cap.cap_ml_per_h)
         dispense = dispense_text(course.dispense)
+        weight = course.weight
+        weights = ["", "", ""] if weight is None else [
+            number_text(weight.weight_kg), number_text(weight.dosing_weight_kg),
+            weight.dosing_weight_basis]
         for day, cells in zip(course.days, _csv_days(course.days, memo), strict=True):
             writer.writerow([*lead, *cells, *csvcells.row(
-                [dispense if day.day == 1 else "", cap, day.status])])
+                [dispense if day.day == 1 else "", cap, day.status, *weights])])
     return out.getvalue()
 
 

@@ -17,13 +17,13 @@ document carries no clock time, so the same input gives the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.language import ENGLISH, Language, language
+from ivig_schedule.views.monitoring import vitals
 from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -31,9 +31,6 @@ CHART = {"width": 120, "height": 56, "left": 17, "right": 116, "top": 7, "bottom
          "font": 4.6}
 """The step chart's drawing box and label size, in SVG user units (the chart fills 44 % of the
 page width beside the step table, so a label is about 8 pt)."""
-VITALS_EVERY_MINUTES = 30
-"""Longest time between two vital-sign rows during a step (a project default; the regimen's
-protocol may ask for more)."""
 
 
 class MissingExtra(IvigScheduleError):
@@ -110,21 +107,24 @@ def _chart(day: DayView, t: Language = ENGLISH) -> dict[str, Any]:
 
 
 def _vitals(day: DayView, offsets: bool, t: Language) -> list[dict[str, str]]:
-    """Before the start, at each step change, at least every `VITALS_EVERY_MINUTES` during a
-    step, at the end of the infusion and of the observation."""
-    rows = [{"when": t._("Before start"), "at": _clock(day.start, offsets)}]
-    for i, step in enumerate(day.steps or (), start=1):
-        if i > 1:
-            rows.append({"when": t._("Step {number}: {rate} mL/h").format(
-                             number=i, rate=t.number(step.rate_ml_per_h)),
-                         "at": _clock(step.at, offsets)})
-        for minute in range(VITALS_EVERY_MINUTES, step.minutes, VITALS_EVERY_MINUTES):
-            if step.at is not None:
-                rows.append({"when": t._("Step {number} +{minutes} min").format(
-                                 number=i, minutes=minute),
-                             "at": _clock(step.at + dt.timedelta(minutes=minute), offsets)})
-    rows += [{"when": t._("Infusion end"), "at": _clock(day.end, offsets)},
-             {"when": t._("Observed until"), "at": _clock(day.leave, offsets)}]
+    """The vital-sign rows (`views.monitoring.vitals`): what, and the planned clock time with
+    its UTC offset in a cell of its own on a day the clocks change."""
+    rows = []
+    for check in vitals(day):
+        if check.when == "before":
+            when = t._("Before start")
+        elif check.when == "step":
+            when = t._("Step {number}: {rate} mL/h").format(
+                number=check.step, rate=t.number(check.rate_ml_per_h or Decimal(0)))
+        elif check.when == "during":
+            when = t._("Step {number} +{minutes} min").format(number=check.step,
+                                                               minutes=check.minutes)
+        elif check.when == "end":
+            when = t._("Infusion end")
+        else:
+            when = t._("Observed until")
+        rows.append({"when": when, "at": _hhmm(check.at),
+                     "offset": _offset(check.at) if offsets and check.at is not None else ""})
     return rows
 
 
@@ -147,13 +147,13 @@ def _lots(view: PlanView, course: CourseView, day: DayView, t: Language) -> list
 
 
 def _weights(view: PlanView, course: CourseView, t: Language) -> str:
-    weights = view.patient.weights
-    if weights is None:
+    """The weights this course was made for (its own, after a weight change)."""
+    weight = course.weight
+    if weight is None:
         return ""
-    dosing = course.dosing_weight_kg or weights.dosing_weight_kg
     text = t._("recorded {weight} kg · dosing weight {dosing} kg ({basis})").format(
-        weight=t.number(weights.weight_shown_kg), dosing=t.number(dosing),
-        basis=t._(weights.dosing_weight_basis))
+        weight=t.number(weight.weight_kg), dosing=t.number(weight.dosing_weight_kg),
+        basis=t._(weight.dosing_weight_basis))
     if course.dose_g_per_kg is not None:
         text += " · " + t._("{dose} g/kg this course").format(
             dose=t.number(course.dose_g_per_kg))
@@ -173,7 +173,7 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
               "minutes": s.minutes, "volume": t.number(s.volume_ml)}
              for i, s in enumerate(day.steps or (), start=1)]
     given = day.given
-    weights = view.patient.weights
+    weight = course.weight
     pharmacy = view.trail is not None
     return {
         "course": course.number, "day": day.day, "days": len(course.days),
@@ -199,11 +199,12 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
         "cap": t.number(course.cap.cap_ml_per_h) if course.cap else "",
         "chart": _chart(day, t),
         "vitals": _columns(_vitals(day, offsets, t)),
+        "vitals_offsets": offsets,
         "weights": _weights(view, course, t),
         "weight_check": (t._("Weigh the patient: the plan is for {weight} kg. Differs? Do not "
                              "start; call the pharmacy.").format(
-                                 weight=t.number(weights.weight_shown_kg))
-                         if weights is not None else t._("Weigh the patient")),
+                                 weight=t.number(weight.weight_kg))
+                         if weight is not None else t._("Weigh the patient")),
         "lots": _lots(view, course, day, t),
         "prepared_by": t._("Prepared (pharmacist)") if pharmacy else t._("Prepared by"),
         "checked_by": t._("Checked (2nd pharmacist)") if pharmacy else t._("Checked by"),

@@ -12,7 +12,7 @@ from ivig_schedule.model.numbers import written
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.records import contents_text, dispense_text
-from ivig_schedule.views.views import ContentsView, DayView, PlanView
+from ivig_schedule.views.views import ContentsView, CourseView, DayView, PlanView
 
 BLINDED = "blinded"
 DEFAULT_WIDTH = 100
@@ -39,18 +39,59 @@ def _visit(day: DayView) -> str:
     return f"{day.arrive:%H:%M}–{day.leave:%H:%M}"
 
 
+def _kg(weight_kg: Decimal, entered: str) -> str:
+    """A body weight, with the weight as entered when it was not in kilograms."""
+    text = f"{written(weight_kg)} kg"
+    if any(c.isalpha() for c in entered) and not entered.lower().endswith(("kg", "kgs")):
+        text += f" (entered {entered})"
+    return text
+
+
+def _weights(view: PlanView) -> str | None:
+    """The weights the courses were made for: one, or each course's after a weight change."""
+    weighed = [c for c in view.courses if c.weight is not None]
+    live = [c for c in weighed if c.status == "planned"] or weighed
+    if not live:
+        return None
+    shown = {(c.weight.weight_kg, c.weight.dosing_weight_kg, c.weight.dosing_weight_basis)
+             for c in live if c.weight is not None}
+    if len(shown) == 1:
+        weight = live[0].weight
+        assert weight is not None
+        return (f"{_kg(weight.weight_kg, weight.weight_input)} · dosing weight "
+                f"{written(weight.dosing_weight_kg)} kg ({weight.dosing_weight_basis})")
+    runs: list[list[CourseView]] = []  # consecutive courses made for the same weights
+    for course in live:
+        if runs and runs[-1][-1].weight == course.weight:
+            runs[-1].append(course)
+        else:
+            runs.append([course])
+    parts = []
+    for run in runs:
+        weight = run[0].weight
+        assert weight is not None
+        numbers = f"course {run[0].number}"
+        if len(run) > 1:
+            contiguous = run[-1].number - run[0].number == len(run) - 1
+            numbers = (f"courses {run[0].number}-{run[-1].number}" if contiguous
+                       else "courses " + ", ".join(str(c.number) for c in run))
+        parts.append(f"{numbers}: {_kg(weight.weight_kg, weight.weight_input)}, dosing "
+                     f"{written(weight.dosing_weight_kg)} kg ({weight.dosing_weight_basis})")
+    return "weights by course (recorded changes): " + "; ".join(parts)
+
+
+def _differ(view: PlanView) -> bool:
+    """True when the planned courses were not all made for one weight (a weight change)."""
+    return len({c.weight for c in view.courses if c.weight is not None
+                and c.status == "planned"}) > 1
+
+
 def _header(view: PlanView) -> list[str]:
     patient = view.patient
     lines = [f"Patient {patient.id} · times in {patient.timezone}"]
-    weights = patient.weights
+    weights = _weights(view)
     if weights is not None:
-        weight = f"{written(weights.weight_shown_kg)} kg"
-        entered = weights.weight_input or ""
-        if any(c.isalpha() for c in entered) and not entered.lower().endswith(("kg", "kgs")):
-            weight += f" (entered {entered})"
-        lines[0] = (f"Patient {patient.id} · {weight} · dosing weight "
-                    f"{written(weights.dosing_weight_kg)} kg ({weights.dosing_weight_basis})"
-                    f" · times in {patient.timezone}")
+        lines[0] = f"Patient {patient.id} · {weights} · times in {patient.timezone}"
     lines.append(f"Regimen {view.regimen_name} ({view.regimen_id}) · {view.view} view")
     if view.product is not None:
         lines.append(f"Product {view.product.name} · "
@@ -87,6 +128,7 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
     table.add_column("When, where", overflow="fold")
     table.add_column("Bag", overflow="fold")
     table.add_column("Pump: mL/h × min (VTBI mL)", overflow="fold")
+    weights_differ = _differ(view)
     for course in view.courses:
         for day in course.days:
             when = f"{day.date.isoformat()}\n{_time(day)}\n{day.location or ''}"
@@ -102,6 +144,8 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
             label = f"{course.number}·{day.day}"
             if day.day == 1:
                 label += f"\nwk {course.week}\n{'study' if course.masked else course.phase}"
+                if course.weight is not None and weights_differ:
+                    label += f"\n{written(course.weight.weight_kg)} kg"
                 if course.moved_days:
                     label += f"\nmoved {course.moved_days:+d} d"
             if day.status != "planned":

@@ -112,7 +112,8 @@ def items(view: PlanView, memo: Memo | None = None) -> Iterator[Item]:
                       view.organizer))
     for course in view.courses:
         shown = (course.number, course.phase, course.week, course.masked, course.moved_days,
-                 course.cap, len(course.days), None if course.masked else view.product_name)
+                 course.cap, len(course.days), None if course.masked else view.product_name,
+                 course.weight)
         head = f"{common}{_SEPARATOR}{shown!r}{_SEPARATOR}"
         # `uid(view, "course", number, day)`, with the parts every day shares joined once
         stem = _SEPARATOR.join((view.patient.id, view.prescription, "course", str(course.number)))

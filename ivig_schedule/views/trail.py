@@ -15,6 +15,7 @@ from ivig_schedule.model.inputs import Ladder
 from ivig_schedule.model.plan import (
     Calc,
     Course,
+    DosingWeight,
     InfusionDay,
     PlaceboContents,
     Plan,
@@ -81,6 +82,9 @@ class CourseTrail:
     days: tuple[DayTrail, ...]
     dosing_weight_kg: Decimal
     cap: RateCap
+    weight: DosingWeight
+    """The course's own weights and how its dosing weight was reached (a weight change applies
+    from a course on)."""
 
 
 @frozen
@@ -129,7 +133,8 @@ def _day(day: InfusionDay, weight_kg: Decimal, concentration: Decimal) -> DayTra
 
 
 def _course(course: Course, plan: Plan, concentration: Decimal) -> CourseTrail:
-    weight = (course.dosing_weight or plan.dosing_weight).kg
+    own = course.dosing_weight or plan.dosing_weight
+    weight = own.kg
     prescribed = Calc("prescribed", formulas.PRESCRIBED,
                       (("dose", course.dose_g_per_kg), ("weight", weight)),
                       course.prescribed_g, "g")
@@ -139,7 +144,7 @@ def _course(course: Course, plan: Plan, concentration: Decimal) -> CourseTrail:
         deviation_percent=course.rounding_deviation_percent.quantize(HUNDREDTH),
         rounding=course.rounding,
         days=tuple(_day(d, weight, concentration) for d in course.days),
-        dosing_weight_kg=weight, cap=course.cap or plan.cap)
+        dosing_weight_kg=weight, cap=course.cap or plan.cap, weight=own)
 
 
 def trail_of(plan: Plan) -> Trail:

@@ -33,6 +33,7 @@ from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.model.plan import (
     Course,
     Dispense,
+    DosingWeight,
     Finding,
     InfusionDay,
     PlaceboContents,
@@ -198,6 +199,26 @@ class CourseView:
     progress: str = "planned"
     """How far the course got: ``planned`` (no day given), ``started``, ``given`` (every day),
     ``skipped``, ``cancelled`` (never started) or ``stopped`` (cancelled after a given day)."""
+    weight: CourseWeightView | None = None
+    """The body weight this course was made for, with its dosing weight (roles that see
+    weights): after a recorded weight change, each course has its own."""
+
+
+@frozen
+class CourseWeightView:
+    """The weights one course was made from (a weight change applies from a course on).
+
+    Attributes:
+        weight_kg: Body weight to 0.01 kg: what the nurse checks at the bedside.
+        weight_input: That weight as written (e.g. ``160 lb``).
+        dosing_weight_kg: The dosing weight to 0.01 kg.
+        dosing_weight_basis: The formula applied (``actual``, ``ideal``, ``adjusted``).
+    """
+
+    weight_kg: Decimal
+    weight_input: str
+    dosing_weight_kg: Decimal
+    dosing_weight_basis: str
 
 
 @frozen
@@ -443,7 +464,17 @@ def _course(course: Course, role: Role, masked: bool, free_text: bool,
         cap=(CapView(course.cap.cap_ml_per_h, course.cap.cap_mg_per_kg_min, course.cap.binding)
              if course.cap is not None and pumped else None),
         progress=_progress(course),
+        weight=_weight(course.dosing_weight) if role.weights else None,
     )
+
+
+def _weight(weight: DosingWeight | None) -> CourseWeightView | None:
+    if weight is None:
+        return None
+    return CourseWeightView(weight_kg=weight.weight_kg.quantize(HUNDREDTH),
+                            weight_input=weight.weight_input,
+                            dosing_weight_kg=weight.kg.quantize(HUNDREDTH),
+                            dosing_weight_basis=weight.used)
 
 
 def _changes(plan: Plan, role: Role, free_text: bool) -> tuple[ChangeView, ...]:

@@ -240,6 +240,38 @@ def test_duplicate_ids_unsafe_nurse_names_and_bad_headers(tmp_path):
     assert not (tmp_path / "o3").exists()
 
 
+def test_a_weight_cell_never_rewrites_a_recorded_weight(tmp_path):
+    """The prescription weighs 50 kg and records 100 kg from course 2. A cell of 60 kg is that
+    row's error naming both weights (no plan); a cell of 100 kg (the latest) plans, and course 1
+    stays made for 50 kg (2 × 50 = 100 g) and courses 2-3 for 100 kg (200 g); a file without
+    a weight takes the cell's."""
+    (tmp_path / "rx.toml").write_text(
+        '[patient]\nid = "P-1"\nweight_kg = 50\ntimezone = "UTC"\n'
+        '[order]\nproduct = "octagam-10"\nregimen = "2g-q4w"\nstart = 2027-03-01\n'
+        'days_per_course = 4\n'
+        '[[change]]\non = 2026-11-20\nkind = "weight"\nweight_kg = 100\nfrom_course = 2\n'
+        'reason = "reweighed"\n')
+    (tmp_path / "bare.toml").write_text(
+        '[patient]\nid = "P-3"\ntimezone = "UTC"\n'
+        '[order]\nproduct = "octagam-10"\nregimen = "2g-q4w"\nstart = 2027-03-01\n'
+        'days_per_course = 4\n')
+    roster = tmp_path / "r.csv"
+    roster.write_text("id,weight,prescription\nP-1,60,rx.toml\n,100,rx.toml\n"
+                      ",70,bare.toml\n,80 stone,rx.toml\n")
+    result = run_roster(roster, tmp_path / "o")
+    assert result.exit_code == 1
+    errors = [e for e in csv.DictReader((tmp_path / "o" / "errors.csv").open())
+              if e["field_or_rule"] != "nurse.clash"]
+    assert [(e["row"], e["field_or_rule"]) for e in errors] == [("2", "weight"), ("5", "weight")]
+    assert "60" in errors[0]["message"] and "latest recorded weight 100" in errors[0]["message"]
+    assert "change[0], from course 2" in errors[0]["message"]
+    record = json.loads((tmp_path / "o" / "patients" / "P-1" / "pharmacy.json").read_text())
+    assert [c["weight_kg"] for c in record["courses"]] == [50.0, 100.0, 100.0]
+    assert [c["rounded_g"] for c in record["courses"]] == [100.0, 200.0, 200.0]
+    bare = json.loads((tmp_path / "o" / "patients" / "P-3" / "pharmacy.json").read_text())
+    assert [c["rounded_g"] for c in bare["courses"]] == [140.0] * 3  # 2 g/kg x 70 kg
+
+
 def test_folder_of_prescriptions(tmp_path):
     """A folder of TOML files is a roster too; the nurse comes from [care]."""
     folder = tmp_path / "rx"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal as D
 
@@ -147,8 +149,9 @@ def test_absolute_cap_is_applied_and_shown_everywhere():
     assert data["pump"] == {"ladder": "itp", "cap_ml_per_h": 500.0,
                             "cap_mg_per_kg_min": 5.208333333333333, "cap_from": "absolute",
                             "max_rate_ml_h": 500.0}
-    assert run("plan", *HEAVY, "--max-rate-ml-h", "500", "-f", "csv").stdout.splitlines()[1] \
-        .endswith(",500.0,planned")
+    first = next(csv.DictReader(io.StringIO(
+        run("plan", *HEAVY, "--max-rate-ml-h", "500", "-f", "csv").stdout)))
+    assert (first["cap_ml_per_h"], first["status"]) == ("500.0", "planned")
     assert "no rate above 500 mL/h (the order's max_rate_ml_h)" in run(
         "plan", *HEAVY, "--max-rate-ml-h", "500").stdout
     assert "Never above 500 mL/h" in run("plan", *HEAVY, "--max-rate-ml-h", "500", "-f",

@@ -3,7 +3,9 @@ example a new user hit, as a test, with the numbers worked out by hand in its do
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from decimal import Decimal as D
 
@@ -143,8 +145,7 @@ def test_every_output_shows_each_courses_own_cap_after_a_weight_change():
     view = plan_view(out.plan, "pharmacy")
     data = json.loads(to_json(view))
     assert [c["cap_ml_per_h"] for c in data["courses"]] == [192.0, 96.0, 96.0]
-    rows = to_csv(view).splitlines()[1:]
-    caps = [row.rsplit(",", 2)[-2] for row in rows]
+    caps = [row["cap_ml_per_h"] for row in csv.DictReader(io.StringIO(to_csv(view)))]
     assert caps == ["192.0"] * 4 + ["96.0"] * 8
     calendar = ics(view).decode().replace("\r\n ", "")
     assert calendar.count("Never above 96 mL/h") == 8
@@ -330,6 +331,33 @@ def test_a_given_date_after_its_recording_is_refused():
     out = assess(rx(start=PAST, extra=change("given", on=PAST, course=1, day=1,
                                             date="2026-04-02")))
     assert out.errors[0].field == "change[0].date"
+
+
+def test_a_lot_expired_before_the_day_it_was_given_is_refused():
+    """Course 1 day 1 given on 2026-03-30 from a lot that expired on 2026-03-29: an input error
+    naming both dates; an expiry on the day itself is still in date."""
+    expired = assess(rx(start=PAST, extra=change("given", on=PAST, course=1, day=1, lot="L-9",
+                                                 expiry="2026-03-29")))
+    assert expired.exit_code == jobs.EXIT_BAD_INPUT
+    assert expired.errors[0].field == "change[0].expiry"
+    assert "2026-03-29" in str(expired.errors[0]) and "2026-03-30" in str(expired.errors[0])
+    on_the_day = assess(rx(start=PAST, extra=change("given", on=PAST, course=1, day=1,
+                                                    lot="L-9", expiry=PAST)))
+    assert on_the_day.exit_code == jobs.EXIT_OK, on_the_day.error
+
+
+def test_change_given_with_an_expired_lot_writes_nothing(tmp_path):
+    """``change given --expiry`` before the day's planned date (2026-03-31, day 2) exits 1,
+    names --expiry and both dates, and leaves the file as it was."""
+    path = tmp_path / "rx.toml"
+    text = rx(start=PAST)
+    path.write_text(text)
+    result = cli_run("change", str(path), "given", "--course", "1", "--day", "2", "--lot", "A1",
+                     "--expiry", "2026-03-30", "--reason", "infused", "--today", "2026-04-03")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --expiry:")
+    assert "2026-03-30" in result.stderr and "2026-03-31" in result.stderr
+    assert path.read_text() == text
 
 
 def test_change_records_today_and_refuses_a_future_today(tmp_path):

@@ -234,5 +234,5 @@ def test_units_are_ucum_and_numbers_are_numbers():
         if isinstance(element, dict) and "unit" in element and "value" in element:
             assert element["system"] == UCUM
             assert isinstance(element["value"], int | float)
-            assert re.fullmatch(r"g|mg|mL|mL/h|h", element["code"])
+            assert re.fullmatch(r"g|mg|mL|mL/h|h|kg", element["code"])
             assert Decimal(str(element["value"])) >= 0

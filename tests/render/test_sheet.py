@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
-from ivig_schedule.render.sheet import to_html
+from ivig_schedule.render.sheet import pages, to_html
 from ivig_schedule.views.views import plan_view
 
 from ..helpers import SAMPLES, needs_pdf
@@ -347,3 +347,75 @@ def test_pdf_is_tagged_and_every_page_names_its_day(tmp_path):
         assert f"page {page} of 4" in text
         assert re.search(r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) 2027-",
                          text)
+
+
+FALL_BACK = """[patient]
+id = "D-1"
+weight_kg = 80
+timezone = "America/New_York"
+[order]
+product = "octagam-10"
+regimen = "2g-q4w"
+indication = "dermatomyositis"
+start = 2027-11-07
+start_time = "00:00"
+days_per_course = 4
+"""
+"""New York's clocks go back at 02:00 EDT on 2027-11-07 (to 01:00 EST). 80 kg, 40 g a day:
+48 mL/h × 30, 96 mL/h × 30, then 192 mL/h × 103 min from 01:00 EDT."""
+
+
+def test_vital_signs_on_the_night_the_clocks_go_back_are_in_elapsed_time():
+    """Step 3 starts at 01:00 EDT; its checks 30, 60 and 90 minutes later fall at 01:30 EDT,
+    01:00 EST and 01:30 EST (02:00 EDT is 01:00 EST), the infusion ends 163 min after 00:00 EDT
+    at 01:43 EST and the first-infusion observation ends 60 min later at 02:43 EST; every time
+    carries its offset."""
+    result = jobs.run(jobs.Request(text=FALL_BACK))
+    assert result.plan is not None, result.error
+    page = pages(plan_view(result.plan, "nurse"))[0]
+    rows = [(r["when"], r["at"], r["offset"]) for column in page["vitals"] for r in column]
+    assert rows == [
+        ("Before start", "00:00", "UTC-04:00"),
+        ("Step 2: 96 mL/h", "00:30", "UTC-04:00"),
+        ("Step 3: 192 mL/h", "01:00", "UTC-04:00"),
+        ("Step 3 +30 min", "01:30", "UTC-04:00"),
+        ("Step 3 +60 min", "01:00", "UTC-05:00"),
+        ("Step 3 +90 min", "01:30", "UTC-05:00"),
+        ("Infusion end", "01:43", "UTC-05:00"),
+        ("Observed until", "02:43", "UTC-05:00"),
+    ]
+    second = pages(plan_view(result.plan, "nurse"))[1]  # 2027-11-08: no change, no offsets
+    assert all(r["offset"] == "" for column in second["vitals"] for r in column)
+
+
+CLIPPED = """<pre id="clip-report"></pre><script>
+const cells = [...document.querySelectorAll("td.plan-time")].map((td) => ({
+  text: td.innerText, scroll: td.scrollWidth, client: td.clientWidth,
+  children: [...td.children].map((c) => c.getBoundingClientRect().right
+                                     - td.getBoundingClientRect().right)}));
+document.getElementById("clip-report").textContent = JSON.stringify(cells);
+</script>"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_no_vital_signs_time_is_clipped_on_the_night_the_clocks_change(tmp_path, paper):
+    """In Chromium every planned time of the vital-signs grid, with its UTC offset, fits its
+    cell: nothing is wider than the cell it is written in."""
+    result = jobs.run(jobs.Request(text=FALL_BACK))
+    assert result.plan is not None, result.error
+    html = to_html(plan_view(result.plan, "nurse"), paper=paper)
+    page = tmp_path / "sheet.html"
+    page.write_text(html.replace("</body>", CLIPPED + "</body>"), encoding="utf-8")
+    out = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          f"--window-size={PRINTABLE_PX[paper]},1200", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=True)
+    found = re.search(r'<pre id="clip-report">(.*?)</pre>', out.stdout, re.S)
+    assert found, out.stdout[-500:]
+    cells = json.loads(found.group(1).replace("&quot;", '"'))
+    with_offsets = [c for c in cells if "UTC" in c["text"]]
+    assert len(with_offsets) == 8  # the first day's eight checks
+    for cell in cells:
+        assert cell["scroll"] <= cell["client"], cell
+        assert all(right <= 0.5 for right in cell["children"]), cell

@@ -133,6 +133,12 @@ class _CourseLines:
     def __init__(self, view: PlanView, course: CourseView, t: Language) -> None:
         self.title = t._("Course {course} ({phase}, week {week}), day {day}")
         self.after_pump: list[str] = []
+        if course.weight is not None:  # this course's own, after a weight change
+            self.after_pump.append(t._(
+                "Planned for {weight} kg body weight (dosing weight {dosing} kg, {basis})"
+            ).format(weight=t.number(course.weight.weight_kg),
+                     dosing=t.number(course.weight.dosing_weight_kg),
+                     basis=t._(course.weight.dosing_weight_basis)))
         if course.cap is not None:
             self.after_pump.append(t._("Never above {rate} mL/h").format(
                 rate=t.number(course.cap.cap_ml_per_h)))
