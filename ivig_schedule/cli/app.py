@@ -39,6 +39,8 @@ COMMANDS = {
                     "the quantities a rule may name."),
     "plan": Entry("plan", "plan", "Plan a prescription file (TOML), or one given entirely by "
                   "flags."),
+    "policies": Entry("catalog", "policies", "List the dosing-weight policies (national and "
+                      "local rules), with their sources."),
     "products": Entry("catalog", "products", "List the products in the catalog, with their "
                       "sources."),
     "publish": Entry("week", "publish", "Sync a roster's calendars (OUTDIR from ``roster``) to "

@@ -1,4 +1,5 @@
-"""``products``, ``regimens`` and ``limits``: what the tool knows, with its sources."""
+"""``products``, ``regimens``, ``policies`` and ``limits``: what the tool knows, with its
+sources."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def regimens(fmt: str) -> None:
         from ivig_schedule.jobs import outputs
 
         common.finish(outputs.listing("regimens", fmt, common.width(), common.limits(None)))
+
+
+@click.command()
+@FORMAT
+def policies(fmt: str) -> None:
+    """List the dosing-weight policies (national and local rules), with their sources."""
+    with common.user_errors(False):
+        from ivig_schedule.jobs import outputs
+
+        common.finish(outputs.listing("policies", fmt, common.width(), common.limits(None)))
 
 
 @click.command()

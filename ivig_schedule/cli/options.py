@@ -38,6 +38,9 @@ override_options = _apply([
     click.option("--arm", type=click.Choice(ARMS), help="Trial arm."),
     click.option("--dosing-weight", "dosing_weight", type=click.Choice(DOSING_WEIGHT_BASES),
                  help="Dosing weight basis."),
+    click.option("--dosing-policy", "dosing_policy", metavar="POLICY",
+                 help="Dosing-weight policy from `ivig-schedule policies` "
+                 "(order.dosing_policy)."),
     click.option("--timezone", help="IANA zone of the patient's home."),
     click.option("--patient-id", "patient_id", help="Pseudonymous patient id."),
     click.option("--height", help="Height in cm, or e.g. '1.75 m', '5 ft 9 in' "

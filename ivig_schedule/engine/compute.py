@@ -27,18 +27,34 @@ from ivig_schedule.engine import history as history_module
 from ivig_schedule.engine import pump, schedule
 from ivig_schedule.engine.dosing import (
     VialSet,
+    age_years,
     dispense,
     dosing_weight,
+    policy_round,
+    policy_weight,
     prescribed_grams,
     round_course,
     split_days,
     unrounded_vial_set,
     volume_ml,
 )
+from ivig_schedule.engine.exposure import (
+    HOME,
+    exposure,
+    exposure_notes,
+    slow_start_notes,
+    slow_starts,
+)
 from ivig_schedule.engine.schedule import TimeShift
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import GivenChange, Ladder, Patient, Phase, Prescription
-from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.inputs import (
+    GivenChange,
+    Ladder,
+    Patient,
+    Phase,
+    Prescription,
+    Product,
+)
 from ivig_schedule.model.plan import (
     Course,
     DosingWeight,
@@ -51,11 +67,11 @@ from ivig_schedule.model.plan import (
     RateCap,
     RateStep,
     Slot,
+    SlowStartReason,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 from ivig_schedule.model.values import frozen
 
-HOME = "home"
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the
 clinical limit is dose.course_max in limits.toml)."""
@@ -119,6 +135,13 @@ class _Computed:
     notes: tuple[Finding, ...]
 
 
+SetupKey = tuple[Patient, str, int | None]
+"""A setup's key: the patient as of a course, the product id, and the age in whole years when
+the dosing policy has an age exclusion (else None)."""
+CourseKey = tuple[Slot, Givens, bool, tuple[SlowStartReason, ...]]
+"""A course's key: its slot, given days, fixed first infusion, and slow-start reasons."""
+
+
 class Cache:
     """Courses already computed for one prescription, keyed by everything a course depends on.
 
@@ -126,10 +149,10 @@ class Cache:
     """
 
     def __init__(self) -> None:
-        self.courses: dict[tuple[Slot, Givens, bool], _Computed] = {}
-        self.setups: dict[Patient, _Setup] = {}
-        self.ladder: tuple[Ladder, str, bool] | None = None
-        self.judge: Judge | None = None
+        self.courses: dict[CourseKey, _Computed] = {}
+        self.setups: dict[SetupKey, _Setup] = {}
+        self.ladders: dict[str, tuple[Ladder, str, bool]] = {}
+        self.judges: dict[str, Judge | None] = {}
 
 
 def _day_grams(prescription: Prescription, first_exposure: bool, rounded_g: Decimal, days: int,
@@ -204,6 +227,12 @@ def _notes(prescription: Prescription, fallback: str | None, masked_fallback: st
             "dosing_weight.auto_actual" if prescription.order.dosing_weight == "auto"
             else "dosing_weight.height_below_devine", text, soft=True,
             source="Ontario IG dose calculator criteria: the Devine formula from 152.4 cm"))
+    policy = prescription.policy
+    if policy is not None and policy.notes:
+        notes.append(Finding("policy.notes", f"dosing policy {policy.id}: {policy.notes}"))
+    if policy is not None and patient.pregnant and policy.pregnancy_note:
+        notes.append(Finding("policy.pregnancy", policy.pregnancy_note, soft=True,
+                             source=policy.source))
     if not patient.timezone_given:
         notes.append(Finding("time.zone_assumed",
                              f"no patient.timezone was given; times are in {patient.timezone}, "
@@ -231,77 +260,24 @@ def _shift_finding(number: int, day: int, shift: TimeShift) -> Finding:
                    source="RFC 5545 3.3.5 (first occurrence); a gap moves forward")
 
 
-@frozen
-class Exposure:
-    """Which courses start with a first exposure to immunoglobulin, judged on the courses as
-    they will be given (skips, stops, delays and response switches applied).
-
-    Attributes:
-        first: The first course that will be given, by date (None: none will be). Its day 1 is
-            the plan's first infusion: the regimen's fixed first dose and place, and the
-            first-infusion observation.
-        after_blind: The first planned open-label course after a blinded phase (None: none):
-            for a placebo patient it is the first real immunoglobulin, so it is treated as a
-            first exposure too, for both arms, so that masked views stay the same.
-    """
-
-    first: int | None
-    after_blind: int | None
-
-    def __contains__(self, number: object) -> bool:
-        return number in (self.first, self.after_blind)
-
-
-def exposure(slots: tuple[Slot, ...]) -> Exposure:
-    """The first-exposure courses of a history's slots (see `Exposure`)."""
-    live = [s for s in slots if s.status == "planned"]
-    first = min(live, key=lambda s: (7 * s.week + s.shift_days, s.number),
-                default=None)
-    after_blind = None
-    blinded_before = False
-    for slot in slots:
-        if slot.phase.blinded:
-            blinded_before = True
-        elif blinded_before and slot.status == "planned":
-            after_blind = slot.number
-            break
-    return Exposure(None if first is None else first.number, after_blind)
-
-
-def _exposure_notes(prescription: Prescription, slots: tuple[Slot, ...],
-                    found: Exposure) -> list[Finding]:
-    """Say where the first-infusion safeguards are when they are not on course 1 day 1, and on
-    the first open-label course after a blinded phase."""
-    order, regimen = prescription.order, prescription.regimen
-    safeguards = f"the first-infusion observation ({order.first_observation_minutes} min)"
-    if regimen.first_infusion_g is not None:
-        place = regimen.first_infusion_location or HOME
-        safeguards = (f"the regimen's first infusion ({plain(regimen.first_infusion_g)} g, "
-                      f"{place}) and " + safeguards)
-    notes = []
-    if found.first is not None and found.first != 1:
-        earlier = [s for s in slots if s.number < found.first]
-        why = "; ".join(f"course {s.number} is {s.status}" if s.status != "planned"
-                        else f"course {s.number} is moved after it" for s in earlier)
-        notes.append(Finding(
-            "schedule.first_infusion",
-            f"course {found.first} is the first course that will be given ({why}): its day 1 "
-            f"gets {safeguards}"))
-    if found.after_blind is not None and found.after_blind != found.first:
-        notes.append(Finding(
-            "schedule.first_exposure",
-            f"course {found.after_blind} day 1 gets {safeguards}: after a blinded phase, the "
-            "first open-label course may be the patient's first immunoglobulin, so every "
-            "patient gets it"))
-    return notes
-
-
-def ladder_of(prescription: Prescription) -> tuple[Ladder, str, bool]:
-    """The ladder the plan uses (rule f), why, and whether it is the slowest-ladder fallback."""
+def ladder_of(prescription: Prescription,
+              product: Product | None = None) -> tuple[Ladder, str, bool]:
+    """The ladder the plan uses for `product` (default: the prescription's) (rule f), why, and
+    whether it is the slowest-ladder fallback."""
     order, regimen = prescription.order, prescription.regimen
     wanted = order.indication or regimen.indication
     source = "the order" if order.indication else f"the regimen {regimen.id}"
-    return pump.choose_ladder(prescription.product, wanted, source)
+    return pump.choose_ladder(product or prescription.product, wanted, source)
+
+
+def _missing(product: Product, path: str) -> None:
+    missing = product.missing_fields()
+    if missing:
+        raise PrescriptionError(
+            path, product.id,
+            f"has unconfirmed {', '.join(missing)}; supply a local [product] table from your "
+            "pharmacy protocol",
+        )
 
 
 def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
@@ -316,64 +292,86 @@ def compute(prescription: Prescription, judge_for: JudgeFactory | None = None,
     """
     patient, order, product, regimen = (prescription.patient, prescription.order,
                                         prescription.product, prescription.regimen)
-    missing = product.missing_fields()
-    if missing:
-        raise PrescriptionError(
-            "order.product", product.id,
-            f"has unconfirmed {', '.join(missing)}; supply a local [product] table from your "
-            "pharmacy protocol",
-        )
-    assert product.vials_g is not None
+    _missing(product, "order.product")
     if history is None:
         history = history_module.revisions(prescription)[-1]
     cache = cache or Cache()
-    if cache.ladder is None:
-        cache.ladder = ladder_of(prescription)
-        cache.judge = judge_for(cache.ladder[0].indication) if judge_for else None
-    ladder, ladder_reason, fell_back = cache.ladder
+    policy = prescription.policy
 
-    def setup(person: Patient) -> _Setup:
-        if person not in cache.setups:
-            weight = dosing_weight(person, order.dosing_weight)
-            cap = pump.rate_cap(ladder, product, bool(person.risk_factors), order.max_rate_ml_h,
+    def ladder(kind: Product) -> tuple[Ladder, str, bool]:
+        if kind.id not in cache.ladders:
+            cache.ladders[kind.id] = found = ladder_of(prescription, kind)
+            indication = found[0].indication
+            if indication not in cache.judges:
+                cache.judges[indication] = judge_for(indication) if judge_for else None
+        return cache.ladders[kind.id]
+
+    def age(on: dt.date) -> int | None:
+        if policy is None or policy.min_age_years is None or patient.birth_date is None:
+            return None
+        return age_years(patient.birth_date, on)
+
+    def setup(person: Patient, kind: Product, on: dt.date) -> _Setup:
+        key = (person, kind.id, age(on))
+        if key not in cache.setups:
+            if policy is not None:
+                weight = policy_weight(person, policy, on, order.dosing_weight_given)
+            else:
+                weight = dosing_weight(person, order.dosing_weight)
+            chosen = ladder(kind)[0]
+            cap = pump.rate_cap(chosen, kind, bool(person.risk_factors), order.max_rate_ml_h,
                                 weight.kg, order.pump_resolution_ml_h)
-            pumping = _Pump(pump.capped_ladder(ladder, product.concentration_mg_per_ml,
+            pumping = _Pump(pump.capped_ladder(chosen, kind.concentration_mg_per_ml,
                                                cap.cap_mg_per_kg_min),
-                            ladder.step_minutes, weight.kg, product.concentration_mg_per_ml,
+                            chosen.step_minutes, weight.kg, kind.concentration_mg_per_ml,
                             order.pump_resolution_ml_h, cap)
-            cache.setups[person] = _Setup(weight, cap, pumping)
-        return cache.setups[person]
+            cache.setups[key] = _Setup(weight, cap, pumping)
+        return cache.setups[key]
 
+    base_ladder, ladder_reason, fell_back = ladder(product)
     closed = schedule.ClosedDays.of(order)
     givens: dict[int, list[tuple[int, GivenChange]]] = {}
     for course_number, day, change in history.given:
         givens.setdefault(course_number, []).append((day, change))
     exposed = exposure(history.slots)
-    computed = []
-    for slot in history.slots:
+
+    def course_of(slot: Slot, slow: tuple[SlowStartReason, ...]) -> _Computed:
         mine = tuple(sorted(givens.get(slot.number, ()), key=lambda g: g[0]))
         first = slot.number in exposed
-        key = (slot, mine, first)
+        key = (slot, mine, first, slow)
         if key not in cache.courses:
-            cache.courses[key] = _course(prescription, setup(slot.patient or patient), slot,
-                                         closed, mine, first, cache.judge)
-        computed.append(cache.courses[key])
-    base = setup(patient)
+            kind = slot.product or product
+            _missing(kind, "order.product")
+            on = schedule.add_days(schedule.week_start(order.start, slot.week), slot.shift_days)
+            cache.courses[key] = _course(
+                prescription, kind, setup(slot.patient or patient, kind, on), slot, closed, mine,
+                first, slow, cache.judges[ladder(kind)[0].indication])
+        return cache.courses[key]
+
+    # Two passes: the slow start depends on the dates the courses are given on, and changes
+    # only the observation after day 1 (never a date), so the second pass keeps the dates.
+    computed = [course_of(slot, ()) for slot in history.slots]
+    slow = slow_starts(prescription, tuple(c.course for c in computed), exposed)
+    if slow:
+        computed = [course_of(slot, slow.get(slot.number, ())) for slot in history.slots]
+    courses = tuple(c.course for c in computed)
+    base = setup(patient, product, order.start)
     masked_fallback = ladder_reason.replace(product.id, "the product") if fell_back else ""
-    weights = tuple(c.course.dosing_weight for c in computed
-                    if c.course.status == "planned" and c.course.dosing_weight is not None)
+    weights = tuple(c.dosing_weight for c in courses
+                    if c.status == "planned" and c.dosing_weight is not None)
     return Plan(
         prescription=prescription,
         dosing_weight=base.weight,
-        ladder=ladder,
+        ladder=base_ladder,
         ladder_reason=ladder_reason,
         cap=base.cap,
-        courses=tuple(c.course for c in computed),
+        courses=courses,
         warnings=tuple(_notes(prescription, ladder_reason if fell_back else None, masked_fallback,
                               weights or (base.weight,))
                        + [f for c in computed for f in c.shifts]
                        + [f for c in computed for f in c.notes]
-                       + _exposure_notes(prescription, history.slots, exposed)),
+                       + exposure_notes(prescription, history.slots, exposed)
+                       + slow_start_notes(prescription, courses)),
         visits=schedule.visit_days(order.start, regimen.visits, closed),
         effects=history.effects,
     )
@@ -403,8 +401,9 @@ def _pinned_start(slot: Slot, givens: Givens, scheduled: dt.date,
     return start
 
 
-def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: schedule.ClosedDays,
-            givens: Givens, first_exposure: bool, judge: Judge | None) -> _Computed:
+def _course(prescription: Prescription, product: Product, setup: _Setup, slot: Slot,
+            closed: schedule.ClosedDays, givens: Givens, first_exposure: bool,
+            slow: tuple[SlowStartReason, ...], judge: Judge | None) -> _Computed:
     """One course: grams, rounding, the day split (rule h), the bags and the days' times.
 
     Rule h: the fewest days whose course breaks no limit (with the judge), else fits
@@ -413,7 +412,7 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
     vials cannot make, a day longer than a day) is skipped; only when none can be planned is it
     an input error, naming the counts tried.
     """
-    order, product = prescription.order, prescription.product
+    order, policy = prescription.order, prescription.policy
     assert product.vials_g is not None
     phase, number, weight = slot.phase, slot.number, setup.weight
     concentration = product.concentration_mg_per_ml
@@ -423,7 +422,12 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
     if prescribed > MAX_COURSE_G:
         raise PrescriptionError("regimen.phase.dose_g_per_kg", str(phase.dose_g_per_kg),
                                 f"gives a course of over {MAX_COURSE_G} g; check the dose")
-    rounded, rounding = round_course(prescribed, grid, order.rounding)
+    if policy is not None and policy.round_to_g is not None:
+        target = policy_round(prescribed, policy.round_to_g, order.rounding)
+        rounded, rounding = round_course(target, grid, order.rounding)
+        rounding = attrs.evolve(rounding, policy_step_g=policy.round_to_g, policy_g=target)
+    else:
+        rounded, rounding = round_course(prescribed, grid, order.rounding)
     notes: list[Finding] = []
     scheduled = schedule.add_days(schedule.week_start(order.start, slot.week), slot.shift_days)
     pinned = _pinned_start(slot, givens, scheduled, notes)
@@ -435,13 +439,14 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
     template = Course(number=number, phase=phase.name, week=slot.week, blinded=phase.blinded,
                       dose_g_per_kg=phase.dose_g_per_kg, prescribed_g=prescribed,
                       rounded_g=rounded, days=(), rounding=rounding, status=slot.status,
-                      moved_days=slot.shift_days, dosing_weight=weight, cap=setup.cap)
+                      moved_days=slot.shift_days, dosing_weight=weight, cap=setup.cap,
+                      product=product, slow_start=slow)
     for count in options:
         try:
             grams, exceeds = _day_grams(prescription, first_exposure, rounded, count, grid)
             start = pinned or (closed.first_open(scheduled, len(grams))
                                if slot.status == "planned" else scheduled)
-            days, shifts = _days(prescription, template, grams, setup, vials, start,
+            days, shifts = _days(prescription, product, template, grams, setup, vials, start,
                                  given_days, first_exposure)
         except PrescriptionError as e:
             failures.append((count, e))
@@ -489,12 +494,14 @@ def _course(prescription: Prescription, setup: _Setup, slot: Slot, closed: sched
         shifts if live else (), tuple(notes))
 
 
-def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...], setup: _Setup,
-          vials: VialSet, first_day: dt.date, given: dict[int, GivenChange],
+def _days(prescription: Prescription, product: Product, course: Course,
+          grams: tuple[Decimal, ...], setup: _Setup, vials: VialSet, first_day: dt.date,
+          given: dict[int, GivenChange],
           first_exposure: bool) -> tuple[tuple[InfusionDay, ...], tuple[Finding, ...]]:
-    """A course's infusion days (bags, locations, local times, statuses) and its DST shifts."""
+    """A course's infusion days (bags, locations, local times, statuses) and its DST shifts.
+    Day 1 of a slow-start course (`course.slow_start`) gets the longer observation."""
     order, regimen = prescription.order, prescription.regimen
-    concentration = prescription.product.concentration_mg_per_ml
+    concentration = product.concentration_mg_per_ml
     number, phase_blinded = course.number, course.blinded
     days = []
     shifts = []
@@ -519,8 +526,9 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
         if first and regimen.first_infusion_g is not None:
             location = regimen.first_infusion_location or HOME
         date = schedule.add_days(first_day, index - 1)
+        slow = index == 1 and bool(course.slow_start)
         times = schedule.day_times(order, date, prescription.patient.timezone, minutes,
-                                   first_of_plan=first)
+                                   slow_start=slow)
         if times.shift is not None:
             shifts.append(_shift_finding(number, index, times.shift))
         record = given.get(index)
@@ -534,5 +542,7 @@ def _days(prescription: Prescription, course: Course, grams: tuple[Decimal, ...]
             leave=times.leave, location=location, grams=day_g, volume_ml=volume,
             contents=contents, steps=steps, infusion_minutes=minutes, status=status,
             given=record, step_starts=tuple(schedule.after(times.start, m) for m in elapsed),
+            observation_minutes=(order.first_observation_minutes if slow
+                                 else order.observation_minutes),
         ))
     return tuple(days), tuple(shifts)

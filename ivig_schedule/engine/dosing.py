@@ -7,16 +7,17 @@ vial search exact and let a day's total be checked against the vials without any
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from collections.abc import Iterator, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import attrs
 
 from ivig_schedule.model import formulas
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Patient
+from ivig_schedule.model.inputs import DosingPolicy, Patient
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import (
     Calc,
@@ -76,8 +77,11 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     actual = patient.weight_kg
     trail = _pounds(patient)
     if basis == "actual":
+        known = _bmi(patient)
         return DosingWeight(kg=actual, basis=basis, used="actual",
-                            reason="actual body weight, as ordered", trail=trail,
+                            reason="actual body weight, as ordered",
+                            trail=trail + ((known[1],) if known else ()),
+                            bmi_kg_per_m2=known[0] if known else None,
                             weight_kg=actual, weight_input=patient.weight_input)
     if patient.height_cm is None:
         raise PrescriptionError(
@@ -139,6 +143,129 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
     return DosingWeight(kg=min(kg, actual), basis=basis, used=used, ideal_kg=ideal,
                         bmi_kg_per_m2=bmi, reason=reason, trail=trail, weight_kg=actual,
                         weight_input=patient.weight_input)
+
+
+def _bmi(patient: Patient) -> tuple[Decimal, Calc] | None:
+    """Body-mass index and its calculation, when the height is known."""
+    if patient.height_cm is None:
+        return None
+    height_m = patient.height_cm / CM_PER_M
+    bmi = patient.weight_kg / (height_m * height_m)
+    return bmi, Calc("BMI", formulas.BMI, (("weight", patient.weight_kg), ("height_m", height_m)),
+                     bmi, "kg/m²")
+
+
+def age_years(birth_date: dt.date, on: dt.date) -> int:
+    """Whole years of age on `on` (a birthday counts from its day)."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def policy_weight(patient: Patient, policy: DosingPolicy, on: dt.date,
+                  opted_out: bool) -> DosingWeight:
+    """The dosing weight a dosing policy gives on `on` (the course's first scheduled day, for the
+    age exclusion), with the rule that chose it and why (`DosingWeight.reason`, `excluded`).
+
+    Exclusions are checked first, in the policy's order (pregnancy, age, height, weight floor);
+    any of them gives the actual weight and names itself. Then the policy's rule; an adjusted
+    weight above the actual weight gives the actual weight ("actual below adjusted"). The
+    Devine formula is used only from 152.4 cm, whatever the policy's own height floor.
+    `opted_out` (``dosing_weight = "actual"`` under the policy) gives the actual weight.
+    """
+    actual = patient.weight_kg
+    trail = _pounds(patient)
+    bmi = _bmi(patient)
+    if bmi is not None:
+        trail += (bmi[1],)
+    basis: DosingWeightBasis = {"actual": "actual", "adjusted": "adjusted"}.get(
+        policy.weight, "auto")  # type: ignore[assignment]
+    tag = f"policy {policy.id}"
+
+    def as_actual(reason: str, excluded: str = "") -> DosingWeight:
+        return DosingWeight(kg=actual, basis=basis, used="actual", reason=f"{tag}: {reason}",
+                            trail=trail, bmi_kg_per_m2=bmi[0] if bmi else None,
+                            weight_kg=actual, weight_input=patient.weight_input,
+                            policy=policy.id, excluded=excluded, opted_out=opted_out)
+
+    if opted_out:
+        return as_actual("opted out (dosing_weight = \"actual\"): actual body weight; "
+                         f"the opt-out needs {policy.opt_out or 'a reason'}")
+    if policy.weight == "actual":
+        return as_actual("actual body weight")
+    if patient.height_cm is None or patient.sex is None:
+        field, allowed = (("patient.height_cm", "give the height") if patient.height_cm is None
+                          else ("patient.sex", "allowed: female, male"))
+        raise PrescriptionError(field, None, f"required by dosing_policy {policy.id!r} (the "
+                                f"Devine ideal body weight); {allowed}")
+    height = patient.height_cm
+    exclusions: list[str] = []
+    if policy.exclude_pregnant and patient.pregnant:
+        exclusions.append("pregnant")
+    if policy.min_age_years is not None:
+        if patient.birth_date is None:
+            raise PrescriptionError(
+                "patient.birth_date", None,
+                f"required by dosing_policy {policy.id!r}: patients under "
+                f"{policy.min_age_years} years are dosed on the actual weight")
+        age = age_years(patient.birth_date, on)
+        if age < policy.min_age_years:
+            exclusions.append(f"age {age} years, under {policy.min_age_years}")
+    if policy.min_height_cm is not None and height < policy.min_height_cm:
+        exclusions.append(f"height {plain(height)} cm, below {plain(policy.min_height_cm)} cm")
+    elif height < DEVINE_MIN_HEIGHT_CM:
+        exclusions.append(f"height {plain(height)} cm, below {DEVINE_MIN_HEIGHT_CM} cm (60 in), "
+                          "where the Devine formula starts")
+    floor = dict(policy.min_weight_kg).get(patient.sex)
+    if floor is not None and actual <= floor:
+        exclusions.append(f"weight {plain(actual)} kg, not above {plain(floor)} kg "
+                          f"({patient.sex})")
+    if exclusions:
+        text = "; ".join(exclusions)
+        return as_actual(f"actual body weight: excluded from the adjusted weight ({text})",
+                         excluded=text)
+    ideal = ideal_body_weight_kg(height, patient.sex)
+    factor = policy.adjusted_factor
+    assert factor is not None
+    adjusted = ideal + factor * (actual - ideal)
+    trail += (
+        Calc(f"IBW (Devine, {patient.sex})", formulas.IDEAL_WEIGHT,
+             (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
+              ("height", height), ("cm_per_in", CM_PER_IN),
+              ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
+        Calc("adjusted", formulas.ADJUSTED_WEIGHT,
+             (("ideal", ideal), ("factor", factor), ("weight", actual)), adjusted, "kg"),
+    )
+    bmi_value = bmi[0] if bmi else None
+    if policy.weight == "adjusted-above-bmi":
+        assert policy.bmi_above is not None and bmi_value is not None
+        use = bmi_value > policy.bmi_above
+        why = (f"BMI {plain(bmi_value)} {'>' if use else '≤'} {plain(policy.bmi_above)}")
+    elif policy.weight == "adjusted-above-ibw-percent":
+        assert policy.ibw_percent_above is not None
+        percent = actual / ideal * 100
+        use = percent > policy.ibw_percent_above
+        why = (f"actual weight {plain(percent.quantize(Decimal('0.1')))}% of IBW "
+               f"{'>' if use else '≤'} {plain(policy.ibw_percent_above)}%")
+    else:
+        use, why = True, "every patient not excluded"
+    if not use:
+        return attrs.evolve(as_actual(f"actual body weight ({why})"), ideal_kg=ideal, trail=trail)
+    if adjusted > actual:
+        return attrs.evolve(
+            as_actual(f"actual body weight: the adjusted weight {plain(adjusted)} kg is above "
+                      "the actual weight (actual below adjusted)",
+                      excluded="actual weight below the adjusted weight"),
+            ideal_kg=ideal, trail=trail)
+    return DosingWeight(kg=adjusted, basis=basis, used="adjusted",
+                        reason=f"{tag}: adjusted weight ({why})", trail=trail, ideal_kg=ideal,
+                        bmi_kg_per_m2=bmi_value, weight_kg=actual,
+                        weight_input=patient.weight_input, policy=policy.id)
+
+
+def policy_round(prescribed_g: Decimal, step_g: Decimal, rounding: Rounding) -> Decimal:
+    """The course dose rounded to a multiple of a policy's `step_g` (e.g. Ontario's nearest
+    5 g, half up); with the order's rounding ``down``, the multiple at or below."""
+    mode = ROUND_FLOOR if rounding == "down" else ROUND_HALF_UP
+    return (prescribed_g / step_g).quantize(Decimal(1), rounding=mode) * step_g
 
 
 def prescribed_grams(dose_g_per_kg: Decimal, weight_kg: Decimal) -> Decimal:

@@ -34,6 +34,7 @@ from ivig_schedule.model.inputs import (
     DoseChange,
     GivenChange,
     Prescription,
+    ProductChange,
     ResponseChange,
     ResponseRule,
     SkipChange,
@@ -203,7 +204,7 @@ def _delay(prescription: Prescription, history: History, change: DelayChange) ->
 
 
 def _from(history: History, change: WeightChange | DoseChange | DaysChange | StopChange
-          ) -> tuple[range, tuple[int, ...]]:
+          | ProductChange) -> tuple[range, tuple[int, ...]]:
     first = _slot(history, change, "from_course", change.from_course).number
     numbers = _courses_from(first, history)
     _not_given(history, change, "from_course", numbers)
@@ -249,9 +250,17 @@ def _days(prescription: Prescription, history: History, change: DaysChange) -> H
                  ChangeEffect(change, text, text, live))
 
 
+def _product(prescription: Prescription, history: History, change: ProductChange) -> History:
+    numbers, live = _from(history, change)
+    text = f"product {change.product.name} from course {numbers.start}"
+    return _then(history, _replace(history, numbers, product=change.product), ChangeEffect(
+        change, text, f"{_span(live)} made of another product", live))
+
+
 HANDLERS: dict[type[Change], Handler] = {
     DelayChange: _delay, SkipChange: _skip, WeightChange: _weight, DoseChange: _dose,
     DaysChange: _days, ResponseChange: _response, StopChange: _stop, GivenChange: _given,
+    ProductChange: _product,
 }
 """How each kind of change acts on the courses."""
 

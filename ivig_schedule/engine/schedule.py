@@ -211,11 +211,12 @@ class DayTimes:
 
 
 def day_times(order: Order, date: dt.date, zone: str, infusion_minutes: int,
-              first_of_plan: bool) -> DayTimes:
+              slow_start: bool) -> DayTimes:
     """Start at the order's time, end after the infusion, arrive for set-up, leave after
-    observation (longer after the plan's very first infusion)."""
+    observation (the longer ``first_observation_minutes`` after a slow start: a first
+    exposure, a switch, a long interval)."""
     start, shift = local_start(date, order.start_time, zone)
     end = after(start, infusion_minutes)
-    observe = order.first_observation_minutes if first_of_plan else order.observation_minutes
+    observe = order.first_observation_minutes if slow_start else order.observation_minutes
     return DayTimes(start=start, end=end, arrive=after(start, -order.setup_minutes),
                     leave=after(end, observe), shift=shift)

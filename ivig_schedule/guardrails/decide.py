@@ -53,7 +53,10 @@ class Decision:
         assert self.refusals, "only a refused decision has a refusal"
         breach = self.refusals[0]
         reasons = dict(self.accepted)
-        if breach.severity == "soft":
+        if breach.severity == "soft" and breach.rule.needs_reason:
+            note = "; this limit needs a recorded reason: acknowledge it with --accept " \
+                   f"{breach.rule.id} --reason TEXT"
+        elif breach.severity == "soft":
             note = "; --strict refuses unacknowledged soft limits: acknowledge it with --accept " \
                    f"{breach.rule.id} --reason TEXT"
         elif breach.rule.id in reasons:
@@ -103,7 +106,8 @@ def finding_breach(finding: Finding) -> Breach:
 
 def decide(breaches: tuple[Breach, ...], accepted: tuple[tuple[str, str], ...],
            strict: bool) -> Decision:
-    """Hard refuses; soft warns, or is an override when accepted; ``--strict`` refuses soft."""
+    """Hard refuses; soft warns, or is an override when accepted; ``--strict`` refuses soft,
+    and a soft limit that needs a reason refuses until it has one."""
     reasons = dict(accepted)
     ordered = tuple(sorted(breaches, key=lambda b: b.severity != "hard"))
     hard = tuple(b for b in ordered if b.severity == "hard")
@@ -120,7 +124,8 @@ def decide(breaches: tuple[Breach, ...], accepted: tuple[tuple[str, str], ...],
         Finding("override.unused", f"--accept {rule} matched no soft breach; nothing recorded")
         for rule in reasons if rule not in broken
     )
-    refusals = hard + (unacknowledged if strict else ())
+    refusals = hard + (unacknowledged if strict else
+                       tuple(b for b in unacknowledged if b.rule.needs_reason))
     status: Verdict = "refused" if refusals else ("warn" if soft else "ok")
     return Decision(status=status, breaches=ordered, refusals=refusals, warnings=warnings,
                     overrides=overrides, accepted=accepted, strict=strict)

@@ -13,6 +13,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+import attrs
+
 from ivig_schedule.guardrails.rules import Context, Measurements
 from ivig_schedule.model.inputs import Prescription, WeightChange
 from ivig_schedule.model.plan import Course, History, Plan, RateCap
@@ -27,13 +29,26 @@ def _flag(value: bool) -> Decimal:
 
 def plan_context(rx: Prescription, cap: RateCap | None = None) -> Context:
     """The named limits of the whole plan, with a course's rate cap when one is given."""
-    exclusive = frozenset({"cap_mg_per_kg_min"}) if cap is not None and cap.exclusive else (
-        frozenset())
+    exclusive = {"regimen_exclude_bmi_from"}
+    if cap is not None and cap.exclusive:
+        exclusive.add("cap_mg_per_kg_min")
     return Context(values={
         "cap_mg_per_kg_min": cap.cap_mg_per_kg_min if cap is not None else None,
         "max_infusion_minutes": rx.order.max_infusion_hours * MINUTES_PER_HOUR,
         "regimen_max_weight_kg": rx.regimen.max_weight_kg,
-    }, exclusive=exclusive)
+        "regimen_exclude_bmi_from": rx.regimen.exclude_bmi_from,
+    }, exclusive=frozenset(exclusive))
+
+
+def _observation_minimum(course: Course, rx: Prescription, day: int) -> Decimal | None:
+    """The label's minimum observation after this day (exposure.toml), or None."""
+    start = (course.product or rx.product).slow_start
+    if start is None:
+        return None
+    if day == 1 and course.slow_start:
+        return Decimal(start.observation_minutes)
+    routine = start.routine_observation_minutes
+    return None if routine is None else Decimal(routine)
 
 
 def _empty() -> Measurements:
@@ -67,6 +82,15 @@ def input_measurements(rx: Prescription, history: History | None,
          f"product {product.id}", context)
     _add(values, "regimen_unverified", _flag(not regimen.verified), f"regimen {regimen.id}",
          context)
+    policy = rx.policy
+    if policy is not None:
+        _add(values, "policy_unverified", _flag(not policy.verified), f"policy {policy.id}",
+             context)
+        _add(values, "policy_opt_out", _flag(rx.order.dosing_weight_given),
+             f"policy {policy.id}, order.dosing_weight = \"actual\"", context)
+    if regimen.exclude_bmi_from is not None:
+        _add(values, "regimen_bmi_unknown", _flag(rx.patient.height_cm is None),
+             f"regimen {regimen.id}: no patient.height_cm", context)
     if today is not None:
         _add(values, "start_days_from_today", Decimal((rx.order.start - today).days),
              f"start {rx.order.start}", context)
@@ -87,11 +111,21 @@ def course_measurements(course: Course, rx: Prescription, values: Measurements,
     _add(values, "first_infusion_exceeds_course", _flag(course.first_infusion_exceeds),
          place, context)
     _add(values, "rounding_down_without_vial", _flag(course.rounding.fell_back), place, context)
+    bmi = course.dosing_weight.bmi_kg_per_m2
+    if bmi is not None:
+        _add(values, "bmi_kg_per_m2", bmi, place, context)
+        if course.dosing_weight.used == "actual":
+            _add(values, "actual_weight_bmi", bmi, f"{place} ({course.dosing_weight.reason})",
+                 context)
     per_minute = weight * MINUTES_PER_HOUR
     for day in course.days:
         if day.status != "planned":
             continue
         where = f"{place} day {day.day}"
+        minimum = _observation_minimum(course, rx, day.day)
+        _add(values, "observation_minutes", Decimal(day.observation_minutes), where,
+             attrs.evolve(context, values={**context.values,
+                                           "min_observation_minutes": minimum}))
         _add(values, "day_grams", day.grams, where, context)
         _add(values, "day_dose_g_per_kg", day.grams / weight, where, context)
         _add(values, "infusion_minutes", Decimal(day.infusion_minutes), where, context)

@@ -50,6 +50,15 @@ _ALL = (
              "larger than the whole first course"),
     Quantity("rounding_down_without_vial", FLAG, "rounding down leaves no whole vial, so the "
              "course was rounded up instead"),
+    Quantity("observation_minutes", "min", "each planned day's observation after the infusion "
+             "(day 1 of a slow-start course: first_observation_minutes)"),
+    Quantity("policy_unverified", FLAG, "the dosing policy rests on an unconfirmed part"),
+    Quantity("policy_opt_out", FLAG, "the order opts out of its dosing policy "
+             "(dosing_weight = \"actual\")"),
+    Quantity("bmi_kg_per_m2", "kg/m²", "each planned course's body-mass index (height known)"),
+    Quantity("actual_weight_bmi", "kg/m²", "the body-mass index of each planned course dosed "
+             "on the actual weight (height known)"),
+    Quantity("regimen_bmi_unknown", FLAG, "the regimen excludes by BMI and no height is given"),
 )
 QUANTITIES: Mapping[str, Quantity] = {q.name: q for q in _ALL}
 """Every quantity by name."""
@@ -59,5 +68,10 @@ NAMED_BOUNDS: Mapping[str, str] = {
                          "for that course's dosing weight)",
     "max_infusion_minutes": "order.max_infusion_hours × 60",
     "regimen_max_weight_kg": "the regimen's eligibility limit",
+    "regimen_exclude_bmi_from": "the regimen's BMI exclusion (exclude_bmi_from; a BMI at it "
+                                "is excluded)",
+    "min_observation_minutes": "the label's minimum observation for that day (exposure.toml: "
+                               "the first hour after a slow start, else the product's routine "
+                               "minimum, where its label gives one)",
 }
 """Limits a rule may name instead of a number: the plan carries their values."""

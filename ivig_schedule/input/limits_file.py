@@ -21,7 +21,7 @@ from ivig_schedule.model.limits import BOUNDS, Bound, Limits, Named, Rule
 
 SCOPES = ("product", "indication", "regimen", "risk_factor")
 RULE_KEYS = ("id", "quantity", "unit", *BOUNDS, "scope", "message", "message_below",
-             "message_above", "source")
+             "message_above", "source", "needs_reason")
 BUILT_IN = "built-in"
 MAX_RULES = 200
 CATALOG = Path(__file__).with_name("catalog")
@@ -76,6 +76,7 @@ def _rule(table: Fields) -> Rule:
         message_above=table.text("message_above", default="") or "",
         source=table.text("source", required=True) or "",
         scope=tuple(scope),
+        needs_reason=table.flag("needs_reason"),
         **bounds,
     )
 

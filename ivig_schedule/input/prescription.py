@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
+import attrs
+
 from ivig_schedule.input import catalog, tomltext, units
 from ivig_schedule.input.fields import (
     Collector,
@@ -28,6 +30,8 @@ from ivig_schedule.model.inputs import (
     MAX_COURSES,
     MAX_WEEK,
     AnyChange,
+    DosingPolicy,
+    IgHistory,
     Order,
     Patient,
     Prescription,
@@ -55,12 +59,14 @@ from ivig_schedule.model.vocabulary import (
 
 T = TypeVar("T")
 TOP_KEYS = ("patient", "order", "trial", "product", "regimen", "change", "care")
-PATIENT_KEYS = ("id", "weight_kg", "height_cm", "sex", "timezone", "risk_factors")
+PATIENT_KEYS = ("id", "weight_kg", "height_cm", "sex", "timezone", "risk_factors", "birth_date",
+                "pregnant", "ig_history")
+IG_HISTORY_KEYS = ("naive", "last_infusion", "last_product")
 ORDER_KEYS = (
     "product", "regimen", "indication", "start", "start_time", "days_per_course",
     "dosing_weight", "rounding", "pump_resolution_ml_h", "max_infusion_hours", "max_rate_ml_h",
     "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
-    "closed_weekdays", "holidays", "closed_dates", "id",
+    "closed_weekdays", "holidays", "closed_dates", "id", "dosing_policy", "long_interval_weeks",
 )
 CHANGE_COMMON = ("on", "kind", "reason")
 CHANGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -72,6 +78,7 @@ CHANGE_KEYS: dict[str, tuple[str, ...]] = {
     "response": ("week", "tis"),
     "stop": ("from_course",),
     "given": ("course", "day", "date", "lot", "expiry", "note"),
+    "product": ("product", "from_course"),
 }
 """The fields each kind of change takes (besides on, kind and reason)."""
 MAX_CHANGES = 200
@@ -103,6 +110,7 @@ OVERRIDES = {
     "start_time": "order.start_time",
     "indication": "order.indication",
     "max_rate_ml_h": "order.max_rate_ml_h",
+    "dosing_policy": "order.dosing_policy",
 }
 """Command-line flag → the field it overrides."""
 
@@ -234,6 +242,10 @@ def patient_from_table(table: Fields, default_timezone: Zone, c: Collector,
         table.text("timezone") or _default(default_timezone),
         table.at("timezone")))
     risks = _read(c, lambda: _risks(table))
+    birth = _read(c, lambda: _date(table.data["birth_date"], table.at("birth_date"))
+                  if table.has("birth_date") else None)
+    pregnant = _read(c, lambda: table.flag("pregnant"))
+    history = _read(c, lambda: _ig_history(table))
     _complete(c, mark)
     return Patient(
         id=pid,
@@ -246,7 +258,28 @@ def patient_from_table(table: Fields, default_timezone: Zone, c: Collector,
         timezone=zone,
         risk_factors=risks,
         timezone_given=table.has("timezone"),
+        birth_date=birth,
+        pregnant=bool(pregnant),
+        ig_history=history,
     )
+
+
+def _ig_history(table: Fields) -> IgHistory | None:
+    """``[patient] ig_history = { naive, last_infusion, last_product }``: the patient's past
+    exposure to immunoglobulin."""
+    history = table.table("ig_history")
+    if history is None:
+        return None
+    history.reject_unknown(IG_HISTORY_KEYS)
+    naive = history.flag("naive") if history.has("naive") else None
+    last = (_date(history.data["last_infusion"], history.at("last_infusion"))
+            if history.has("last_infusion") else None)
+    product = history.text("last_product")
+    if naive and (last is not None or product is not None):
+        raise PrescriptionError(history.at("naive"), True,
+                                "a patient new to immunoglobulin has no last_infusion or "
+                                "last_product; give naive = false, or leave those out")
+    return IgHistory(naive=naive, last_infusion=last, last_product=product)
 
 
 def _days_per_course(table: Fields) -> int | tuple[tuple[str, int], ...] | None:
@@ -304,6 +337,9 @@ def order_from_table(table: Fields, c: Collector) -> Order:
     _read(c, lambda: table.text("product"))
     _read(c, lambda: table.text("regimen"))
     order_id = _read(c, lambda: _order_id(table))
+    policy = _read(c, lambda: table.text("dosing_policy"))
+    interval = _read(c, lambda: table.integer("long_interval_weeks", unit="weeks", minimum=1,
+                                              maximum=MAX_WEEK))
     _complete(c, mark)
     return Order(
         start=start,
@@ -320,6 +356,9 @@ def order_from_table(table: Fields, c: Collector) -> Order:
         closed_dates=closed,
         courses=courses,
         id=order_id,
+        dosing_policy=policy,
+        dosing_weight_given=table.has("dosing_weight"),
+        long_interval_weeks=interval,
         **cast(dict[str, int], minutes),
     )
 
@@ -430,6 +469,9 @@ def change_from_table(table: Fields, index: int) -> AnyChange:
                 table.at("expiry"), fields["expiry"].isoformat(),
                 f"the lot expired before the day it was given ({given_on}); a lot may be given "
                 "up to and on its expiry date: check the lot, and record the lot actually used")
+    elif kind == "product":
+        named = table.text("product", required=True) or ""
+        fields["product"] = _lookup(catalog.products(), named, table.at("product"))
     return cast(AnyChange, CHANGE_TYPES[kind](**fields))
 
 
@@ -458,7 +500,7 @@ def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     return tuple(ch for ch in found if ch is not None)
 
 
-CARE_KEYS = ("nurse", "organizer", "travel_minutes", "language")
+CARE_KEYS = ("nurse", "organizer", "travel_minutes", "language", "dosing_policy")
 _MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_TRAVEL_MINUTES = 240
 
@@ -490,7 +532,8 @@ def _lookup(known: Mapping[str, T], named: str, path: str) -> T:
 def _resolve_product(data: Mapping[str, Any], order: Fields, regimen: Regimen | None) -> Product:
     named = order.text("product") or (regimen.product if regimen else None)
     if "product" in data:
-        local = catalog.product_from_mapping(data["product"], "product", local=True)
+        local = attrs.evolve(catalog.product_from_mapping(data["product"], "product", local=True),
+                             slow_start=catalog.default_slow_start())
         if order.has("product") and named != local.id:
             raise PrescriptionError(order.at("product"), named,
                                     f"must match the inline [product] id {local.id!r} or be left out")
@@ -591,12 +634,37 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     nurse, organizer, travel, lang = care if care is not None else (None, None, None, None)
     if order is not None and regimen is not None:
         c.run(lambda: _check_days(order, regimen))
+    policy = c.run(lambda: _policy(data, order)) if order is not None else None
     c.raise_if_any()
     assert patient is not None and order is not None and product is not None
     assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
                         changes=changes, nurse=nurse, organizer=organizer,
-                        travel_minutes=travel, language=lang)
+                        travel_minutes=travel, language=lang, policy=policy)
+
+
+def _policy(data: Mapping[str, Any], order: Order) -> DosingPolicy | None:
+    """The order's dosing policy, else the pharmacy's (``[care] dosing_policy``), or None.
+
+    Under a policy the dosing weight is the policy's: ``dosing_weight = "actual"`` written out
+    is an opt-out (a safety rule asks for its reason); any other basis contradicts the policy."""
+    path = "order.dosing_policy"
+    named = order.dosing_policy
+    if named is None:
+        care = data.get("care")
+        named = care.get("dosing_policy") if isinstance(care, Mapping) else None
+        path = "care.dosing_policy"
+    if named is None:
+        return None
+    if not isinstance(named, str):
+        raise PrescriptionError(path, named, "must be a policy id: " + ", ".join(catalog.policies()))
+    policy = _lookup(catalog.policies(), named, path)
+    if order.dosing_weight_given and order.dosing_weight != "actual":
+        raise PrescriptionError(
+            "order.dosing_weight", order.dosing_weight,
+            f"the dosing policy {policy.id!r} sets the dosing weight; leave dosing_weight out, "
+            "or write \"actual\" to opt out (with --accept policy.opt_out --reason)")
+    return policy
 
 
 def gives_weight(text: str | None) -> bool:

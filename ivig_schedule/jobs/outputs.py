@@ -130,7 +130,8 @@ def explain(request: Request, fmt: str = "text", width: int = 100) -> Written:
 
 
 def listing(what: str, fmt: str, width: int, limits: Limits) -> Written:
-    """The catalog's products or regimens, or the limits and the quantities they may name."""
+    """The catalog's products, regimens or dosing policies, or the limits and the quantities
+    they may name."""
     from ivig_schedule.guardrails.quantities import QUANTITIES
     from ivig_schedule.input import catalog
     from ivig_schedule.render import listing as lists
@@ -143,6 +144,10 @@ def listing(what: str, fmt: str, width: int, limits: Limits) -> Written:
         regimens = catalog.regimens().values()
         text = (lists.regimens_json(regimens) if fmt == "json"
                 else lists.regimens_table(regimens, width))
+    elif what == "policies":
+        policies = catalog.policies().values()
+        text = (lists.policies_json(policies) if fmt == "json"
+                else lists.policies_table(policies, width))
     else:
         text = (lists.limits_json(limits, QUANTITIES.values()) if fmt == "json"
                 else lists.limits_table(limits, QUANTITIES.values(), width))

@@ -17,10 +17,12 @@ from ivig_schedule.model.vocabulary import (
     Arm,
     ChangeKind,
     DosingWeightBasis,
+    PolicyWeight,
     RateUnit,
     RiskFactor,
     Rounding,
     Sex,
+    SlowStartTrigger,
 )
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
@@ -31,6 +33,21 @@ MAX_WEEK = 1000
 DEFAULT_MASKING_SOURCE = "project default: only the pharmacy is unblinded"
 ANY_INDICATION = "any"
 """The indication of a local protocol's single ladder: it applies to every indication."""
+
+
+@frozen
+class IgHistory:
+    """What the patient brings: their past exposure to immunoglobulin (``[patient] ig_history``).
+
+    Attributes:
+        naive: True when the patient has never had immunoglobulin; None when not said.
+        last_infusion: The date of the last infusion before this plan, when known.
+        last_product: The product of that infusion (a catalog id or a name), when known.
+    """
+
+    naive: bool | None = None
+    last_infusion: dt.date | None = None
+    last_product: str | None = None
 
 
 @frozen
@@ -48,6 +65,10 @@ class Patient:
         height_input: The height as written (e.g. ``5 ft 9 in``).
         weight_lb: The weight in pounds, when it was written in pounds.
         timezone_given: False when the zone was assumed (the machine's), not written.
+        birth_date: For a dosing policy's age exclusion (age on each course's first day).
+        pregnant: For a dosing policy's pregnancy exclusion.
+        ig_history: Past exposure to immunoglobulin; None when the prescription does not say
+            (the plan's first infusion is then treated as a first exposure).
     """
 
     id: str
@@ -60,6 +81,9 @@ class Patient:
     height_input: str | None = None
     weight_lb: Decimal | None = None
     timezone_given: bool = True
+    birth_date: dt.date | None = None
+    pregnant: bool = False
+    ig_history: IgHistory | None = None
 
 
 def to_mg_per_kg_min(rate: Decimal, unit: RateUnit, concentration_mg_per_ml: Decimal) -> Decimal:
@@ -102,6 +126,34 @@ class Ladder:
 
 
 @frozen
+class SlowStart:
+    """What a label asks for when an infusion starts a patient's exposure again (exposure.toml).
+
+    Attributes:
+        triggers: Which facts call for it: ``naive``, ``switched``, ``interval``.
+        observation_minutes: Observation after such an infusion (the label's first hour).
+        interval_weeks: More weeks than this since the last infusion is a long interval.
+        interval_source: Where that number comes from (a project default says so).
+        routine_observation_minutes: The label's minimum observation after every other
+            infusion, where the label gives one; None where it does not.
+        routine_source: Where that minimum comes from.
+        initial_rate_source: What the label says of the starting rate after a switch.
+        source: Where the triggers and the observation come from.
+        verified: False when part of it could not be confirmed.
+    """
+
+    triggers: tuple[SlowStartTrigger, ...]
+    observation_minutes: int
+    interval_weeks: int
+    interval_source: str
+    source: str
+    routine_observation_minutes: int | None = None
+    routine_source: str = ""
+    initial_rate_source: str = ""
+    verified: bool = True
+
+
+@frozen
 class Product:
     """An IVIg product as the pharmacy stocks it.
 
@@ -120,6 +172,7 @@ class Product:
         source: Where the entry's numbers come from.
         verified: False when a field could not be confirmed from a readable source.
         local: True for an inline ``[product]`` table from the prescription.
+        slow_start: The label's slow start after a first exposure, a switch or a long interval.
     """
 
     id: str
@@ -133,6 +186,7 @@ class Product:
     at_risk_rate_unit: RateUnit = "mg/kg/min"
     at_risk_exclusive: bool = False
     local: bool = False
+    slow_start: SlowStart | None = None
 
     def ladder_for(self, indication: str | None) -> Ladder | None:
         """The ladder for `indication` (a local protocol's ``any`` ladder fits every one)."""
@@ -258,6 +312,8 @@ class Regimen:
         rules: Response rules.
         overbag: What the protocol puts the study bag in (e.g. an opaque over-bag), when it
             asks for one; none of the shipped protocols' sources does.
+        exclude_bmi_from: Eligibility: a BMI (kg/m²) at or above this excludes the patient.
+        eligibility_source: Where that exclusion comes from.
     """
 
     id: str
@@ -276,6 +332,8 @@ class Regimen:
     masking_source: str = DEFAULT_MASKING_SOURCE
     rules: tuple[ResponseRule, ...] = ()
     overbag: str | None = None
+    exclude_bmi_from: Decimal | None = None
+    eligibility_source: str = ""
 
     @property
     def blinded(self) -> bool:
@@ -309,6 +367,12 @@ class Order:
         holidays: A country code (e.g. ``NL``) whose public holidays are closed days.
         closed_dates: Further closed dates.
         id: The pharmacy's own id for this prescription (``[order] id``), if it sets one.
+        dosing_policy: The national or local dosing-weight policy (``[order] dosing_policy``,
+            else ``[care] dosing_policy``), or None.
+        dosing_weight_given: True when ``[order] dosing_weight`` was written (under a policy,
+            ``actual`` written out is an opt-out).
+        long_interval_weeks: The protocol's long interval since the last infusion, in weeks,
+            when it sets one (else the product's, exposure.toml).
     """
 
     start: dt.date
@@ -328,6 +392,9 @@ class Order:
     holidays: str | None = None
     closed_dates: tuple[dt.date, ...] = ()
     id: str | None = None
+    dosing_policy: str | None = None
+    dosing_weight_given: bool = False
+    long_interval_weeks: int | None = None
 
     @property
     def identity(self) -> str:
@@ -483,17 +550,68 @@ class GivenChange(Change):
         return self.date or self.on
 
 
+@frozen(kw_only=True)
+class ProductChange(Change):
+    """Another product from a course on (a switch): vials, ladder and cap are its own, and the
+    first infusion of it starts slowly where its label says so."""
+
+    kind: ClassVar[ChangeKind] = "product"
+    from_course: int
+    product: Product
+
+
 AnyChange = (DelayChange | SkipChange | WeightChange | DoseChange | DaysChange | ResponseChange
-             | StopChange | GivenChange)
+             | StopChange | GivenChange | ProductChange)
 CHANGE_TYPES: dict[str, type[Change]] = {t.kind: t for t in (
     DelayChange, SkipChange, WeightChange, DoseChange, DaysChange, ResponseChange, StopChange,
-    GivenChange)}
+    GivenChange, ProductChange)}
 """Each kind's type, by the name a ``[[change]]`` table gives in ``kind``."""
 
 
 TRAVEL_MINUTES = 30
 """Minutes a nurse needs between two visits when the prescription does not say (a project
 default, not a clinical figure): visits closer than this are a clash."""
+
+
+@frozen
+class DosingPolicy:
+    """A national or local rule for the dosing weight (policies.toml).
+
+    Attributes:
+        id, name: The policy's id (``dosing_policy = "au-nba-2026"``) and display name.
+        weight: ``actual``; ``adjusted`` for every patient not excluded; ``adjusted-above-bmi``
+            when BMI is above `bmi_above`; ``adjusted-above-ibw-percent`` when the actual weight
+            is above `ibw_percent_above` percent of the ideal weight.
+        adjusted_factor: Adjusted = IBW + factor × (actual − IBW).
+        bmi_above, ibw_percent_above: The thresholds of the two conditional rules.
+        min_age_years: Younger patients use the actual weight (age on the course's first day).
+        min_height_cm: Shorter patients use the actual weight.
+        min_weight_kg: (sex, kg): at or below this weight the actual weight is used.
+        exclude_pregnant: Pregnant patients use the actual weight.
+        pregnancy_note: What the policy says of pregnancy when it does not exclude it.
+        round_to_g: The course dose is rounded to the nearest multiple of this (e.g. 5 g).
+        opt_out: What an opt-out (``dosing_weight = "actual"`` under the policy) needs.
+        source: Where the policy comes from.
+        verified: False when part of it could not be confirmed.
+        notes: Caveats for the pharmacist.
+    """
+
+    id: str
+    name: str
+    weight: PolicyWeight
+    source: str
+    verified: bool
+    adjusted_factor: Decimal | None = None
+    bmi_above: Decimal | None = None
+    ibw_percent_above: Decimal | None = None
+    min_age_years: int | None = None
+    min_height_cm: Decimal | None = None
+    min_weight_kg: tuple[tuple[str, Decimal], ...] = ()
+    exclude_pregnant: bool = False
+    pregnancy_note: str = ""
+    round_to_g: Decimal | None = None
+    opt_out: str = ""
+    notes: str = ""
 
 
 @frozen
@@ -507,6 +625,7 @@ class Prescription:
         travel_minutes: The nurse's travel time to this patient (``[care] travel_minutes``);
             None: the project default, `TRAVEL_MINUTES`.
         language: The language of the calendars and sheets (``[care] language``, en or nl).
+        policy: The dosing policy the order (or the pharmacy's ``[care]``) names, or None.
     """
 
     patient: Patient
@@ -519,6 +638,7 @@ class Prescription:
     organizer: str | None = None
     travel_minutes: int | None = None
     language: str | None = None
+    policy: DosingPolicy | None = None
 
     def latest_weight(self) -> tuple[Decimal, str, str]:
         """The latest recorded body weight: kilograms, as written, and where it is recorded

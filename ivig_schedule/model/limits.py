@@ -63,6 +63,9 @@ class Rule:
         lower_hard, lower_soft, upper_soft, upper_hard: The bounds; a value at a bound is within.
         scope: (key, names) pairs; the rule applies only where every key matches.
         message_below, message_above: Optional wording for one direction.
+        needs_reason: A soft limit that refuses (exit 3) until it is acknowledged with a
+            reason (``--accept ID --reason``), with or without ``--strict``: an opt-out a
+            policy asks to justify.
     """
 
     id: str
@@ -77,6 +80,7 @@ class Rule:
     scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
     message_below: str = ""
     message_above: str = ""
+    needs_reason: bool = False
 
     def says(self, direction: str) -> str:
         """The message for a breach in `direction` (``above`` or ``below``)."""

@@ -19,9 +19,15 @@ from ivig_schedule.model.inputs import (
     Patient,
     Phase,
     Prescription,
+    Product,
 )
 from ivig_schedule.model.values import frozen
-from ivig_schedule.model.vocabulary import CourseStatus, DosingWeightBasis, Rounding
+from ivig_schedule.model.vocabulary import (
+    CourseStatus,
+    DosingWeightBasis,
+    Rounding,
+    SlowStartTrigger,
+)
 
 
 @frozen
@@ -135,6 +141,8 @@ class InfusionDay:
         status: ``planned``, ``given``, ``skipped`` or ``cancelled``.
         given: The change that recorded its administration, when given.
         step_starts: The local clock time each pump step starts (elapsed time from `start`).
+        observation_minutes: The observation after the infusion (`leave` is `end` plus this,
+            in elapsed time).
     """
 
     day: int
@@ -152,6 +160,7 @@ class InfusionDay:
     status: CourseStatus = "planned"
     given: GivenChange | None = None
     step_starts: tuple[dt.datetime, ...] = ()
+    observation_minutes: int = 0
 
 
 @frozen
@@ -165,6 +174,8 @@ class RoundingTrail:
         above_g: Smallest whole-vial total above it.
         fell_back: True when rounding ``down`` found no whole vial at or below the dose and the
             course was rounded up instead (a limit refuses such a plan).
+        policy_step_g: The dosing policy's rounding step (Ontario: 5 g), when it has one.
+        policy_g: The prescribed dose rounded to that step, before the vials.
     """
 
     method: Rounding
@@ -172,6 +183,8 @@ class RoundingTrail:
     below_g: Decimal | None
     above_g: Decimal
     fell_back: bool = False
+    policy_step_g: Decimal | None = None
+    policy_g: Decimal | None = None
 
 
 @frozen
@@ -189,6 +202,24 @@ class Dispense:
     bags_ml: tuple[Decimal, ...]
     grams: Decimal
     volume_ml: Decimal
+
+
+@frozen
+class SlowStartReason:
+    """One reason a course's day 1 starts slowly, judged on the course as it will be given.
+
+    Attributes:
+        trigger: ``naive``, ``switched`` or ``interval``.
+        text: The fact in words, without the product's name (masked roles read it).
+        detail: The same with the product names, for roles that see the arm.
+        assumed: True when it follows from what the prescription does not say (no exposure
+            history), not from a recorded fact.
+    """
+
+    trigger: SlowStartTrigger
+    text: str
+    detail: str = ""
+    assumed: bool = False
 
 
 @frozen
@@ -213,6 +244,10 @@ class Course:
         cap: The rate ceiling for this course's weight.
         first_infusion_exceeds: True when the regimen's fixed first infusion is larger than the
             whole course (a limit refuses such a plan; the course is then the first infusion).
+        product: The product this course is made of (a product change applies from a course
+            on); None in values built before the course was computed.
+        slow_start: Why day 1 starts slowly (new to immunoglobulin, a switch, a long interval),
+            one `SlowStartReason` each; empty for a routine start.
     """
 
     number: int
@@ -230,6 +265,8 @@ class Course:
     dosing_weight: DosingWeight | None = None
     cap: RateCap | None = None
     first_infusion_exceeds: bool = False
+    product: Product | None = None
+    slow_start: tuple[SlowStartReason, ...] = ()
 
     @property
     def rounding_deviation_percent(self) -> Decimal:
@@ -296,6 +333,10 @@ class DosingWeight:
         weight_kg: The actual body weight it was made from (a weight change applies from a
             course on, so each course has its own).
         weight_input: That body weight as written (e.g. ``160 lb``).
+        policy: The dosing policy that chose the formula (empty: the order's basis).
+        excluded: The policy's exclusion that made it the actual weight, in words (empty when
+            none applied).
+        opted_out: True when the order opted out of the policy (``dosing_weight = "actual"``).
     """
 
     kg: Decimal
@@ -308,6 +349,9 @@ class DosingWeight:
     reason: str = ""
     trail: tuple[Calc, ...] = ()
     fallback: str = ""
+    policy: str = ""
+    excluded: str = ""
+    opted_out: bool = False
 
 
 @frozen
@@ -403,6 +447,8 @@ class Slot:
         days: Days per course fixed by a change (None: as ordered).
         patient: The patient as of this course (a weight change applies from a course on).
         status: ``planned``, ``skipped`` or ``cancelled``.
+        product: The product as of this course (a product change applies from a course on);
+            None: the prescription's.
     """
 
     number: int
@@ -412,6 +458,7 @@ class Slot:
     days: int | None = None
     patient: Patient | None = None
     status: CourseStatus = "planned"
+    product: Product | None = None
 
 
 @frozen

@@ -25,9 +25,18 @@ RATE_UNITS: tuple[RateUnit, ...] = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
 VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
 LANGUAGES = ("en", "nl")
 """Languages of what people read (calendars and sheets): English (the default) and Dutch."""
-ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given"]
+ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given",
+                     "product"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
-                                         "stop", "given")
+                                         "stop", "given", "product")
+SlowStartTrigger = Literal["naive", "switched", "interval"]
+SLOW_START_TRIGGERS: tuple[SlowStartTrigger, ...] = ("naive", "switched", "interval")
+"""Why an infusion starts slowly: the patient is new to immunoglobulin, was switched from another
+product, or comes back after a long interval since the last infusion."""
+PolicyWeight = Literal["actual", "adjusted", "adjusted-above-bmi", "adjusted-above-ibw-percent"]
+POLICY_WEIGHTS: tuple[PolicyWeight, ...] = ("actual", "adjusted", "adjusted-above-bmi",
+                                             "adjusted-above-ibw-percent")
+"""How a dosing policy chooses the dosing weight (policies.toml)."""
 CourseStatus = Literal["planned", "given", "cancelled", "skipped"]
 VitalsWhen = Literal["before", "step", "during", "end", "observation"]
 """When a vital-signs check falls in an infusion day."""

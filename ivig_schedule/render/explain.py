@@ -77,12 +77,19 @@ def _course(course: CourseTrail, trail: Trail) -> Record:
             "whole_vials_above_g": course.rounding.above_g,
             "rounded_g": tenth(course.rounded_g),
             "deviation_percent": course.deviation_percent,
+            "policy_step_g": course.rounding.policy_step_g,
+            "policy_g": course.rounding.policy_g,
         },
         "split": [tenth(d.grams) for d in course.days],
         "weight_kg": course.weight.weight_kg,
         "weight_input": course.weight.weight_input,
         "dosing_weight_basis": course.weight.used,
+        "dosing_weight_reason": course.weight.reason,
+        "dosing_policy": course.weight.policy or None,
+        "dosing_policy_excluded": course.weight.excluded or None,
         "dosing_weight_steps": [_calc(c) for c in course.weight.trail],
+        "product_id": course.product_id,
+        "slow_start": list(course.slow_start),
         "dosing_weight_kg": course.dosing_weight_kg,
         "cap_ml_per_h": course.cap.cap_ml_per_h,
         "cap_mg_per_kg_min": course.cap.cap_mg_per_kg_min,
@@ -197,7 +204,17 @@ def to_text(record: Record, width: int = 100) -> str:
                 f"({course['dosing_weight_basis']})")
             for step in course["dosing_weight_steps"]:
                 say(f"    {step}")
+            say(f"    why: {course['dosing_weight_reason']}")
+        elif course["dosing_weight_reason"] != record["dosing_weight"]["reason"]:
+            say(f"  dosing weight for this course: {course['dosing_weight_reason']}")
+        if course["product_id"] != record["product"]["id"]:
+            say(f"  product for this course (a recorded change): {course['product_id']}")
+        for why in course["slow_start"]:
+            say(f"  slow start on day 1: {why}")
         say(f"  prescribed: {course['prescribed_formula']}")
+        if rounding["policy_step_g"] is not None:
+            say(f"  dosing policy: to the nearest {written(rounding['policy_step_g'])} g → "
+                f"{written(rounding['policy_g'])} g")
         say(f"  rounding {rounding['method']} (grain {written(rounding['grain_g'])} g): "
             f"below {'none' if below is None else written(below)} g, above "
             f"{written(rounding['whole_vials_above_g'])} g → "

@@ -1,11 +1,11 @@
-"""Catalog listings (`ivig-schedule products` / `regimens`) as tables or JSON."""
+"""Catalog listings (`ivig-schedule products` / `regimens` / `policies`) as tables or JSON."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
 
-from ivig_schedule.model.inputs import Ladder, Product, Regimen
+from ivig_schedule.model.inputs import DosingPolicy, Ladder, Product, Regimen, SlowStart
 from ivig_schedule.model.limits import Limits, Quantity, Rule, describe_bound
 from ivig_schedule.model.numbers import written
 from ivig_schedule.render.records import Record, dumps
@@ -37,7 +37,76 @@ def _product(product: Product) -> Record:
         "missing": list(product.missing_fields()),
         "verified": product.verified,
         "source": product.source,
+        "slow_start": _slow_start(product.slow_start),
     }
+
+
+def _slow_start(start: SlowStart | None) -> Record | None:
+    if start is None:
+        return None
+    return {"triggers": list(start.triggers), "observation_minutes": start.observation_minutes,
+            "interval_weeks": start.interval_weeks, "interval_source": start.interval_source,
+            "routine_observation_minutes": start.routine_observation_minutes,
+            "routine_source": start.routine_source,
+            "initial_rate_source": start.initial_rate_source, "source": start.source,
+            "verified": start.verified}
+
+
+def _policy(policy: DosingPolicy) -> Record:
+    return {
+        "id": policy.id, "name": policy.name, "weight": policy.weight,
+        "adjusted_factor": policy.adjusted_factor, "bmi_above": policy.bmi_above,
+        "ibw_percent_above": policy.ibw_percent_above, "min_age_years": policy.min_age_years,
+        "min_height_cm": policy.min_height_cm,
+        "min_weight_kg": dict(policy.min_weight_kg) or None,
+        "exclude_pregnant": policy.exclude_pregnant, "pregnancy_note": policy.pregnancy_note,
+        "round_to_g": policy.round_to_g, "opt_out": policy.opt_out,
+        "verified": policy.verified, "notes": policy.notes, "source": policy.source,
+    }
+
+
+def policy_rule(policy: DosingPolicy) -> str:
+    """A policy's rule in one line, e.g. ``adjusted (IBW + 0.4 × (actual − IBW)); actual under
+    18 years, below 152 cm, when pregnant``."""
+    factor = written(policy.adjusted_factor) if policy.adjusted_factor is not None else ""
+    adjusted = f"adjusted (IBW + {factor} × (actual − IBW))"
+    if policy.weight == "adjusted-above-bmi" and policy.bmi_above is not None:
+        rule = f"{adjusted} when BMI > {written(policy.bmi_above)}, else actual"
+    elif policy.weight == "adjusted-above-ibw-percent" and policy.ibw_percent_above is not None:
+        rule = f"actual up to {written(policy.ibw_percent_above)}% of IBW, else {adjusted}"
+    elif policy.weight == "adjusted":
+        rule = adjusted
+    else:
+        rule = "actual body weight"
+    exclusions = []
+    if policy.min_age_years is not None:
+        exclusions.append(f"under {policy.min_age_years} years")
+    if policy.min_height_cm is not None:
+        exclusions.append(f"below {written(policy.min_height_cm)} cm")
+    if policy.min_weight_kg:
+        exclusions.append("at or below " + " / ".join(
+            f"{written(kg)} kg ({sex})" for sex, kg in policy.min_weight_kg))
+    if policy.exclude_pregnant:
+        exclusions.append("when pregnant")
+    if exclusions:
+        rule += "; actual " + ", ".join(exclusions)
+    if policy.round_to_g is not None:
+        rule += f"; dose to the nearest {written(policy.round_to_g)} g"
+    return rule
+
+
+def policies_json(policies: Iterable[DosingPolicy]) -> str:
+    """Dosing policies as a JSON list."""
+    return dumps({"policies": [_policy(p) | {"rule": policy_rule(p)} for p in policies]})
+
+
+def policies_table(policies: Iterable[DosingPolicy], width: int = 100) -> str:
+    """Dosing policies as a terminal table: id, rule, opt-out, verified, source."""
+    rows = [(p.id, policy_rule(p), p.opt_out or "-",
+             "yes" if p.verified else "no" + (f": {p.notes}" if p.notes else ""), p.source)
+            for p in policies]
+    return _render("Dosing policies", ("id", "rule", "opt-out needs", "verified", "source"),
+                   rows, width, wide="source")
 
 
 def _regimen(regimen: Regimen) -> Record:
@@ -97,7 +166,7 @@ def _render(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]],
     for column in columns:
         table.add_column(column, overflow="fold",
                          ratio=(4 if column == wide else 1) if wide and column != "mg/mL" else None,
-                         no_wrap=column in ("mg/mL",))
+                         no_wrap=column in ("mg/mL", "id"))
     for row in rows:
         table.add_row(*row)
     Console(file=out, width=width, color_system=None, highlight=False).print(table)

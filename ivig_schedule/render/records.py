@@ -143,6 +143,10 @@ def _course(course: CourseView, memo: Memo | None) -> Record:
         record["weight_kg"] = course.weight.weight_kg
         record["weight_input"] = course.weight.weight_input
         record["dosing_weight_basis"] = course.weight.dosing_weight_basis
+    if course.product is not None:
+        record["product_id"] = course.product.id
+    record["slow_start"] = [{"trigger": r.trigger, "text": r.text, "assumed": r.assumed}
+                            for r in course.slow_start]
     record["days"] = _days(course.days, memo)
     return record
 

@@ -85,6 +85,10 @@ class CourseTrail:
     weight: DosingWeight
     """The course's own weights and how its dosing weight was reached (a weight change applies
     from a course on)."""
+    product_id: str = ""
+    """The product the course is made of (a product change applies from a course on)."""
+    slow_start: tuple[str, ...] = ()
+    """Why day 1 starts slowly, in words (empty: a routine start)."""
 
 
 @frozen
@@ -143,8 +147,13 @@ def _course(course: Course, plan: Plan, concentration: Decimal) -> CourseTrail:
         dose_g_per_kg=course.dose_g_per_kg, prescribed=prescribed, rounded_g=course.rounded_g,
         deviation_percent=course.rounding_deviation_percent.quantize(HUNDREDTH),
         rounding=course.rounding,
-        days=tuple(_day(d, weight, concentration) for d in course.days),
-        dosing_weight_kg=weight, cap=course.cap or plan.cap, weight=own)
+        days=tuple(_day(d, weight, course.product.concentration_mg_per_ml
+                        if course.product is not None else concentration)
+                   for d in course.days),
+        dosing_weight_kg=weight, cap=course.cap or plan.cap, weight=own,
+        product_id=(course.product or plan.prescription.product).id,
+        slow_start=tuple((r.detail or r.text) + (" (assumed)" if r.assumed else "")
+                         for r in course.slow_start))
 
 
 def trail_of(plan: Plan) -> Trail:

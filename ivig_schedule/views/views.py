@@ -202,6 +202,26 @@ class CourseView:
     weight: CourseWeightView | None = None
     """The body weight this course was made for, with its dosing weight (roles that see
     weights): after a recorded weight change, each course has its own."""
+    product: ProductView | None = None
+    """The product this course is made of (roles that see the arm): after a recorded product
+    change, each course has its own."""
+    slow_start: tuple[SlowStartView, ...] = ()
+    """Why day 1 starts slowly (empty: a routine start); the same for both arms."""
+
+
+@frozen
+class SlowStartView:
+    """One reason a course's day 1 starts slowly.
+
+    Attributes:
+        trigger: ``naive``, ``switched`` or ``interval``.
+        text: The reason in words (with product names only for roles that see the arm).
+        assumed: True when it follows from what the prescription does not say.
+    """
+
+    trigger: str
+    text: str
+    assumed: bool
 
 
 @frozen
@@ -465,6 +485,11 @@ def _course(course: Course, role: Role, masked: bool, free_text: bool,
              if course.cap is not None and pumped else None),
         progress=_progress(course),
         weight=_weight(course.dosing_weight) if role.weights else None,
+        product=(ProductView(course.product.id, course.product.name,
+                             course.product.concentration_mg_per_ml)
+                 if free_text and course.product is not None else None),
+        slow_start=tuple(SlowStartView(r.trigger, (r.detail or r.text) if free_text else r.text,
+                                       r.assumed) for r in course.slow_start),
     )
 
 

@@ -213,8 +213,11 @@ def test_devine_is_not_stretched_below_152_4_cm(basis):
     assert "140 cm" in warning.message and "152.4 cm" in warning.message
     strict = jobs.assess(rx, strict=True)  # soft: --strict refuses it until it is accepted
     assert strict.exit_code == 3
-    assert strict.refusal is not None
-    assert strict.refusal.rule == "dosing_weight.height_below_devine"
+    assert strict.decision is not None
+    refused = [b.rule.id for b in strict.decision.refusals]
+    # BMI 70 ÷ 1.4² = 35.7 > 30 on the actual weight: the obesity advisory refuses too.
+    assert "dosing_weight.height_below_devine" in refused
+    assert "dosing_weight.obese_actual" in refused
 
 
 def test_devine_applies_from_152_4_cm():

@@ -470,4 +470,5 @@ def test_first_open_label_course_gets_the_first_infusion_observation(sample, cou
     days = out.plan.courses[course - 1].days
     assert days[0].leave - days[0].end == dt.timedelta(minutes=60)
     assert days[1].leave - days[1].end == dt.timedelta(minutes=30)
-    assert "schedule.first_exposure" in [w.code for w in out.plan.warnings]
+    slow = [w for w in out.plan.warnings if w.code == "infusion.slow_start"]
+    assert [w for w in slow if f"course {course} day 1" in w.message]

@@ -1,4 +1,5 @@
-"""The shipped catalog (products.toml, regimens.toml) and the parser shared with inline tables.
+"""The shipped catalog (products, regimens, dosing policies, slow starts) and the parser shared
+with inline tables.
 
 A prescription's inline ``[product]`` or ``[regimen]`` table is a pharmacy's local protocol; it is
 validated by exactly the same functions as a catalog entry.
@@ -14,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import attrs
+
 from ivig_schedule.input.fields import Fields, choice_error, to_int
 from ivig_schedule.model.errors import CatalogError, PrescriptionError
 from ivig_schedule.model.inputs import (
@@ -21,14 +24,26 @@ from ivig_schedule.model.inputs import (
     DEFAULT_MASKING_SOURCE,
     MAX_COURSES,
     MAX_WEEK,
+    DosingPolicy,
     Ladder,
     Phase,
     Product,
     Regimen,
     ResponseRule,
+    SlowStart,
     Visit,
 )
-from ivig_schedule.model.vocabulary import INDICATIONS, RATE_UNITS, VIEWS, RateUnit
+from ivig_schedule.model.vocabulary import (
+    INDICATIONS,
+    POLICY_WEIGHTS,
+    RATE_UNITS,
+    SEXES,
+    SLOW_START_TRIGGERS,
+    VIEWS,
+    PolicyWeight,
+    RateUnit,
+    SlowStartTrigger,
+)
 
 T = TypeVar("T")
 MAX_STEPS = 12
@@ -45,8 +60,18 @@ PRODUCT_KEYS = (
 REGIMEN_KEYS = (
     "id", "name", "product", "indication", "max_weight_kg", "first_infusion_g",
     "first_infusion_location", "source", "verified", "notes", "phase", "visit", "unblinded",
-    "masking_source", "rule", "overbag",
+    "masking_source", "rule", "overbag", "exclude_bmi_from", "eligibility_source",
 )
+POLICY_KEYS = (
+    "name", "weight", "adjusted_factor", "bmi_above", "ibw_percent_above", "min_age_years",
+    "min_height_cm", "min_weight_kg", "exclude_pregnant", "pregnancy_note", "round_to_g",
+    "opt_out", "source", "verified", "notes",
+)
+SLOW_START_KEYS = (
+    "triggers", "observation_minutes", "interval_weeks", "interval_source",
+    "routine_observation_minutes", "routine_source", "initial_rate_source", "source", "verified",
+)
+MAX_OBSERVATION_MINUTES = 24 * 60
 PHASE_KEYS = (
     "name", "dose_g_per_kg", "days", "weeks", "every_weeks", "count", "start_week", "blinded",
     "scheduled",
@@ -261,6 +286,10 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
                                     "is required for a visit window: name where it comes from")
         visits.append(Visit(week=week, name=name, source=visit.text("source", default="") or "",
                             window_days=window))
+    exclude_bmi = table.number("exclude_bmi_from", unit="kg/m²")
+    if exclude_bmi is not None and not table.text("eligibility_source"):
+        raise PrescriptionError(table.at("eligibility_source"), None,
+                                "is required with exclude_bmi_from: name where it comes from")
     location = table.text("first_infusion_location")
     first_g = table.number("first_infusion_g", unit="grams")
     if first_g is not None and location is None:
@@ -286,6 +315,94 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
         or DEFAULT_MASKING_SOURCE,
         rules=rules,
         overbag=table.text("overbag"),
+        exclude_bmi_from=exclude_bmi,
+        eligibility_source=table.text("eligibility_source", default="") or "",
+    )
+
+
+def policy_from_mapping(data: Any, path: str, policy_id: str) -> DosingPolicy:
+    """Validate one dosing policy (policies.toml)."""
+    table = Fields(data, path)
+    table.reject_unknown(POLICY_KEYS)
+    weight = cast(PolicyWeight, table.choice("weight", POLICY_WEIGHTS))
+    if weight is None:
+        raise PrescriptionError(table.at("weight"), None, "is required: " + ", ".join(POLICY_WEIGHTS))
+    needs = {"adjusted-above-bmi": "bmi_above",
+             "adjusted-above-ibw-percent": "ibw_percent_above"}.get(weight)
+    if needs is not None and not table.has(needs):
+        raise PrescriptionError(table.at(needs), None, f"is required for weight = {weight!r}")
+    if weight != "actual" and not table.has("adjusted_factor"):
+        raise PrescriptionError(table.at("adjusted_factor"), None,
+                                f"is required for weight = {weight!r}")
+    minimum = table.table("min_weight_kg")
+    floors: list[tuple[str, Decimal]] = []
+    if minimum is not None:
+        minimum.reject_unknown(SEXES)
+        for sex in SEXES:
+            kg = minimum.number(sex, unit="kg")
+            if kg is not None:
+                floors.append((sex, kg))
+    source = table.text("source", required=True) or ""
+    return DosingPolicy(
+        id=policy_id,
+        name=table.text("name", default=policy_id) or policy_id,
+        weight=weight,
+        source=source,
+        verified=table.flag("verified", default=False),
+        adjusted_factor=table.number("adjusted_factor", unit="factor"),
+        bmi_above=table.number("bmi_above", unit="kg/m²"),
+        ibw_percent_above=table.number("ibw_percent_above", unit="%"),
+        min_age_years=table.integer("min_age_years", unit="years", maximum=150),
+        min_height_cm=table.number("min_height_cm", unit="cm"),
+        min_weight_kg=tuple(floors),
+        exclude_pregnant=table.flag("exclude_pregnant"),
+        pregnancy_note=table.text("pregnancy_note", default="") or "",
+        round_to_g=table.number("round_to_g", unit="grams"),
+        opt_out=table.text("opt_out", default="") or "",
+        notes=table.text("notes", default="") or "",
+    )
+
+
+def slow_start_from_mapping(data: Any, path: str, base: SlowStart | None = None) -> SlowStart:
+    """Validate one slow-start table (exposure.toml); fields left out come from `base`."""
+    table = Fields(data, path)
+    table.reject_unknown(SLOW_START_KEYS)
+    raw = table.data.get("triggers")
+    if raw is None and base is not None:
+        triggers = base.triggers
+    elif not isinstance(raw, list) or not all(t in SLOW_START_TRIGGERS for t in raw):
+        raise PrescriptionError(table.at("triggers"), raw,
+                                "must be a list of: " + ", ".join(SLOW_START_TRIGGERS))
+    else:
+        triggers = tuple(cast(SlowStartTrigger, t) for t in raw)
+
+    def minutes(key: str) -> int | None:
+        return table.integer(key, unit="minutes", minimum=0, maximum=MAX_OBSERVATION_MINUTES)
+
+    observation = minutes("observation_minutes")
+    interval = table.integer("interval_weeks", unit="weeks", minimum=1, maximum=MAX_WEEK)
+    source = table.text("source")
+    if base is None and (observation is None or interval is None or source is None
+                         or not table.text("interval_source")):
+        raise PrescriptionError(table.path, None, "the default needs observation_minutes, "
+                                "interval_weeks, interval_source and source")
+    routine = minutes("routine_observation_minutes")
+    if routine is not None and not table.text("routine_source"):
+        raise PrescriptionError(table.at("routine_source"), None,
+                                "is required with routine_observation_minutes")
+    return SlowStart(
+        triggers=triggers,
+        observation_minutes=observation if observation is not None
+        else cast(SlowStart, base).observation_minutes,
+        interval_weeks=interval if interval is not None else cast(SlowStart, base).interval_weeks,
+        interval_source=table.text("interval_source") or cast(SlowStart, base).interval_source,
+        source=source or cast(SlowStart, base).source,
+        routine_observation_minutes=routine if routine is not None
+        else (base.routine_observation_minutes if base else None),
+        routine_source=table.text("routine_source") or (base.routine_source if base else ""),
+        initial_rate_source=table.text("initial_rate_source")
+        or (base.initial_rate_source if base else ""),
+        verified=table.flag("verified", default=base.verified if base else False),
     )
 
 
@@ -309,8 +426,38 @@ def _entries(filename: str, parse: Callable[[Any, str, str], T]) -> dict[str, T]
 
 @functools.cache
 def products() -> dict[str, Product]:
-    """The shipped products by id."""
-    return _entries("products.toml", product_from_mapping)
+    """The shipped products by id, each with its slow start (exposure.toml)."""
+    found = _entries("products.toml", product_from_mapping)
+    starts = _slow_starts()
+    unknown = sorted(set(starts) - {"default", *found})
+    if unknown:
+        raise CatalogError("exposure.toml", f"product.{unknown[0]}", "names no catalog product")
+    return {pid: attrs.evolve(p, slow_start=starts.get(pid, starts["default"]))
+            for pid, p in found.items()}
+
+
+def default_slow_start() -> SlowStart:
+    """The slow start every product has unless exposure.toml names it (inline products too)."""
+    return _slow_starts()["default"]
+
+
+@functools.cache
+def _slow_starts() -> dict[str, SlowStart]:
+    data = _load("exposure.toml")
+    try:
+        default = slow_start_from_mapping(data.get("default"), "default")
+        found = {"default": default}
+        for pid, raw in (data.get("product") or {}).items():
+            found[pid] = slow_start_from_mapping(raw, f"product.{pid}", default)
+    except PrescriptionError as e:
+        raise CatalogError("exposure.toml", e.field, e.allowed) from e
+    return found
+
+
+@functools.cache
+def policies() -> dict[str, DosingPolicy]:
+    """The shipped dosing policies by id."""
+    return _entries("policies.toml", policy_from_mapping)
 
 
 @functools.cache
