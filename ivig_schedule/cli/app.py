@@ -33,8 +33,12 @@ COMMANDS = {
                  "(default: this ISO week) of the patients in SOURCE (prescription files, "
                  "folders of them, or roster CSVs), sorted by date and time, with what to "
                  "prepare, totals per day and for the range, and nurse clashes."),
+    "export": Entry("pharmacy", "export", "Export the store's journal, unblinding log or ledger "
+                    "for the trial master file."),
     "explain": Entry("plan", "explain", "Show the calculation trail: every number with its "
                      "formula and inputs, and the limits."),
+    "label": Entry("pharmacy", "label", "Print a blinded bag label for one infusion day (the "
+                   "same for both arms)."),
     "limits": Entry("catalog", "limits", "List the safety limits (rules, bounds, sources) and "
                     "the quantities a rule may name."),
     "plan": Entry("plan", "plan", "Plan a prescription file (TOML), or one given entirely by "
@@ -45,6 +49,8 @@ COMMANDS = {
                       "sources."),
     "publish": Entry("week", "publish", "Sync a roster's calendars (OUTDIR from ``roster``) to "
                      "a CalDAV server: one collection per nurse, one resource per event."),
+    "randomise": Entry("pharmacy", "randomise", "The trial's randomisation list: import it into "
+                       "the store, assign numbers."),
     "regimens": Entry("catalog", "regimens", "List the regimens and trial presets in the "
                       "catalog, with their sources."),
     "roster": Entry("roster", "roster", "Plan a whole roster: a CSV (one patient a row) or a "
@@ -52,8 +58,12 @@ COMMANDS = {
     "sheet": Entry("plan", "sheet", "Print the infusion sheet: one page per infusion day, with "
                    "the pump programme, a step chart, a vital-signs grid and fields for lot, "
                    "expiry and signatures."),
+    "stock": Entry("pharmacy", "stock", "Stock per product and lot: what is on hand, received, "
+                   "dispensed, returned, destroyed."),
     "tis": Entry("history", "tis", "The 2016 ACR/EULAR Total Improvement Score for adult "
                  "dermatomyositis/polymyositis."),
+    "unblind": Entry("pharmacy", "unblind", "Emergency unblinding: show the arm to the one who "
+                     "asks, and log who, when and why."),
 }
 """Every command: its module under `ivig_schedule.cli`, its function, its help's first sentence."""
 

@@ -200,7 +200,26 @@ def request(path: Path | None, overrides: dict[str, Any], accepts: tuple[str, ..
         text=read_text(path), overrides=overrides,
         default_timezone=local_timezone if needs_zone else "UTC",
         limits=limits(limits_file), today=today(today_flag),
-        accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict)
+        accepted=tuple(zip(accepts, reasons, strict=True)), strict=strict,
+        store=store_path(path))
+
+
+def store_path(beside: Path | None, given: Path | None = None) -> Path:
+    """The pharmacy's store: `given`, else ``IVIG_SCHEDULE_STORE``, else ivig-schedule.sqlite
+    beside the prescription or roster (or in the current folder)."""
+    import os
+
+    from ivig_schedule.pharmacy import STORE_NAME
+
+    if given is not None:
+        return given
+    named = os.environ.get("IVIG_SCHEDULE_STORE")
+    if named:
+        return Path(named)
+    folder = beside.parent if beside is not None and str(beside) != "-" else Path()
+    if beside is not None and beside.is_dir():
+        folder = beside
+    return folder / STORE_NAME
 
 
 def needs_input(path: Path | None, overrides: dict[str, Any]) -> None:

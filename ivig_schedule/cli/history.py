@@ -18,6 +18,7 @@ from ivig_schedule.model.vocabulary import CHANGE_KINDS, TIS_MEASURES
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.argument("kind", type=click.Choice(sorted(CHANGE_KINDS)))
 @click.option("--reason", required=True, help="Why (required; kept in the history).")
+@click.option("--by", "by", help="Who records it (required for a trial; default: [care] user).")
 @click.option("--on", "on", help="Date it was recorded, YYYY-MM-DD (default: today; never "
               "later).")
 @click.option("--course", type=int, help="delay, skip, given: the course number.")
@@ -44,7 +45,8 @@ from ivig_schedule.model.vocabulary import CHANGE_KINDS, TIS_MEASURES
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this limits file instead of the built-in one.")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-def change(file: Path, kind: str, reason: str, on: str | None, today: str | None,
+def change(file: Path, kind: str, reason: str, by: str | None, on: str | None,
+           today: str | None,
            limits_file: Path | None, debug: bool, tis_total: str | None,
            **given: Any) -> None:
     """Record a change to FILE's course history (appends one [[change]]; the rest of the file
@@ -91,7 +93,8 @@ def change(file: Path, kind: str, reason: str, on: str | None, today: str | None
             text = tomltext.decode(raw, str(file))
             recorded = changes.record_change(changes.ChangeRequest(
                 text=text, kind=kind, reason=reason, values=values, today=day, on=on_date,
-                limits=limits, default_timezone=common.local_timezone))
+                limits=limits, default_timezone=common.local_timezone,
+                store=common.store_path(file), by=by))
             if recorded.text is None or recorded.outcome.plan is None:
                 assert recorded.outcome.error is not None
                 common.fail(recorded.outcome.error)

@@ -39,6 +39,7 @@ from ivig_schedule.model.inputs import (
     ResponseRule,
     SkipChange,
     StopChange,
+    UnblindingChange,
     WeightChange,
 )
 from ivig_schedule.model.numbers import plain
@@ -257,10 +258,16 @@ def _product(prescription: Prescription, history: History, change: ProductChange
         change, text, f"{_span(live)} made of another product", live))
 
 
+def _unblinding(prescription: Prescription, history: History,
+                change: UnblindingChange) -> History:
+    text = f"emergency unblinding by {change.by} (the arm is in the pharmacy's log only)"
+    return _then(history, history.slots, ChangeEffect(change, text, text, ()))
+
+
 HANDLERS: dict[type[Change], Handler] = {
     DelayChange: _delay, SkipChange: _skip, WeightChange: _weight, DoseChange: _dose,
     DaysChange: _days, ResponseChange: _response, StopChange: _stop, GivenChange: _given,
-    ProductChange: _product,
+    ProductChange: _product, UnblindingChange: _unblinding,
 }
 """How each kind of change acts on the courses."""
 

@@ -68,7 +68,7 @@ ORDER_KEYS = (
     "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
     "closed_weekdays", "holidays", "closed_dates", "id", "dosing_policy", "long_interval_weeks",
 )
-CHANGE_COMMON = ("on", "kind", "reason")
+CHANGE_COMMON = ("on", "kind", "reason", "by")
 CHANGE_KEYS: dict[str, tuple[str, ...]] = {
     "delay": ("course", "days", "shift_following"),
     "skip": ("course",),
@@ -79,11 +79,12 @@ CHANGE_KEYS: dict[str, tuple[str, ...]] = {
     "stop": ("from_course",),
     "given": ("course", "day", "date", "lot", "expiry", "note"),
     "product": ("product", "from_course"),
+    "unblinding": (),
 }
 """The fields each kind of change takes (besides on, kind and reason)."""
 MAX_CHANGES = 200
 MAX_TIS_PERCENT = Decimal(1000)
-TRIAL_KEYS = ("arm",)
+TRIAL_KEYS = ("arm", "treatment_number")
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_PATIENT_ID = "patient"
 MAX_WEIGHT_KG = 1000
@@ -428,6 +429,7 @@ def change_from_table(table: Fields, index: int) -> AnyChange:
     fields: dict[str, Any] = {
         "index": index, "on": _date(table.data["on"], table.at("on")),
         "reason": table.text("reason", required=True) or "",
+        "by": table.text("by", required=kind == "unblinding") or "",
     }
     keys = CHANGE_KEYS[kind]
     courses = {"unit": "course number", "maximum": MAX_COURSES}
@@ -500,7 +502,8 @@ def _changes(data: Mapping[str, Any], c: Collector) -> tuple[AnyChange, ...]:
     return tuple(ch for ch in found if ch is not None)
 
 
-CARE_KEYS = ("nurse", "organizer", "travel_minutes", "language", "dosing_policy")
+CARE_KEYS = ("nurse", "organizer", "travel_minutes", "language", "dosing_policy",
+             "unblinding_contact", "label_storage", "user")
 _MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_TRAVEL_MINUTES = 240
 
@@ -587,20 +590,33 @@ def _check_days(order: Order, regimen: Regimen) -> None:
                                     f"allowed: {phase.days_min}-{phase.days_max} days")
 
 
-def _arm(data: Mapping[str, Any], regimen: Regimen) -> Arm | None:
+def _arm(data: Mapping[str, Any], regimen: Regimen) -> tuple[Arm | None, str | None]:
+    """The arm written in the prescription, or the treatment number the pharmacy's store
+    resolves it from (never both)."""
     arm: Arm | None = None
+    number: str | None = None
     if "trial" in data:
         trial = Fields(data["trial"], "trial")
         trial.reject_unknown(TRIAL_KEYS)
         arm = cast(Arm | None, trial.choice("arm", ARMS))
-    if regimen.blinded and arm is None:
-        raise PrescriptionError("trial.arm", None,
-                                f"required for the blinded regimen {regimen.id!r}; allowed: "
-                                + ", ".join(ARMS))
-    if not regimen.blinded and arm is not None:
+        number = trial.text("treatment_number")
+        if number is not None and not PATIENT_ID.fullmatch(number):
+            raise PrescriptionError("trial.treatment_number", number,
+                                    "allowed: 1-64 letters, digits, '.', '_' or '-'")
+    if arm is not None and number is not None:
         raise PrescriptionError("trial.arm", arm,
+                                "give the treatment_number or the arm, not both: with a "
+                                "randomisation list the arm stays in the pharmacy's store")
+    if regimen.blinded and arm is None and number is None:
+        raise PrescriptionError("trial.treatment_number", None,
+                                f"required for the blinded regimen {regimen.id!r} (or "
+                                "trial.arm: " + ", ".join(ARMS) + ")")
+    if not regimen.blinded and (arm is not None or number is not None):
+        field, value = ("trial.arm", arm) if arm is not None else (
+            "trial.treatment_number", number)
+        raise PrescriptionError(field, value,
                                 f"regimen {regimen.id!r} has no blinded phase; leave it out")
-    return arm
+    return arm, number
 
 
 def _section(data: Mapping[str, Any], key: str, missing: str) -> Fields:
@@ -628,7 +644,8 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     order = c.run(lambda: order_from_table(order_table, c)) if order_table else None
     regimen = c.run(lambda: _resolve_regimen(data, order_table)) if order_table else None
     product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
-    arm = cast(Arm | None, c.run(lambda: _arm(data, regimen))) if regimen else None
+    allocation = c.run(lambda: _arm(data, regimen)) if regimen else None
+    arm, number = allocation if allocation is not None else (None, None)
     changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
     care = c.run(lambda: _care(data))
     nurse, organizer, travel, lang = care if care is not None else (None, None, None, None)
@@ -640,7 +657,18 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     assert regimen is not None
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
                         changes=changes, nurse=nurse, organizer=organizer,
-                        travel_minutes=travel, language=lang, policy=policy)
+                        travel_minutes=travel, language=lang, policy=policy,
+                        treatment_number=number, **_label_care(data))
+
+
+def _label_care(data: Mapping[str, Any]) -> dict[str, str | None]:
+    """The [care] fields a bag label prints (read as text; checked where a label is made)."""
+    care = data.get("care")
+    found: dict[str, str | None] = {}
+    for key in ("unblinding_contact", "label_storage"):
+        value = care.get(key) if isinstance(care, Mapping) else None
+        found[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    return found
 
 
 def _policy(data: Mapping[str, Any], order: Order) -> DosingPolicy | None:

@@ -16,6 +16,7 @@ from typing import Any
 from ivig_schedule.input import tomltext
 from ivig_schedule.model.errors import PrescriptionError, show_value
 from ivig_schedule.model.values import frozen
+from ivig_schedule.pharmacy import STORE_NAME
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",
            "start", "start_time", "days_per_course", "dosing_weight", "arm", "risk_factors",
@@ -44,6 +45,8 @@ class Row:
     problem: tuple[str, str] | None = None
     """(field, message) when the row cannot be planned as read: a broken record, a file
     outside the roster's folder."""
+    store: Path | None = None
+    """The pharmacy's store beside the roster (treatment numbers resolve their arm there)."""
 
 
 def _cells_to_overrides(record: dict[str, str]) -> tuple[tuple[str, Any], ...]:
@@ -125,7 +128,7 @@ def read_csv(path: Path) -> Iterator[Row]:
         yield Row(number=number, text=None if not source else f"@{folder / source}",
                   overrides=_cells_to_overrides(record),
                   nurse=record.get("nurse", "").strip() or None, label=label,
-                  problem=_outside(folder, source))
+                  problem=_outside(folder, source), store=folder / STORE_NAME)
 
 
 def _outside(folder: Path, source: str) -> tuple[str, str] | None:
@@ -155,7 +158,8 @@ def read_folder(path: Path) -> Iterator[Row]:
         raise PrescriptionError(str(path), f"{len(files)} files",
                                 f"a roster holds at most {MAX_ROWS} patients")
     for number, file in enumerate(files, start=1):
-        yield Row(number=number, text=f"@{file}", overrides=(), nurse=None, label=file.name)
+        yield Row(number=number, text=f"@{file}", overrides=(), nurse=None, label=file.name,
+                  store=path / STORE_NAME)
 
 
 def rows(path: Path) -> Iterator[Row]:

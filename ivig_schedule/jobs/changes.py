@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -59,6 +60,11 @@ class ChangeRequest:
     today: dt.date
     on: dt.date | None = None
     limits: Limits = attrs.field(factory=built_in_limits)
+    store: Path | None = None
+    """The pharmacy's store (a treatment number resolves its arm there)."""
+    by: str | None = None
+    """Who records it (``--by``; else the prescription's ``[care] user``); required for a
+    regimen with blinded phases."""
     default_timezone: prescription.Zone = "UTC"
 
 
@@ -159,6 +165,16 @@ def _checked(fields: dict[str, Any], text: str) -> tuple[int, Outcome | None]:
     return index, None
 
 
+def _care_user(text: str) -> str | None:
+    """The prescription's ``[care] user``, the default recorder of its changes."""
+    try:
+        care = tomltext.loads(text).get("care")
+    except PrescriptionError:
+        return None
+    user = care.get("user") if isinstance(care, Mapping) else None
+    return user.strip() if isinstance(user, str) and user.strip() else None
+
+
 def record_change(request: ChangeRequest) -> Recorded:
     """Check a change exactly as its [[change]] table would be read, append it, and plan again.
 
@@ -172,7 +188,7 @@ def record_change(request: ChangeRequest) -> Recorded:
         return _failed(PrescriptionError("--on", on.isoformat(),
                                          f"must not be after today ({request.today})"))
     base = Request(text=request.text, default_timezone=request.default_timezone,
-                   limits=request.limits, today=request.today)
+                   limits=request.limits, today=request.today, store=request.store)
     fields: dict[str, Any] = {"on": on, "kind": request.kind, "reason": request.reason}
     fields.update({k: v for k, v in request.values.items() if v is not None})
     before: Plan | None = None
@@ -181,6 +197,9 @@ def record_change(request: ChangeRequest) -> Recorded:
         if isinstance(dated, PrescriptionError) or dated.plan is None:
             return _failed(dated) if isinstance(dated, PrescriptionError) else Recorded(dated)
         before = dated.plan
+    by = request.by or _care_user(request.text)
+    if by:
+        fields["by"] = by
     index, invalid = _checked(fields, request.text)
     if invalid is not None:
         return Recorded(invalid)
@@ -188,6 +207,10 @@ def record_change(request: ChangeRequest) -> Recorded:
     after = _own_flags(run(attrs.evolve(base, text=updated), revisions=before is None), index)
     if after.error is not None or after.plan is None:
         return Recorded(after)
+    if not by and after.plan.prescription.regimen.blinded:
+        return _failed(PrescriptionError(
+            "--by", None, "is required for a trial's change: who records it (or [care] user "
+            "in the prescription)"))
     if before is None:
         before = after.revisions[-1] if after.revisions else None
     effect = after.plan.effects[-1].text if after.plan.effects else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -65,6 +66,8 @@ class Request:
         strict: Refuse while a soft limit is unacknowledged.
         required: Fields the output needs written out, where a default would not do
             (`prescription.FOR_FILES` for calendars, FHIR, sheets and rosters).
+        store: The pharmacy's store, which resolves a ``[trial] treatment_number`` to its arm
+            (None: no store; a prescription with a treatment number is then an input error).
     """
 
     text: str | None
@@ -75,6 +78,7 @@ class Request:
     accepted: tuple[tuple[str, str], ...] = ()
     strict: bool = False
     required: frozenset[str] = frozenset()
+    store: Path | None = None
 
 
 @frozen
@@ -135,10 +139,31 @@ def run(request: Request, *, revisions: bool = False) -> Outcome:
     try:
         rx = prescription.from_text(request.text, request.overrides, request.default_timezone,
                                     request.required)
+        if rx.treatment_number is not None and rx.arm is None:
+            rx = attrs.evolve(rx, arm=allocated_arm(rx, request.store))
     except PrescriptionError as e:
         return Outcome(errors=flatten(e))
     return assess(rx, limits=request.limits, today=request.today, accepted=request.accepted,
                   strict=request.strict, revisions=revisions)
+
+
+def allocated_arm(rx: Prescription, store: Path | None) -> Any:
+    """The arm behind the prescription's treatment number, from the pharmacy's store (the first
+    prescription that names a number takes it for its patient)."""
+    number = rx.treatment_number
+    assert number is not None
+    if store is None or not store.exists():
+        raise PrescriptionError(
+            "trial.treatment_number", number,
+            "needs the pharmacy's store with the randomisation list: put "
+            "ivig-schedule.sqlite beside the prescription or roster, or set IVIG_SCHEDULE_STORE")
+    from ivig_schedule.pharmacy.store import open_store
+
+    opened = open_store(store, create=False)
+    try:
+        return opened.arm(rx.regimen.id, number, rx.patient.id)
+    finally:
+        opened.close()
 
 
 def _indication(rx: Prescription) -> str | None:

@@ -144,7 +144,7 @@ def _outcome(row: roster.Row, limits: Limits, today: dt.date) -> Outcome:
     cell = (overrides.pop("weight") if "weight" in overrides
             and prescription.gives_weight(text) else None)
     outcome = run(Request(text=text, overrides=overrides, limits=limits, today=today,
-                          required=FOR_FILES), revisions=True)
+                          required=FOR_FILES, store=row.store), revisions=True)
     if cell is None or outcome.prescription is None:
         return outcome
     conflict = prescription.weight_conflict(outcome.prescription, cell)

@@ -314,6 +314,8 @@ class Regimen:
             asks for one; none of the shipped protocols' sources does.
         exclude_bmi_from: Eligibility: a BMI (kg/m²) at or above this excludes the patient.
         eligibility_source: Where that exclusion comes from.
+        trial_code: The trial's reference code for blinded bag labels (a registry number).
+        trial_code_source: Where that code comes from.
     """
 
     id: str
@@ -334,6 +336,8 @@ class Regimen:
     overbag: str | None = None
     exclude_bmi_from: Decimal | None = None
     eligibility_source: str = ""
+    trial_code: str | None = None
+    trial_code_source: str = ""
 
     @property
     def blinded(self) -> bool:
@@ -434,12 +438,15 @@ class Change:
         index: Position in the history (0-based), for field paths like ``change[2].course``.
         on: The date it was recorded (never after today).
         reason: Why, in the pharmacist's words (free text: only roles that see the arm read it).
+        by: Who recorded it (``by``; required when a trial's change is recorded with
+            ``ivig-schedule change``, from ``--by`` or ``[care] user``).
     """
 
     kind: ClassVar[ChangeKind]
     index: int
     on: dt.date
     reason: str
+    by: str = ""
 
     @property
     def path(self) -> str:
@@ -560,11 +567,19 @@ class ProductChange(Change):
     product: Product
 
 
+@frozen(kw_only=True)
+class UnblindingChange(Change):
+    """An emergency unblinding happened (``ivig-schedule unblind``): who broke the code. The
+    arm is never written here; the store's log holds the event too."""
+
+    kind: ClassVar[ChangeKind] = "unblinding"
+
+
 AnyChange = (DelayChange | SkipChange | WeightChange | DoseChange | DaysChange | ResponseChange
-             | StopChange | GivenChange | ProductChange)
+             | StopChange | GivenChange | ProductChange | UnblindingChange)
 CHANGE_TYPES: dict[str, type[Change]] = {t.kind: t for t in (
     DelayChange, SkipChange, WeightChange, DoseChange, DaysChange, ResponseChange, StopChange,
-    GivenChange, ProductChange)}
+    GivenChange, ProductChange, UnblindingChange)}
 """Each kind's type, by the name a ``[[change]]`` table gives in ``kind``."""
 
 
@@ -626,6 +641,12 @@ class Prescription:
             None: the project default, `TRAVEL_MINUTES`.
         language: The language of the calendars and sheets (``[care] language``, en or nl).
         policy: The dosing policy the order (or the pharmacy's ``[care]``) names, or None.
+        treatment_number: The trial's treatment number (``[trial] treatment_number``); the arm
+            is then resolved from the pharmacy's store, never written in the prescription.
+        unblinding_contact: Who to call for information and emergency unblinding, for the bag
+            labels (``[care] unblinding_contact``).
+        label_storage: The storage conditions printed on the bag labels (``[care]
+            label_storage``; the pharmacy's, for both arms' bags alike).
     """
 
     patient: Patient
@@ -639,6 +660,9 @@ class Prescription:
     travel_minutes: int | None = None
     language: str | None = None
     policy: DosingPolicy | None = None
+    treatment_number: str | None = None
+    unblinding_contact: str | None = None
+    label_storage: str | None = None
 
     def latest_weight(self) -> tuple[Decimal, str, str]:
         """The latest recorded body weight: kilograms, as written, and where it is recorded

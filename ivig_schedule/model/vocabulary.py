@@ -26,9 +26,9 @@ VIEWS: tuple[View, ...] = ("pharmacy", "nurse", "patient", "assessor")
 LANGUAGES = ("en", "nl")
 """Languages of what people read (calendars and sheets): English (the default) and Dutch."""
 ChangeKind = Literal["delay", "skip", "weight", "dose", "days", "response", "stop", "given",
-                     "product"]
+                     "product", "unblinding"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("delay", "skip", "weight", "dose", "days", "response",
-                                         "stop", "given", "product")
+                                         "stop", "given", "product", "unblinding")
 SlowStartTrigger = Literal["naive", "switched", "interval"]
 SLOW_START_TRIGGERS: tuple[SlowStartTrigger, ...] = ("naive", "switched", "interval")
 """Why an infusion starts slowly: the patient is new to immunoglobulin, was switched from another

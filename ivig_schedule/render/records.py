@@ -202,7 +202,8 @@ def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
     record["changes"] = [{"index": c.index, "on": c.on.isoformat(), "kind": c.kind,
                           **({"reason": c.reason} if c.reason is not None else {}),
                           "effect": c.effect,
-                          **({"fired": c.fired} if c.fired is not None else {})}
+                          **({"fired": c.fired} if c.fired is not None else {}),
+                          **({"by": c.by} if c.by else {})}
                          for c in view.changes]
     return record
 

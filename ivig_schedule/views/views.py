@@ -119,6 +119,7 @@ class ChangeView:
         reason: Why (free text: only for roles that see the arm).
         effect: What it did: in full for the pharmacy, its effect on dates for the others.
         fired: The response rule that fired (pharmacy only).
+        by: Who recorded it (empty when the history does not say).
     """
 
     index: int
@@ -127,6 +128,7 @@ class ChangeView:
     reason: str | None
     effect: str
     fired: str | None
+    by: str = ""
 
 
 @frozen
@@ -510,7 +512,7 @@ def _changes(plan: Plan, role: Role, free_text: bool) -> tuple[ChangeView, ...]:
         index=e.change.index, on=e.change.on, kind=e.change.kind,
         reason=e.change.reason if free_text else None,
         effect=e.text if full else e.schedule,
-        fired=(e.fired or None) if full else None) for e in plan.effects)
+        fired=(e.fired or None) if full else None, by=e.change.by) for e in plan.effects)
 
 
 def _note(finding: Finding, masked: bool) -> Note:

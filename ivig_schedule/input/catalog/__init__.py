@@ -60,7 +60,8 @@ PRODUCT_KEYS = (
 REGIMEN_KEYS = (
     "id", "name", "product", "indication", "max_weight_kg", "first_infusion_g",
     "first_infusion_location", "source", "verified", "notes", "phase", "visit", "unblinded",
-    "masking_source", "rule", "overbag", "exclude_bmi_from", "eligibility_source",
+    "masking_source", "rule", "overbag", "exclude_bmi_from", "eligibility_source", "trial_code",
+    "trial_code_source",
 )
 POLICY_KEYS = (
     "name", "weight", "adjusted_factor", "bmi_above", "ibw_percent_above", "min_age_years",
@@ -317,6 +318,8 @@ def regimen_from_mapping(data: Any, path: str, regimen_id: str | None = None) ->
         overbag=table.text("overbag"),
         exclude_bmi_from=exclude_bmi,
         eligibility_source=table.text("eligibility_source", default="") or "",
+        trial_code=table.text("trial_code"),
+        trial_code_source=table.text("trial_code_source", default="") or "",
     )
 
 
