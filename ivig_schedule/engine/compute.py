@@ -227,6 +227,14 @@ def _notes(prescription: Prescription, fallback: str | None, masked_fallback: st
             "dosing_weight.auto_actual" if prescription.order.dosing_weight == "auto"
             else "dosing_weight.height_below_devine", text, soft=True,
             source="Ontario IG dose calculator criteria: the Devine formula from 152.4 cm"))
+    if prescription.history_edited is not None:
+        index = prescription.history_edited
+        notes.append(Finding(
+            "history.edited",
+            f"change[{index}] no longer matches the hash it was recorded with: it (or a change "
+            "before it) was edited, deleted or inserted by hand; check the history from there "
+            "on against the pharmacy's records", soft=True,
+            source="the [[change]] hash chain (each change's hash covers the previous one's)"))
     policy = prescription.policy
     if policy is not None and policy.notes:
         notes.append(Finding("policy.notes", f"dosing policy {policy.id}: {policy.notes}"))

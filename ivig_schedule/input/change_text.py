@@ -8,7 +8,9 @@ the usual way; the values written here were validated like the TOML fields first
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -59,3 +61,39 @@ def append(text: str, fields: Mapping[str, Any]) -> str:
     newline = newline_of(text)
     head = text if not text or text.endswith("\n") else text + newline
     return head + newline.join(lines) + newline
+
+
+HASH = "hash"
+
+
+def digest(previous: str, table: Mapping[str, Any]) -> str:
+    """A [[change]] table's hash: SHA-256 over the previous table's stated hash and this
+    table's fields as read (every field but ``hash``, keys sorted), so an edited field, a
+    deleted table or one inserted later no longer matches."""
+    fields = {k: v for k, v in table.items() if k != HASH}
+    body = json.dumps([previous, fields], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def first_edited(tables: Sequence[Any]) -> int | None:
+    """The index of the first [[change]] whose ``hash`` no longer matches (None: every hashed
+    table matches). Tables without a hash (written by hand) are not checked."""
+    previous = ""
+    for index, table in enumerate(tables):
+        if not isinstance(table, Mapping):
+            return None
+        stated = table.get(HASH)
+        if isinstance(stated, str) and stated != digest(previous, table):
+            return index
+        previous = stated if isinstance(stated, str) else ""
+    return None
+
+
+def append_hashed(text: str, fields: Mapping[str, Any]) -> str:
+    """`append`, with the new table's ``hash`` (over the previous table's and its own fields,
+    as the file will read them)."""
+    import tomllib
+
+    tables = tomllib.loads(append(text, fields).lstrip("\ufeff")).get("change", [])
+    previous = tables[-2].get(HASH, "") if len(tables) > 1 else ""
+    return append(text, {**fields, HASH: digest(str(previous), tables[-1])})

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from ivig_schedule.input import catalog, tomltext, units
+from ivig_schedule.input import catalog, change_text, tomltext, units
 from ivig_schedule.input.fields import (
     Collector,
     Fields,
@@ -68,7 +68,7 @@ ORDER_KEYS = (
     "courses", "setup_minutes", "observation_minutes", "first_observation_minutes",
     "closed_weekdays", "holidays", "closed_dates", "id", "dosing_policy", "long_interval_weeks",
 )
-CHANGE_COMMON = ("on", "kind", "reason", "by")
+CHANGE_COMMON = ("on", "kind", "reason", "by", "hash")
 CHANGE_KEYS: dict[str, tuple[str, ...]] = {
     "delay": ("course", "days", "shift_following"),
     "skip": ("course",),
@@ -647,6 +647,8 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     allocation = c.run(lambda: _arm(data, regimen)) if regimen else None
     arm, number = allocation if allocation is not None else (None, None)
     changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
+    raw_changes = data.get("change")
+    edited = change_text.first_edited(raw_changes) if isinstance(raw_changes, list) else None
     care = c.run(lambda: _care(data))
     nurse, organizer, travel, lang = care if care is not None else (None, None, None, None)
     if order is not None and regimen is not None:
@@ -658,7 +660,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     return Prescription(patient=patient, order=order, product=product, regimen=regimen, arm=arm,
                         changes=changes, nurse=nurse, organizer=organizer,
                         travel_minutes=travel, language=lang, policy=policy,
-                        treatment_number=number, **_label_care(data))
+                        treatment_number=number, history_edited=edited, **_label_care(data))
 
 
 def _label_care(data: Mapping[str, Any]) -> dict[str, str | None]:

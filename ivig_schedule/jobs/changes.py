@@ -203,7 +203,7 @@ def record_change(request: ChangeRequest) -> Recorded:
     index, invalid = _checked(fields, request.text)
     if invalid is not None:
         return Recorded(invalid)
-    updated = change_text.append(request.text, fields)
+    updated = change_text.append_hashed(request.text, fields)
     after = _own_flags(run(attrs.evolve(base, text=updated), revisions=before is None), index)
     if after.error is not None or after.plan is None:
         return Recorded(after)

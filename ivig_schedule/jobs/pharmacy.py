@@ -114,9 +114,11 @@ def unblind(text: str, store_path: Path, *, by: str, reason: str, at: str) -> tu
         arm = store.unblind(regimen, number, pid, at=at, by=by, reason=reason)
     finally:
         store.close()
-    change = (f'\n[[change]]\non = {at[:10]}\nkind = "unblinding"\nreason = '
-              f"{json.dumps(reason, ensure_ascii=False)}\nby = {json.dumps(by, ensure_ascii=False)}\n")
-    return arm, text.rstrip("\n") + "\n" + change
+    from ivig_schedule.input import change_text
+
+    fields = {"on": dt.date.fromisoformat(at[:10]), "kind": "unblinding", "reason": reason,
+              "by": by}
+    return arm, change_text.append_hashed(text, fields)
 
 
 @frozen

@@ -647,6 +647,8 @@ class Prescription:
             labels (``[care] unblinding_contact``).
         label_storage: The storage conditions printed on the bag labels (``[care]
             label_storage``; the pharmacy's, for both arms' bags alike).
+        history_edited: The index of the first ``[[change]]`` whose hash no longer matches
+            (edited, or a table before it deleted or inserted by hand), or None.
     """
 
     patient: Patient
@@ -663,6 +665,7 @@ class Prescription:
     treatment_number: str | None = None
     unblinding_contact: str | None = None
     label_storage: str | None = None
+    history_edited: int | None = None
 
     def latest_weight(self) -> tuple[Decimal, str, str]:
         """The latest recorded body weight: kilograms, as written, and where it is recorded

@@ -290,3 +290,24 @@ def test_the_pdf_label_is_byte_identical_across_arms(tmp_path):
         plan = pharmacy.plan_of(text, store, dt.date(2027, 1, 1))
         pdfs.append(label_render.to_pdf(label_view(plan, 1, 1)))
     assert pdfs[0].startswith(b"%PDF") and pdfs[0] == pdfs[1]
+
+
+def test_check_names_the_first_edited_change(tmp_path):
+    """Three changes recorded with `change` carry chained hashes; editing change[1]'s days by
+    hand makes `check` name change[1] (history.edited), and the untouched file names none."""
+    rx = tmp_path / "rx.toml"
+    rx.write_text('[patient]\nid = "H-1"\nweight_kg = 70\ntimezone = "Europe/Amsterdam"\n'
+                  '\n[order]\nproduct = "octagam-10"\nregimen = "2g-q4w"\nstart = 2027-01-11\n'
+                  'courses = 4\n')
+    for course, days in ((2, 7), (3, 5), (4, 3)):
+        done = CliRunner().invoke(cli, ["change", str(rx), "delay", "--course", str(course),
+                                        "--days", str(days), "--reason", "r", "--on",
+                                        "2026-12-01", "--today", "2026-12-02"])
+        assert done.exit_code == 0, done.output
+    text = rx.read_text()
+    assert text.count("hash = ") == 3
+    clean = CliRunner().invoke(cli, ["check", str(rx), "--today", "2026-12-02"])
+    assert "history.edited" not in clean.output
+    rx.write_text(text.replace("days = 5", "days = 6"))
+    edited = CliRunner().invoke(cli, ["check", str(rx), "--today", "2026-12-02"])
+    assert "history.edited" in edited.output and "change[1]" in edited.output

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -391,8 +392,10 @@ def test_change_given_writes_the_planned_date(tmp_path):
     result = cli_run("change", str(path), "given", "--course", "1", "--day", "2", "--lot", "A1",
                      "--reason", "infused", "--today", "2026-04-03")
     assert result.exit_code == 0, result.output
-    assert path.read_text().endswith('on = 2026-04-03\nkind = "given"\nreason = "infused"\n'
-                                     'course = 1\nday = 2\nlot = "A1"\ndate = 2026-03-31\n')
+    written, hash_line = path.read_text().rstrip("\n").rsplit("\n", 1)
+    assert written.endswith('on = 2026-04-03\nkind = "given"\nreason = "infused"\n'
+                            'course = 1\nday = 2\nlot = "A1"\ndate = 2026-03-31')
+    assert re.fullmatch(r'hash = "[0-9a-f]{64}"', hash_line)  # the history's hash chain
 
 
 # --- 8. rule h judges every count it can plan ------------------------------------------------

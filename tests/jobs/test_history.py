@@ -301,8 +301,10 @@ def test_change_command_appends_and_keeps_the_rest(tmp_path):
     assert result.exit_code == 0, result.output
     text = rx.read_text()
     assert text.startswith(PAST_Q4W)
-    assert text[len(PAST_Q4W):] == ('\n[[change]]\non = 2025-11-20\nkind = "delay"\n'
-                                   'reason = "fever"\ncourse = 2\ndays = 7\n')
+    added, hash_line = text[len(PAST_Q4W):].rstrip("\n").rsplit("\n", 1)
+    assert added == ('\n[[change]]\non = 2025-11-20\nkind = "delay"\n'
+                     'reason = "fever"\ncourse = 2\ndays = 7')
+    assert re.fullmatch(r'hash = "[0-9a-f]{64}"', hash_line)  # the history's hash chain
     assert "course 2: 2025-12-03…2025-12-06, 4 d, 174 g, planned → 2025-12-10…" in result.stdout
 
 
