@@ -58,6 +58,8 @@ class Settings:
     limits: Limits
     today: dt.date
     limits_file: Path | None = None
+    encoding: str = "utf-8"
+    """The roster CSV's text encoding (``--encoding``; Excel on Windows saves cp1252)."""
 
 
 @frozen
@@ -291,8 +293,8 @@ def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,
         try:
             temp.mkdir()
             writer = _Writer(temp)
-            tasks = roster_input.rows(source)
-            total = roster_input.count(source)
+            tasks = roster_input.rows(source, settings.encoding)
+            total = roster_input.count(source, settings.encoding)
             if jobs_count <= 1:
                 _consume((_worker(row, settings, temp) for row in tasks), writer, total,
                          progress)

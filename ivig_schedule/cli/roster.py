@@ -23,9 +23,11 @@ from ivig_schedule.cli import common
 @click.option("--limits", "limits_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this limits file instead of the built-in one.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="The roster CSV's text encoding (Excel on Windows: cp1252).")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quiet: bool,
-           today: str | None, limits_file: Path | None, debug: bool) -> None:
+           today: str | None, limits_file: Path | None, encoding: str, debug: bool) -> None:
     """Plan a whole roster: a CSV (one patient a row) or a folder of prescription files.
 
     Writes patients/<id>/ (every view as JSON, CSV and .ics), nurses/<nurse>.ics, the
@@ -39,7 +41,7 @@ def roster(source: Path, outdir: Path, force: bool, jobs_count: int | None, quie
         from ivig_schedule.batch import roster as batch
 
         settings = batch.Settings(limits=common.limits(limits_file), today=common.today(today),
-                                  limits_file=limits_file)
+                                  limits_file=limits_file, encoding=encoding)
         workers = jobs_count or os.cpu_count() or 1
         if not quiet and sys.stderr.isatty():
             with _progress_bar() as progress:

@@ -104,6 +104,13 @@ def publish(outdir: Path, template: str, user: str, password_file: Path | None,
             raise click.UsageError("give the password in IVIG_CALDAV_PASSWORD or with "
                                    "--password-file FILE")
         job.check_url(template)
+        import importlib.util
+
+        if importlib.util.find_spec("caldav") is None:
+            from ivig_schedule.model.errors import MissingExtra
+
+            raise MissingExtra("publish needs the caldav extra: pip install "
+                               "'ivig-schedule[caldav]'")
 
         def client_for(url: str) -> object:
             import urllib.parse

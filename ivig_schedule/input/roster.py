@@ -87,7 +87,7 @@ def _physical_lines(text: str) -> list[str]:
     return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
-def read_csv(path: Path) -> Iterator[Row]:
+def read_csv(path: Path, encoding: str = "utf-8") -> Iterator[Row]:
     """The rows of a CSV roster; a bad header is an error for the whole roster, a bad record
     that row's error. The `prescription` column names a file inside the roster's folder."""
     try:
@@ -98,9 +98,16 @@ def read_csv(path: Path) -> Iterator[Row]:
         raise PrescriptionError(str(path), f"{len(raw)} bytes",
                                 f"a roster is at most {MAX_ROSTER_BYTES} bytes (16 MiB)")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+                          else encoding)
     except UnicodeDecodeError as e:
-        raise PrescriptionError(str(path), f"byte {e.start}", "must be UTF-8 text") from None
+        raise PrescriptionError(
+            str(path), f"byte {e.start} (0x{raw[e.start]:02x})",
+            f"is not {encoding} text; a roster saved by Excel on Windows is usually "
+            "Windows-1252: give --encoding cp1252") from None
+    except LookupError:
+        raise PrescriptionError("--encoding", encoding, "is not a text encoding Python knows "
+                                "(e.g. utf-8, cp1252)") from None
     records = _records(text)
     first, problem = next(records, ([], None))
     if problem is not None:
@@ -146,9 +153,9 @@ def _outside(folder: Path, source: str) -> tuple[str, str] | None:
     return None
 
 
-def count(path: Path) -> int:
+def count(path: Path, encoding: str = "utf-8") -> int:
     """How many rows `rows(path)` will yield (for progress), without planning any."""
-    return sum(1 for _ in rows(path))
+    return sum(1 for _ in rows(path, encoding))
 
 
 def read_folder(path: Path) -> Iterator[Row]:
@@ -162,11 +169,11 @@ def read_folder(path: Path) -> Iterator[Row]:
                   store=path / STORE_NAME)
 
 
-def rows(path: Path) -> Iterator[Row]:
-    """The roster's rows, from a CSV file or a folder of TOML files."""
+def rows(path: Path, encoding: str = "utf-8") -> Iterator[Row]:
+    """The roster's rows, from a CSV file (in `encoding`) or a folder of TOML files."""
     if path.is_dir():
         return read_folder(path)
-    return read_csv(path)
+    return read_csv(path, encoding)
 
 
 def prescription_text(row: Row) -> str | None:

@@ -20,6 +20,7 @@ from ivig_schedule.model.errors import (
     IvigScheduleError,
     PrescriptionError,
     show_field,
+    show_value,
 )
 from ivig_schedule.model.inputs import TRAVEL_MINUTES
 from ivig_schedule.model.limits import Limits
@@ -35,7 +36,10 @@ from ivig_schedule.views.views import plan_view
 from ivig_schedule.views.worklist import Entry, entries
 
 UNASSIGNED = "unassigned"
-SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+SAFE_NAME = re.compile(r"[^\W_][\w .'-]{0,63}")
+"""A nurse's name: letters of any script (Renée, José, Øyvind), digits, spaces and . _ ' -,
+1-64 characters, starting with a letter or digit; never a control character or a slash (it
+names the nurse's calendar file)."""
 ROW_FORMATS = ("json", "csv", "ics")
 """What each view of a planned row is written as."""
 
@@ -130,8 +134,8 @@ def planned(row: roster.Row, limits: Limits, today: dt.date) -> Planned | RowRes
     nurse = row.nurse or outcome.prescription.nurse or UNASSIGNED
     if not SAFE_NAME.fullmatch(nurse):
         return RowResult(row.number, patient_id, "invalid", errors=(
-            ("nurse", f'nurse: must be a name of letters, digits, spaces, ".", "_" or "-" '
-                      f'(got "{nurse[:40]}")'),))
+            ("nurse", "nurse: must be a name of letters, digits, spaces, \".\", \"_\", \"'\" or "
+                      f"\"-\" (got {show_value(nurse)})"),))
     return Planned(outcome, nurse)
 
 

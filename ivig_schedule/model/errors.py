@@ -130,6 +130,11 @@ class CatalogError(IvigScheduleError, ValueError):
         super().__init__(f"{show_field(source)}: {show_field(field)}: {problem}")
 
 
+class MissingExtra(IvigScheduleError):
+    """A command needs an optional extra that is not installed (``pdf``, ``caldav``); the
+    message says what to install. Exit 1, like bad input: nothing was done."""
+
+
 class OutputError(IvigScheduleError, OSError):
     """An output could not be written; nothing was changed.
 

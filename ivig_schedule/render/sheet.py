@@ -20,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
+from ivig_schedule.model.errors import MissingExtra, PrescriptionError
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.language import ENGLISH, Language, language
 from ivig_schedule.views.monitoring import vitals
@@ -31,10 +31,6 @@ CHART = {"width": 120, "height": 56, "left": 17, "right": 116, "top": 7, "bottom
          "font": 4.6}
 """The step chart's drawing box and label size, in SVG user units (the chart fills 44 % of the
 page width beside the step table, so a label is about 8 pt)."""
-
-
-class MissingExtra(IvigScheduleError):
-    """PDF output needs the optional ``pdf`` extra."""
 
 
 def _hhmm(moment: Any) -> str:
