@@ -510,7 +510,8 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
         raise PrescriptionError(
             "order.days_per_course",
             days,
-            f"{total_g} g cannot be split into {days} days of whole vials; choose fewer days",
+            f"{plain(total_g)} g cannot be split into {days} days of whole vials; choose fewer "
+            "days",
         )
     return tuple(vials.grams(v) for v in split)
 

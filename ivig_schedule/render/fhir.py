@@ -162,8 +162,8 @@ def _dosages(course: CourseView, day: DayView, sequence: int) -> list[dict[str, 
         dosage: dict[str, Any] = {
             "sequence": sequence + index,
             "text": (f"{label} step {index + 1} of {len(steps)}: starts {offset} min after the "
-                     f"infusion starts; {step.rate_ml_per_h} mL/h for {step.minutes} min "
-                     f"(VTBI {step.volume_ml} mL)"),
+                     f"infusion starts; {written(step.rate_ml_per_h)} mL/h for {step.minutes} "
+                     f"min (VTBI {written(step.volume_ml)} mL)"),
         }
         repeat: dict[str, Any] = {"duration": step.minutes, "durationUnit": "min"}
         end = _step_end(day, steps, index)

@@ -81,13 +81,14 @@ class Language:
         return text if self.code == "en" else text.replace(".", _decimal(self.code))
 
     def contents(self, contents: ContentsView) -> str:
-        """What a bag holds, in words: ``30 g x1 + 10 g x1``, or for placebo ``sodium chloride
-        0.9% 400 mL (matches 40 g)``, with this language's words and decimal separator."""
+        """What a bag holds, in words, or for placebo ``sodium chloride
+        0.9% 400 mL (matches 40 g)``, with this language's words and decimal separator; vials as
+        count × size (``1 × 30 g + 1 × 10 g``), the one way every output writes them."""
         if contents.kind == "placebo":
             return self._("{solution} {volume} mL (matches {grams} g)").format(
                 solution=self._(contents.solution), volume=self.number(contents.ml),
                 grams=self.number(contents.matches_g))
-        return " + ".join(f"{self.number(v.grams)} g x{v.count}" for v in contents.vials)
+        return " + ".join(f"{v.count} × {self.number(v.grams)} g" for v in contents.vials)
 
     def weekday(self, day: dt.date) -> str:
         """The weekday's name ("Monday", "maandag")."""

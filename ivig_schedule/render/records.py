@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the fallback w
     _orjson = None  # type: ignore[assignment]
 
 from ivig_schedule.model.memo import Memo, made
+from ivig_schedule.model.numbers import written
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
 from ivig_schedule.views.views import (
@@ -217,19 +218,19 @@ def to_json(view: PlanView, memo: Memo | None = None) -> str:
 Number = Callable[[Decimal], str]
 
 
-def contents_text(contents: ContentsView | None, number: Number = number_text) -> str:
-    """Contents as one line: ``30.0 g x1 + 10.0 g x1``, or for placebo
-    ``sodium chloride 0.9% 400.0 mL (matches 40.0 g)``; people's outputs pass
-    `model.numbers.written` as `number` ("30 g x1")."""
+def contents_text(contents: ContentsView | None, number: Number = written) -> str:
+    """Contents as one line for people (a text cell, so written the ISMP way, as every text
+    cell of JSON, CSV and FHIR is): ``1 × 30 g + 1 × 10 g``, or for placebo ``sodium chloride
+    0.9% 400 mL (matches 40 g)``. Vial counts are written one way everywhere: count × size."""
     if contents is None:
         return ""
     if contents.kind == "placebo":
         return (f"{contents.solution} {number(contents.ml)} mL "
                 f"(matches {number(contents.matches_g)} g)")
-    return " + ".join(f"{number(v.grams)} g x{v.count}" for v in contents.vials)
+    return " + ".join(f"{v.count} × {number(v.grams)} g" for v in contents.vials)
 
 
-def dispense_text(dispense: DispenseView | None, number: Number = number_text) -> str:
+def dispense_text(dispense: DispenseView | None, number: Number = written) -> str:
     """A course's dispensing as one line: vials by size, or the saline bags."""
     if dispense is None:
         return ""
@@ -237,13 +238,13 @@ def dispense_text(dispense: DispenseView | None, number: Number = number_text) -
         bags = ", ".join(number(b) for b in dispense.bags_ml)
         return (f"{len(dispense.bags_ml)} bags of sodium chloride 0.9%: {bags} mL "
                 f"(matches {number(dispense.grams)} g)")
-    vials = " + ".join(f"{v.count} x {number(v.grams)} g" for v in dispense.vials)
+    vials = " + ".join(f"{v.count} × {number(v.grams)} g" for v in dispense.vials)
     return (f"{vials} = {number(dispense.grams)} g, {number(dispense.volume_ml)} mL")
 
 
 def steps_text(steps: tuple[StepView, ...], separator: str = "; ",
-               number: Number = number_text) -> str:
-    """Pump steps as text, e.g. ``48.0 mL/h for 30 min (VTBI 24.0 mL)``."""
+               number: Number = written) -> str:
+    """Pump steps as text, e.g. ``48 mL/h for 30 min (VTBI 24 mL)``."""
     return separator.join(
         f"{number(s.rate_ml_per_h)} mL/h for {s.minutes} min (VTBI {number(s.volume_ml)} mL)"
         for s in steps

@@ -57,11 +57,12 @@ def test_ids_match_case_insensitively_with_did_you_mean():
 
 def test_dispensing_line_per_course():
     """ProDERM placebo course 1: 4 bags of 400 mL matched to 160 g; the open-label course 5:
-    4 × (30 g + 10 g) = 4 x 30 g + 4 x 10 g, 1600 mL (by hand)."""
+    4 × (30 g + 10 g) = 4 × 30 g + 4 × 10 g, 1600 mL (by hand); text cells are written the
+    ISMP way (no trailing zero), as people read them."""
     data = plan_json(str(SAMPLES / "proderm.toml"), *TODAY)
     assert data["courses"][0]["dispense"]["text"] == (
-        "4 bags of sodium chloride 0.9%: 400.0, 400.0, 400.0, 400.0 mL (matches 160.0 g)")
-    assert data["courses"][4]["dispense"]["text"] == "4 x 30.0 g + 4 x 10.0 g = 160.0 g, 1600.0 mL"
+        "4 bags of sodium chloride 0.9%: 400, 400, 400, 400 mL (matches 160 g)")
+    assert data["courses"][4]["dispense"]["text"] == "4 × 30 g + 4 × 10 g = 160 g, 1600 mL"
     csv_rows = run("plan", str(SAMPLES / "proderm.toml"), "-f", "csv", *TODAY).stdout.splitlines()
     assert "4 bags of sodium chloride 0.9%" in csv_rows[1] and "bags" not in csv_rows[2]
     assert "Dispense" in run("plan", str(SAMPLES / "proderm.toml"), *TODAY).stdout or \
@@ -73,7 +74,7 @@ def test_placebo_reads_the_same_in_every_format():
     table writes it for people ("40 g")."""
     sample = str(SAMPLES / "proderm.toml")
     assert plan_json(sample, *TODAY)["courses"][0]["days"][0]["contents"]["matches_g"] == 40.0
-    for fmt, text in (("csv", "matches 40.0 g"), ("table", "matches 40 g")):
+    for fmt, text in (("csv", "matches 40 g"), ("table", "matches 40 g")):
         out = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["plan", sample, "-f", fmt, *TODAY])
         assert text in out.stdout
 
