@@ -10,15 +10,18 @@ both arms):
   view masks, or immunoglobulin without a name for a role that never sees products; and one per
   recorded lot, with its ``batch``, where the view sees lots;
 - one MedicationRequest per course, ``intent`` ``proposal`` and ``status`` ``draft`` (this is
-  decision support, not a signed order; ``cancelled`` for a course never started, ``stopped`` for
-  one stopped after a day was given, ``completed`` when every day was given), with one Dosage
+  decision support, not a signed order; ``active`` once a day of it was given, ``cancelled`` for
+  a course never started, ``stopped`` for one stopped after a day was given, ``completed`` when
+  every day was given), identified by patient, prescription and course, with one Dosage
   per pump step: when it starts and ends, how long it runs, its rate (mL/h) and volume (mL),
   the day's dose as the most per administration (g, or mL for saline and for a masked bag) and
   the course's rate ceiling as the most per hour, so that a consumer can rebuild the programme;
 - one body-weight Observation (LOINC 29463-7) per weight a course is made for, where the view
   sees weights, which each course's MedicationRequest names as ``supportingInformation`` (with
   its dosing weight in a note): after a weight change each course has its own;
-- one MedicationAdministration per given day, ``completed``, referring to its request (and lot);
+- one MedicationAdministration per given day, ``completed``, referring to its request (and lot),
+  dated by the day it was recorded as given (``effectiveDateTime``; the planned clock times are
+  not what happened);
 - the warnings the view may see as notes.
 
 Units are UCUM. References are ``urn:uuid`` values derived from the plan, so the same input gives
@@ -54,7 +57,7 @@ IMMUNOGLOBULIN = {"system": ATC, "code": "J06BA02",
 SODIUM_CHLORIDE = {"system": ATC, "code": "B05XA03", "display": "sodium chloride"}
 SALINE_MG_PER_ML = Decimal(9)
 """0.9 % sodium chloride is 0.9 g per 100 mL, 9 mg/mL (a unit conversion of the bag's name)."""
-REQUEST_STATUS = {"planned": "draft", "started": "draft", "given": "completed",
+REQUEST_STATUS = {"planned": "draft", "started": "active", "given": "completed",
                   "skipped": "cancelled", "cancelled": "cancelled", "stopped": "stopped"}
 """A course's progress (from the view) as a MedicationRequest status (R4 value set)."""
 LOINC = "http://loinc.org"
@@ -186,10 +189,8 @@ def _dosages(course: CourseView, day: DayView, sequence: int) -> list[dict[str, 
 def _administration(view: PlanView, course: CourseView, day: DayView, request: str,
                     medication: str, patient: str) -> dict[str, Any]:
     assert day.given is not None
-    effective: dict[str, Any] = (
-        {"effectivePeriod": {"start": day.start.isoformat(), "end": day.end.isoformat()}}
-        if day.start is not None and day.end is not None
-        else {"effectiveDateTime": day.given.on.isoformat()})
+    # The date it was recorded as given; the planned clock times are not what happened.
+    effective: dict[str, Any] = {"effectiveDateTime": day.given.on.isoformat()}
     dosage: dict[str, Any] = {"text": f"course {course.number} day {day.day}",
                               "route": {"coding": [INTRAVENOUS], "text": "intravenous"}}
     dose = _dose(day)
@@ -218,7 +219,7 @@ def _body_weight(weight: CourseWeightView, patient: str) -> dict[str, Any]:
 def bundle(view: PlanView) -> dict[str, Any]:
     """The Bundle as a JSON-ready mapping (Decimals kept exact until written)."""
     key = ("plan", view.patient.id, view.prescription, view.view)
-    patient_url = _urn(*key, "patient")
+    patient_url = _urn("patient", view.patient.id)  # one patient, whatever the view
     entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": {
         "resourceType": "Patient",
         "identifier": [{"system": IDENTIFIER_SYSTEM, "value": view.patient.id}]}}]
@@ -255,7 +256,7 @@ def bundle(view: PlanView) -> dict[str, Any]:
         request: dict[str, Any] = {
             "resourceType": "MedicationRequest",
             "identifier": [{"system": "urn:ivig-schedule:course",
-                            "value": f"{view.patient.id}/{course.number}"}],
+                            "value": f"{view.patient.id}/{view.prescription}/{course.number}"}],
             "status": REQUEST_STATUS[course.progress],
             "intent": "proposal",
             "medicationReference": {"reference": medications[kind]},

@@ -192,13 +192,13 @@ HISTORY = (
 
 
 def test_history_sets_the_request_status_and_given_days_are_administrations():
-    """Course 1 fully given: completed; course 2 given on day 1 then nothing planned after the
-    stop from course 3: draft; courses 3-4 never started: cancelled. Each given day is a
+    """Course 1 fully given: completed; course 2 given on day 1 (started, its other days still
+    to give): active; courses 3-4 never started: cancelled. Each given day is a
     completed MedicationAdministration, with its lot and expiry where the view sees them."""
     data = export(None, "pharmacy", text=HISTORY, today="2026-07-01")
     validate(data)
     assert [r["status"] for r in resources(data, "MedicationRequest")] == \
-        ["completed", "draft", "cancelled", "cancelled"]
+        ["completed", "active", "cancelled", "cancelled"]
     given = resources(data, "MedicationAdministration")
     assert len(given) == 3 and {g["status"] for g in given} == {"completed"}
     by_url = {e["fullUrl"]: e["resource"] for e in data["entry"]}
@@ -208,13 +208,14 @@ def test_history_sets_the_request_status_and_given_days_are_administrations():
 
 
 def test_a_skipped_course_is_cancelled_and_later_ones_stay_draft():
-    """Skipping course 3 cancels it (never started); course 4 is still a draft proposal. (A
+    """Skipping course 3 cancels it (never started); course 2 (a day given) is active and
+    course 4 is still a draft proposal. (A
     course with a given day cannot be stopped or skipped: that change is refused.)"""
     text = HISTORY.replace('from_course = 3', 'from_course = 4').replace(
         'kind = "stop"', 'kind = "skip"').replace('from_course = 4', 'course = 3')
     data = export(None, "pharmacy", text=text, today="2026-07-01")
     assert [r["status"] for r in resources(data, "MedicationRequest")] == \
-        ["completed", "draft", "cancelled", "draft"]
+        ["completed", "active", "cancelled", "draft"]
 
 
 def test_masked_nurse_sees_no_lot():
@@ -236,3 +237,29 @@ def test_units_are_ucum_and_numbers_are_numbers():
             assert isinstance(element["value"], int | float)
             assert re.fullmatch(r"g|mg|mL|mL/h|h|kg", element["code"])
             assert Decimal(str(element["value"])) >= 0
+
+
+def test_two_prescriptions_of_one_patient_have_distinct_requests_and_one_patient():
+    """Two prescriptions of patient F-1 (order ids RX-1 and RX-2): their MedicationRequest
+    identifiers differ, while the Patient's fullUrl is the same in both and in every view."""
+    from ivig_schedule import jobs
+    from ivig_schedule.render.fhir import bundle
+    from ivig_schedule.views.views import plan_view
+
+    from ..helpers import to_toml
+
+    def bundle_of(order_id: str, view: str) -> dict:
+        text = to_toml({"patient": {"id": "F-1", "weight_kg": 80, "timezone": "UTC"},
+                        "order": {"product": "octagam-10", "regimen": "2g-q4w",
+                                  "start": "2027-01-11", "id": order_id}})
+        return bundle(plan_view(jobs.run(jobs.Request(text=text)).checked_plan(), view))
+
+    def identifiers(found: dict) -> set[str]:
+        return {e["resource"]["identifier"][0]["value"] for e in found["entry"]
+                if e["resource"]["resourceType"] == "MedicationRequest"}
+
+    one, two = bundle_of("RX-1", "pharmacy"), bundle_of("RX-2", "pharmacy")
+    assert identifiers(one) == {"F-1/RX-1/1", "F-1/RX-1/2", "F-1/RX-1/3"}
+    assert not identifiers(one) & identifiers(two)
+    patients = {b["entry"][0]["fullUrl"] for b in (one, two, bundle_of("RX-1", "nurse"))}
+    assert len(patients) == 1
