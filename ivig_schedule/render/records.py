@@ -282,7 +282,11 @@ def _csv_days(days: tuple[DayView, ...], memo: Memo | None) -> tuple[list[Any], 
 def _csv_day(day: DayView) -> list[Any]:
     return csvcells.row([
         day.day, day.date.isoformat(), _iso(day.start), _iso(day.end), day.location or "",
-        "" if day.grams is None else number_text(day.grams),
+        # A placebo day gives no immunoglobulin: its grams cell is empty, so the column adds up
+        # to what is given (JSON keeps `grams`, the amount the bag is matched to).
+        "" if day.grams is None or (day.contents is not None
+                                    and day.contents.kind == "placebo")
+        else number_text(day.grams),
         "" if day.volume_ml is None else number_text(day.volume_ml),
         contents_text(day.contents),
         "" if day.infusion_minutes is None else day.infusion_minutes,

@@ -153,9 +153,15 @@ def _weights(view: PlanView, course: CourseView, t: Language) -> str:
     if course.dose_g_per_kg is not None:
         text += " · " + t._("{dose} g/kg this course").format(
             dose=t.number(course.dose_g_per_kg))
-    if view.product is not None:
+    placebo = course.dispense is not None and bool(course.dispense.bags_ml)
+    if view.product is not None and not placebo:
         text += f" · {t.number(view.product.concentration_mg_per_ml)} mg/mL"
-    if course.dispense is not None:
+    if course.dispense is not None and placebo:
+        # A placebo course is saline: its total is the bags' volume, matched to the grams.
+        text += " · " + t._("course total {volume} mL of {solution} (matches {grams} g)").format(
+            volume=t.number(course.dispense.volume_ml), solution=t._("sodium chloride 0.9%"),
+            grams=t.number(course.dispense.grams))
+    elif course.dispense is not None:
         text += " · " + t._("course total {grams} g").format(
             grams=t.number(course.dispense.grams))
     return text

@@ -132,7 +132,10 @@ def _infusion_table(view: PlanView, table_class: type) -> object:
     for course in view.courses:
         for day in course.days:
             when = f"{day.date.isoformat()}\n{_time(day)}\n{day.location or ''}"
-            bag = [f"{_grams(day.grams)} g" if day.grams is not None else BLINDED,
+            placebo = day.contents is not None and day.contents.kind == "placebo"
+            # A placebo bag is named by what it is, never by bare grams it does not hold.
+            bag = ["" if placebo else (f"{_grams(day.grams)} g" if day.grams is not None
+                                       else BLINDED),
                    _bag(day.contents) if day.contents is not None else "",
                    f"{written(day.volume_ml)} mL" if day.volume_ml is not None else ""]
             pump = [f"{written(s.rate_ml_per_h)} × {s.minutes} ({written(s.volume_ml)})"
