@@ -213,4 +213,14 @@ def totals(found: Iterable[Entry]) -> tuple[Total, ...]:
             for index, value in enumerate(values):
                 row[index] += value
     return tuple(Total(item, kind, int(v[0]), int(v[1]), v[2], v[3])
-                 for (kind, item), v in sorted(sums.items()))
+                 for (kind, item), v in sorted(sums.items(), key=_by_size))
+
+
+def _by_size(entry: tuple[tuple[str, str], list[Decimal]]) -> tuple[str, str, Decimal]:
+    """Totals in order of kind, product, then vial size as a number (1, 2.5, 10, 40 g; never
+    as text, which puts 10 before 2.5)."""
+    (kind, item), values = entry
+    vials, grams = values[0], values[2]
+    if kind == "product" and vials:
+        return kind, item.rsplit(" ", 3)[0], grams / vials
+    return kind, item, Decimal(0)

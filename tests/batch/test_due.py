@@ -185,3 +185,18 @@ def test_a_nurse_name_that_matches_no_one_is_an_error_not_a_free_week():
     assert result.stderr.strip().splitlines() == [
         'error: --nurse: did you mean Jansen? allowed: Bakker, Jansen, de Vries (got "jansen")']
     assert result.stdout == ""
+
+
+def test_totals_sort_vial_sizes_as_numbers():
+    """Gamunex-C's 1, 2.5, 10 and 40 g vials are listed 1, 2.5, 10, 40 (as text 10 came before
+    2.5), products before saline."""
+    from ivig_schedule.views.worklist import _by_size
+
+    sums = {("product", f"gamunex-c {size} g vial"): [Decimal(2), Decimal(0),
+                                                      Decimal(size) * 2, Decimal(0)]
+            for size in ("10", "2.5", "40", "1")}
+    sums[("saline", "sodium chloride 0.9% bag")] = [Decimal(0), Decimal(1), Decimal(0),
+                                                    Decimal(400)]
+    order = [item for (_, item), _ in sorted(sums.items(), key=_by_size)]
+    assert order == ["gamunex-c 1 g vial", "gamunex-c 2.5 g vial", "gamunex-c 10 g vial",
+                     "gamunex-c 40 g vial", "sodium chloride 0.9% bag"]
