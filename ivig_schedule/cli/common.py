@@ -60,6 +60,8 @@ def finish(written: Written, output: Path | None = None, force: bool = False,
     when it could not, and exit with its code."""
     if written.data is not None:
         emit(written.data, output, force)
+    for note in written.notes:
+        click.echo(note, err=True)
     failure = written.failure
     if failure is not None:
         if debug:

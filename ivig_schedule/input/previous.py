@@ -54,9 +54,18 @@ def _stamp(event: Any) -> dt.datetime | None:
     return None
 
 
-def read(data: bytes, expected: Mapping[str, str], view: str) -> dict[str, SentEvent]:
+PRESCRIPTION_KEY = "X-IVIG-SCHEDULE-PLAN"
+
+
+def read(data: bytes, expected: Mapping[str, str], view: str,
+         replaced: list[str] | None = None) -> dict[str, SentEvent]:
     """Our events of the file, after checking it was written by this tool for the `expected`
-    identity (patient, prescription, view)."""
+    identity (patient, prescription, view).
+
+    A file for the same patient and view but another prescription identity (the start date of
+    a prescription without ``[order] id`` was edited by hand) is read too when `replaced` is
+    given: its events are then cancelled in the new file (none of them has a UID of the new
+    identity), and `replaced` receives the old identity, for the caller to say so."""
     from icalendar import Calendar
 
     try:
@@ -66,7 +75,11 @@ def read(data: bytes, expected: Mapping[str, str], view: str) -> dict[str, SentE
     if str(calendar.get("PRODID", "")) != PRODID:
         raise _refuse("was not written by ivig-schedule; it is never merged")
     for key, wanted in expected.items():
-        if str(calendar.get(key, "")) != wanted:
+        found = str(calendar.get(key, ""))
+        if found != wanted:
+            if key == PRESCRIPTION_KEY and replaced is not None and found:
+                replaced.append(found)
+                continue
             what = WHAT.get(key, key)
             raise _refuse(f"was written for another {what}; give the file sent to this "
                           f"{what} ({view} view)")

@@ -42,6 +42,9 @@ class Written:
     outcome: Outcome = attrs.field(factory=Outcome)
     data: bytes | None = None
     error: IvigScheduleError | None = None
+    notes: tuple[str, ...] = ()
+    """Lines for the person running the command (standard error), e.g. what a file sent
+    before became."""
 
     @property
     def exit_code(self) -> int:
@@ -72,21 +75,30 @@ def plan(request: Request, fmt: str, view: View, *, previous: bytes | None = Non
         return Written(outcome)
     shown = plan_view(outcome.plan, view, trail=form.trail)
     events: tuple[Stamped, ...] = ()
+    notes: tuple[str, ...] = ()
     if form.history:
         from ivig_schedule.input import previous as sent  # calendars only
         from ivig_schedule.views import revisions
 
+        replaced: list[str] = []
         try:
-            old = (sent.read(previous, revisions.identity(shown), view)
+            old = (sent.read(previous, revisions.identity(shown), view, replaced)
                    if previous is not None else None)
         except PrescriptionError as e:
             return Written(Outcome(errors=flatten(e)))
+        if replaced and old is not None:
+            live = sum(1 for e in old.values() if not e.cancelled)
+            notes = ("note: --previous was sent before this prescription's identity changed (a "
+                     f"start date edited by hand; it is now {shown.prescription}): its {live} "
+                     "events are cancelled in this file and the new ones added (import it over "
+                     "the old one; give [order] id so that a later edit keeps the events)",)
         fixed = stamp.astimezone(dt.UTC).replace(microsecond=0) if stamp is not None else None
         events = revisions.stamped(shown, (plan_view(p, view, trail=False) for p in outcome.revisions),
                                    fixed=fixed, previous=old)
     options = formats.Options(width=width, color=color, events=events,
                               lang=lang or shown.language)
-    return Written(outcome, formats.render(fmt, shown, options))
+    return Written(outcome, formats.render(fmt, shown, options),
+                   notes=notes if form.history else ())
 
 
 def sheet(request: Request, view: View, *, paper: str = "a4", course: int | None = None,

@@ -89,15 +89,42 @@ def test_two_prescriptions_of_one_patient_share_no_uid_and_history_keeps_them():
     assert uids(run("plan", "-", "-f", "ics", *TODAY, input=delayed).stdout) == first
 
 
-def test_previous_of_another_prescription_is_refused(tmp_path):
-    """--previous written for another prescription of the same patient id is refused."""
+def test_previous_after_a_start_edit_cancels_the_old_events_and_says_so(tmp_path):
+    """The start of a prescription without an [order] id edited by hand (2027-11-05 →
+    2028-01-07) gives it a new identity: with --previous, every event of the file sent before
+    is CANCELLED in the new file (same UID, higher SEQUENCE) and the new events are added, so an
+    app that imports it over the old one keeps no duplicate; stderr says so. Read with vobject."""
+    from ..calendars import independent_events
+
+    text = (SAMPLES / "2g-q4w.toml").read_text()
+    sent = tmp_path / "sent.ics"
+    sent.write_text(run("plan", "-", "-f", "ics", *TODAY, input=text).stdout, newline="")
+    old = {str(e.uid.value): int(e.sequence.value) for e in
+           independent_events(sent.read_bytes())}
+    result = run("plan", "-", "-f", "ics", "--previous", str(sent), *TODAY,
+                 input=text.replace("2027-11-05", "2028-01-07"))
+    assert result.exit_code == 0, result.stderr
+    assert "identity changed" in result.stderr and "now 2028-01-07" in result.stderr
+    assert "12 events are cancelled" in result.stderr
+    events = independent_events(result.stdout.encode())
+    cancelled = {str(e.uid.value): int(e.sequence.value) for e in events
+                 if str(e.status.value) == "CANCELLED"}
+    assert set(cancelled) == set(old)
+    assert all(cancelled[uid] > old[uid] for uid in old)
+    live = [e for e in events if str(e.status.value) != "CANCELLED"]
+    assert len(live) == len(old)  # the same 3 courses × 4 days, at their new dates
+    assert not {str(e.uid.value) for e in live} & set(old)
+
+
+def test_previous_of_another_patient_is_still_refused(tmp_path):
+    """A file sent for another patient id is never merged."""
     text = (SAMPLES / "2g-q4w.toml").read_text()
     sent = tmp_path / "sent.ics"
     sent.write_text(run("plan", "-", "-f", "ics", *TODAY, input=text).stdout, newline="")
     result = run("plan", "-", "-f", "ics", "--previous", str(sent), *TODAY,
-                 input=text.replace("2027-11-05", "2028-01-07"))
+                 input=text.replace('id = "Q4-0112"', 'id = "Q4-0113"'))
     assert result.exit_code == 1
-    assert "--previous: was written for another prescription" in result.stderr
+    assert "--previous: was written for another patient" in result.stderr
 
 
 @pytest.mark.parametrize("how", ["same", "symlink", "hardlink"])
