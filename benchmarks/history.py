@@ -120,6 +120,15 @@ def main() -> None:
         print(f"3. change on 199 given records / plan -f json of it: {best / planned:.2f} "
               "(target <= 1.5)")
 
+        # A start in 9990 with a change recorded now: the calendar's VTIMEZONE covers the
+        # stamps of 2026 and the events of 9990; it must not be walked year by year.
+        far = root / "far.toml"
+        far.write_text(head(3, "9990-11-05") + weight_changes(1, 3))
+        far_json, _ = timed(["plan", str(far), "-f", "json", "--today", TODAY])
+        far_ics, _ = timed(["plan", str(far), "-f", "ics", "--today", TODAY])
+        print(f"4. plan -f ics / -f json, start in 9990 with a change recorded now: "
+              f"{far_ics / far_json:.2f} (target < 2)")
+
 
 if __name__ == "__main__":
     main()
