@@ -182,7 +182,7 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
         "heading": t._("{kind} sheet · course {course}, day {day}").format(
             kind=kind, course=course.number, day=day.day),
         "course_label": t._("{course} ({phase}) · day {day} of {days}").format(
-            course=course.number, phase=t._("study") if course.masked else course.phase,
+            course=course.number, phase=t._("study") if course.masked else t._(course.phase),
             day=day.day, days=len(course.days)),
         "running": t._("{patient} · {weekday} {date} · course {course}, day {day} of "
                        "{days}").format(patient=view.patient.id, weekday=t.weekday(day.date),

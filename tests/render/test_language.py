@@ -21,9 +21,14 @@ from ..helpers import ROOT, SAMPLES
 TODAY = dt.date(2026, 12, 3)
 RENDERERS = [ROOT / "ivig_schedule" / "render" / "ics" / "calendar.py",
              ROOT / "ivig_schedule" / "render" / "sheet.py",
-             ROOT / "ivig_schedule" / "render" / "language.py"]
+             ROOT / "ivig_schedule" / "render" / "language.py",
+             ROOT / "ivig_schedule" / "render" / "table.py"]
 TEMPLATE = ROOT / "ivig_schedule" / "render" / "templates" / "sheet.html.j2"
-VALUES = ("sodium chloride 0.9%", "actual", "adjusted", "ideal", "home", "ward")
+VALUES = ("sodium chloride 0.9%", "actual", "adjusted", "ideal", "home", "ward",
+          "pharmacy", "nurse", "patient", "assessor", "active", "placebo", "given", "cancelled",
+          "skipped", "course", "blinded", "open-label", "loading", "maintenance",
+          "insufficient-response", "the label maximum", "the at-risk maximum",
+          "the order's max_rate_ml_h")
 """Words from the plan that reach people (the saline, the dosing-weight basis, locations)."""
 
 
@@ -141,3 +146,42 @@ def test_care_language_is_the_default_and_english_is_unchanged(tmp_path):
     plain = outputs.plan(jobs.Request(text=text, today=TODAY), "ics", "nurse").data
     assert english is not None and b"Pump programme" in english
     assert plain == english == Path(SAMPLES / "time-is-muscle.nurse.ics").read_bytes()
+
+
+def test_plan_lang_nl_prints_the_table_in_dutch_with_decimal_commas():
+    """`plan --lang nl`: Dutch words and decimal commas. 112 kg, 175 cm, adjusted: 87.08 kg;
+    cap 3 mg/kg/min × 87.079 kg × 60 ÷ 100 = 156.7 mL/h; step 1 is 1 × 87.079 × 0.6 = 52.2 mL/h
+    for 30 min, VTBI 26.1 mL; day 1 is 44 g = 1 × 30 g + 1 × 10 g + 2 × 2 g (worked by hand)."""
+    from click.testing import CliRunner
+
+    from ivig_schedule.cli.app import cli
+
+    result = CliRunner().invoke(cli, ["plan", str(SAMPLES / "2g-q4w.toml"), "--lang", "nl",
+                                      "--today", "2027-01-01"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for expected in ("Patiënt Q4-0112 · 112 kg · doseergewicht 87,08 kg (aangepast)",
+                     "weergave apotheek",
+                     "geen snelheid boven 156,7 mL/h (het maximum bij verhoogd risico)",
+                     "Kuur·dag", "Wanneer, waar", "52,2 × 30 (26,1)",
+                     "1 × 30 g + 1 × 10 g + 2 × 2 g", "totaal 3 h 19 min", "thuis",
+                     "Alleen beslisondersteuning"):
+        assert expected in text, expected
+    for english in ("Course·day", "When, where", "dosing weight", "times in", "total "):
+        assert english not in text, english
+
+
+def test_a_dutch_nurse_sheet_names_its_view_heading_and_phase_in_dutch():
+    """The Dutch ProDERM nurse sheet: "weergave verpleegkundige", "Waarschuwingen" and the
+    open-label phase's name; never "nurse view", "Warnings" or "ONTBLIND"."""
+    from ivig_schedule import jobs
+    from ivig_schedule.render.sheet import to_html
+    from ivig_schedule.views.views import plan_view
+
+    text = (SAMPLES / "proderm.toml").read_text()
+    plan = jobs.run(jobs.Request(text=text, overrides={"arm": "active"})).checked_plan()
+    html = to_html(plan_view(plan, "nurse"), lang="nl")
+    assert "weergave verpleegkundige" in html and "Waarschuwingen" in html
+    assert "nurse view" not in html and ">Warnings<" not in html and "ONTBLIND" not in html
+    pharmacy = to_html(plan_view(plan, "pharmacy"), lang="nl")
+    assert "ONGEBLINDEERD" in pharmacy and "weergave apotheek" in pharmacy
