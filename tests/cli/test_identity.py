@@ -112,7 +112,7 @@ def test_previous_after_a_start_edit_cancels_the_old_events_and_says_so(tmp_path
     assert set(cancelled) == set(old)
     assert all(cancelled[uid] > old[uid] for uid in old)
     live = [e for e in events if str(e.status.value) != "CANCELLED"]
-    assert len(live) == len(old)  # the same 3 courses × 4 days, at their new dates
+    assert len(live) == len(old)  # the same 3 courses of 4 days, at their new dates
     assert not {str(e.uid.value) for e in live} & set(old)
 
 
