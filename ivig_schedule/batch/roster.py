@@ -26,9 +26,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -43,7 +41,7 @@ from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.values import frozen
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.dispensing import json_of
-from ivig_schedule.views.dispensing import DISPENSING_COLUMNS
+from ivig_schedule.views.dispensing import DISPENSING_COLUMNS, WeeklyTotals
 from ivig_schedule.views.worklist import Entry, each_clash
 
 WEEKLY_COLUMNS = ("week", "kind", "item", "vials", "bags", "grams", "volume_ml")
@@ -144,7 +142,7 @@ class _Writer:
         self.errors_csv.writerow(ERROR_COLUMNS)
         self.seen: dict[str, int] = {}
         self.zones: dict[str, dict[str, tuple[int, int]]] = {}
-        self.weekly: dict[tuple[str, str, str], list[Decimal]] = {}
+        self.weekly = WeeklyTotals()
         self.per_week: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
@@ -191,10 +189,7 @@ class _Writer:
             self.first_day = False
         for week, days in result.days_per_week:
             self.per_week[week] += days
-        for week, kind, item, *sums in result.weekly:
-            totals = self.weekly.setdefault((week, kind, item), [Decimal(0)] * 4)
-            for index, value in enumerate(sums):
-                totals[index] += value
+        self.weekly.add(result.weekly)
         self.warnings.update(result.warnings)
         if result.visit_lines:  # kept on disk, one file a nurse, so memory stays flat
             with (self.folder / "nurses" / f".{result.nurse}.visits").open(
@@ -217,8 +212,7 @@ class _Writer:
         self.dispensing.close()
         self.days_json.close()
         self.errors.close()
-        weekly = [_weekly(week, kind, item, totals)
-                  for (week, kind, item), totals in sorted(self.weekly.items())]
+        weekly = self.weekly.rows()
         with (self.folder / "dispensing-weekly.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(WEEKLY_COLUMNS)
@@ -262,15 +256,6 @@ def _visits(path: Path, nurse: str) -> Iterator[Entry]:
                         leave=dt.datetime.fromisoformat(leave), patient_id=patient, nurse=nurse,
                         location="", course=0, day=0, what="", status="planned", prepare="",
                         items=(), travel_minutes=int(travel))
-
-
-def _weekly(week: str, kind: str, item: str, totals: list[Decimal]) -> dict[str, Any]:
-    """One week's total of one item; vials and grams for a product, bags for saline."""
-    vials, bags, grams, volume = totals
-    product = kind == "product"
-    return {"week": week, "kind": kind, "item": item, "vials": int(vials) if product else None,
-            "bags": None if product else int(bags), "grams": grams if product else None,
-            "volume_ml": volume}
 
 
 def run(source: Path, outdir: Path, settings: Settings, *, jobs_count: int = 1,

@@ -81,6 +81,33 @@ def week_totals(lines: tuple[DispensingLine, ...]) -> tuple[tuple[WeekTotal, ...
             tuple((week, len(found)) for week, found in days.items()))
 
 
+class WeeklyTotals:
+    """The roster's weekly totals by item, added up row by row as rows finish (in any order;
+    addition does not depend on it), and laid out once at the end."""
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[str, str, str], list[Decimal]] = {}
+
+    def add(self, totals: tuple[WeekTotal, ...]) -> None:
+        """One row's `week_totals`."""
+        for week, kind, item, *sums in totals:
+            found = self._sums.setdefault((week, kind, item), [Decimal(0)] * 4)
+            for index, value in enumerate(sums):
+                found[index] += value
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each week's total of each item, in week and item order: vials and grams for a
+        product, bags for saline."""
+        found = []
+        for (week, kind, item), (vials, bags, grams, volume) in sorted(self._sums.items()):
+            product = kind == "product"
+            found.append({"week": week, "kind": kind, "item": item,
+                          "vials": int(vials) if product else None,
+                          "bags": None if product else int(bags),
+                          "grams": grams if product else None, "volume_ml": volume})
+        return found
+
+
 def dispensing_lines(view: PlanView, row: int, nurse: str) -> tuple[DispensingLine, ...]:
     """The pharmacy view's infusion days as items to dispense (cancelled and skipped days are
     not dispensed)."""

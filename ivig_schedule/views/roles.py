@@ -25,6 +25,8 @@ class Role:
         history: The list of recorded changes (their effect on dates at least).
         weights: The patient's weights and height.
         warnings: Code prefixes of the warnings it can act on; None for every warning.
+        many_patients: Its calendar holds many patients (a nurse's round): event titles name
+            the patient's pseudonym and the course·day.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Role:
     history: bool
     weights: bool
     warnings: tuple[str, ...] | None
+    many_patients: bool = False
 
 
 ROLES: dict[str, Role] = {role.name: role for role in (
@@ -42,7 +45,7 @@ ROLES: dict[str, Role] = {role.name: role for role in (
          weights=True, warnings=None),
     Role("nurse", times=True, pump=True, doses=True, dispensing=False, history=True,
          weights=True, warnings=("rate.", "ladder.", "data.default_ladder", "infusion.", "time.",
-                                 "schedule.")),
+                                 "schedule."), many_patients=True),
     Role("patient", times=True, pump=False, doses=False, dispensing=False, history=False,
          weights=False, warnings=("time.", "schedule.")),
     Role("assessor", times=False, pump=False, doses=False, dispensing=False, history=False,

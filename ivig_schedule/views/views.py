@@ -397,6 +397,9 @@ class PlanView:
     start: dt.date | None = None
     prescription: str = ""
     change_dates: tuple[dt.date, ...] = ()
+    titles_name_patient: bool = False
+    """The role's calendar holds many patients (a nurse's round): titles name the patient's
+    pseudonym and the course·day. Decided here, by role, so no renderer names a role."""
     overbag: str | None = None
     organizer: str = ""
     format: str = FORMAT
@@ -575,4 +578,5 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True,
         organizer=rx.organizer or DEFAULT_ORGANIZER,
         language=rx.language or "en",
         change_dates=tuple(e.change.on for e in plan.effects),
+        titles_name_patient=role.many_patients,
     )

@@ -202,7 +202,7 @@ def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
 def _summary(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
     """The title. A nurse's calendar holds many patients: her titles name the patient's
     pseudonym and the course·day ("PD-0042 · infusion 2·1"), the same for both arms."""
-    if view.view == "nurse":
+    if view.titles_name_patient:
         text = t._("{id} · infusion {course}·{day}").format(
             id=view.patient.id, course=course.number, day=day.day)
     else:
@@ -269,7 +269,7 @@ def _event(shared: _Shared, event: Stamped) -> str:
         lines: tuple[Line, ...] = (
             ("SUMMARY", w.escape(
                 t._("{id} · study visit week {week}").format(id=view.patient.id, week=visit.week)
-                if view.view == "nurse" else t._("Study visit · week {week}").format(
+                if view.titles_name_patient else t._("Study visit · week {week}").format(
                     week=visit.week))),
             *times,
             *_stamps(view, event), ("CLASS", "PRIVATE"),
