@@ -212,6 +212,9 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
         "checked_by": t._("Checked (2nd pharmacist)") if pharmacy else t._("Checked by"),
         "lot": (given.lot or "") if given else "",
         "expiry": (given.expiry.isoformat() if given and given.expiry else ""),
+        "given": (t._("GIVEN on {date} (recorded): this is a reprint of a day already given; "
+                      "do not give it again").format(date=given.on.isoformat())
+                  if given is not None and day.status == "given" else ""),
     }
 
 

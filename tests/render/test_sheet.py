@@ -419,3 +419,22 @@ def test_no_vital_signs_time_is_clipped_on_the_night_the_clocks_change(tmp_path,
     for cell in cells:
         assert cell["scroll"] <= cell["client"], cell
         assert all(right <= 0.5 for right in cell["children"]), cell
+
+
+def test_a_given_days_reprint_says_it_was_given_and_keeps_its_lot():
+    """80 kg, 2 days a course: course 1 day 1 given on 2026-06-01 from lot L-1 (expiry
+    2027-05-01). Its reprint says GIVEN on that date and prints the lot and expiry; course 1
+    day 2, not yet given, says neither."""
+    text = ('[patient]\nid = "H-7"\nweight_kg = 80\ntimezone = "Europe/Amsterdam"\n[order]\n'
+            'product = "octagam-10"\nregimen = "2g-q4w"\nstart = "2026-06-01"\n'
+            'days_per_course = 2\ncourses = 2\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "given"\nreason = "r"\ncourse = 1\nday = 1\n'
+            'lot = "L-1"\nexpiry = 2027-05-01\n')
+    plan = jobs.run(jobs.Request(text=text)).checked_plan()
+    found = {(p["course"], p["day"]): p for p in pages(plan_view(plan, "pharmacy"))}
+    html = to_html(plan_view(plan, "pharmacy"), course=1)
+    assert "GIVEN on 2026-06-01 (recorded)" in found[(1, 1)]["given"]
+    assert found[(1, 2)]["given"] == ""
+    first = html.split('data-day="2"')[0]
+    assert "GIVEN on 2026-06-01" in first and ">L-1<" in first and ">2027-05-01<" in first
+    assert "GIVEN on" not in html.split('data-day="2"')[1]
