@@ -185,3 +185,30 @@ def test_a_dutch_nurse_sheet_names_its_view_heading_and_phase_in_dutch():
     assert "nurse view" not in html and ">Warnings<" not in html and "ONTBLIND" not in html
     pharmacy = to_html(plan_view(plan, "pharmacy"), lang="nl")
     assert "ONGEBLINDEERD" in pharmacy and "weergave apotheek" in pharmacy
+
+
+def test_calendar_moves_and_given_days_read_naturally_in_dutch_and_english():
+    """A course delayed by 1 day reads "1 dag later verschoven" (never "+1 dagen") and one by 8
+    days "8 dagen later verschoven"; a given day names no field path ("change[0]")."""
+    from ivig_schedule import jobs
+    from ivig_schedule.jobs import outputs
+
+    from ..helpers import calendar
+
+    text = ('[patient]\nid = "N-1"\nweight_kg = 80\ntimezone = "Europe/Amsterdam"\n[order]\n'
+            'product = "octagam-10"\nregimen = "2g-q4w"\nstart = 2026-06-01\n'
+            'days_per_course = 2\ncourses = 3\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "given"\nreason = "r"\ncourse = 1\nday = 1\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "delay"\nreason = "r"\ncourse = 2\ndays = 1\n'
+            'shift_following = false\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "delay"\nreason = "r"\ncourse = 3\ndays = 8\n')
+    request = jobs.Request(text=text)
+    english = calendar(jobs.run(request, revisions=True)).decode().replace("\r\n ", "")
+    written = outputs.plan(request, "ics", "nurse", lang="nl").data or b""
+    nl = written.decode().replace("\r\n ", "")
+    assert "Moved 1 day later (scheduled in week 4)" in english
+    assert "Moved 8 days later (scheduled in week 8)" in english
+    assert "1 dag later verschoven (gepland in week 4)" in nl and "+1 dagen" not in nl
+    assert "8 dagen later verschoven" in nl
+    assert "Given on 2026-06-01 (change 1 of the recorded history)" in english
+    assert "change[" not in english and "change[" not in nl

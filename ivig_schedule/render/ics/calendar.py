@@ -144,8 +144,7 @@ class _CourseLines:
                 rate=t.number(course.cap.cap_ml_per_h)))
         if view.product_name is not None and not course.masked:
             self.after_pump.append(t._("Product: {name}").format(name=view.product_name))
-        self.moved = (t._("Moved {days} days from week {week}").format(
-            days=f"{course.moved_days:+d}", week=course.week) if course.moved_days else None)
+        self.moved = _moved(course.moved_days, course.week, t) if course.moved_days else None
 
 
 def _pump_lines(shared: _Shared, course: CourseView, day: DayView) -> list[str]:
@@ -188,8 +187,8 @@ def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
         lot = t._("; lot {lot}").format(lot=day.given.lot) if day.given.lot else ""
         expiry = (t._(", expiry {date}").format(date=day.given.expiry)
                   if day.given.expiry else "")
-        lines.append(t._("Given (recorded in change[{index}] on {date})").format(
-            index=day.given.change, date=day.given.on) + lot + expiry)
+        lines.append(t._("Given on {date} (change {number} of the recorded history)").format(
+            number=day.given.change + 1, date=day.given.on) + lot + expiry)
     moved = shared.course(course).moved
     if moved is not None:
         lines.append(moved)
@@ -197,6 +196,19 @@ def _description(shared: _Shared, course: CourseView, day: DayView) -> str:
     if day.steps is not None:
         lines.append(shared.closing)
     return "\n".join(lines)
+
+
+def _moved(days: int, week: int, t: Language) -> str:
+    """How far a course moved, in words with the right number ("1 day", "8 days")."""
+    later = days > 0
+    count = abs(days)
+    if count == 1:
+        text = t._("Moved 1 day later (scheduled in week {week})") if later else t._(
+            "Moved 1 day earlier (scheduled in week {week})")
+    else:
+        text = t._("Moved {days} days later (scheduled in week {week})") if later else t._(
+            "Moved {days} days earlier (scheduled in week {week})")
+    return text.format(days=count, week=week)
 
 
 def _summary(view: PlanView, course: CourseView, day: DayView, t: Language) -> str:
