@@ -56,6 +56,14 @@ def ideal_body_weight_kg(height_cm: Decimal, sex: str) -> Decimal:
     return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * (inches - DEVINE_FROM_INCHES)
 
 
+def _ideal_calc(height_cm: Decimal, sex: str, ideal_kg: Decimal) -> Calc:
+    """The Devine ideal body weight as a step of the calculation trail."""
+    return Calc(f"IBW (Devine, {sex})", formulas.IDEAL_WEIGHT,
+                (("base", DEVINE_BASE_KG[sex]), ("per_inch", DEVINE_KG_PER_INCH),
+                 ("height", height_cm), ("cm_per_in", CM_PER_IN),
+                 ("from_inches", DEVINE_FROM_INCHES)), ideal_kg, "kg")
+
+
 def _pounds(patient: Patient) -> tuple[Calc, ...]:
     """The pound-to-kilogram conversion, when the weight was written in pounds."""
     if patient.weight_lb is None:
@@ -93,10 +101,9 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
         )
     height = patient.height_cm
     tall = height >= DEVINE_MIN_HEIGHT_CM
-    height_m = height / CM_PER_M
-    bmi = actual / (height_m * height_m)
-    bmi_calc = Calc("BMI", formulas.BMI, (("weight", actual), ("height_m", height_m)), bmi,
-                    "kg/m²")
+    known = _bmi(patient)
+    assert known is not None
+    bmi, bmi_calc = known
     if not tall:
         obese = bmi > AUTO_BMI_ABOVE
         reason = (f"auto: adjusted weight applies when BMI > {AUTO_BMI_ABOVE} and height ≥ "
@@ -115,13 +122,7 @@ def dosing_weight(patient: Patient, basis: DosingWeightBasis) -> DosingWeight:
                             reason=reason, trail=(*trail, bmi_calc), fallback=fallback,
                             weight_kg=actual, weight_input=patient.weight_input)
     ideal = ideal_body_weight_kg(height, patient.sex)
-    trail += (
-        Calc(f"IBW (Devine, {patient.sex})", formulas.IDEAL_WEIGHT,
-             (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
-              ("height", height), ("cm_per_in", CM_PER_IN),
-              ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
-        bmi_calc,
-    )
+    trail += (_ideal_calc(height, patient.sex, ideal), bmi_calc)
     used: DosingWeightBasis = basis
     reason = f"{basis} body weight, as ordered"
     if basis == "auto":
@@ -227,10 +228,7 @@ def policy_weight(patient: Patient, policy: DosingPolicy, on: dt.date,
     assert factor is not None
     adjusted = ideal + factor * (actual - ideal)
     trail += (
-        Calc(f"IBW (Devine, {patient.sex})", formulas.IDEAL_WEIGHT,
-             (("base", DEVINE_BASE_KG[patient.sex]), ("per_inch", DEVINE_KG_PER_INCH),
-              ("height", height), ("cm_per_in", CM_PER_IN),
-              ("from_inches", DEVINE_FROM_INCHES)), ideal, "kg"),
+        _ideal_calc(height, patient.sex, ideal),
         Calc("adjusted", formulas.ADJUSTED_WEIGHT,
              (("ideal", ideal), ("factor", factor), ("weight", actual)), adjusted, "kg"),
     )
