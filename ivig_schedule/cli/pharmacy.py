@@ -142,10 +142,14 @@ def _movement(kind: str) -> click.Command:
     @click.option("--expiry", help="The lot's expiry date, YYYY-MM-DD (to receive).")
     @click.option("--reason", default="", help="Why (returned, destroyed).")
     @BY
+    @click.option("--store", "own_store", type=click.Path(dir_okay=False, path_type=Path),
+                  help="The pharmacy's store (SQLite).")
     @DEBUG
     @click.pass_obj
     def command(store: Path | None, product: str, lot: str, vials: tuple[str, ...],
-                expiry: str | None, reason: str, by: str, debug: bool) -> None:
+                expiry: str | None, reason: str, by: str, own_store: Path | None,
+                debug: bool) -> None:
+        store = own_store or store
         with common.user_errors(debug):
             from ivig_schedule.jobs import pharmacy
 
@@ -172,11 +176,14 @@ for _kind in ("receive", "return", "destroy"):
 @RX
 @BY
 @click.option("--today", help="Date for the plan (default: today).")
+@click.option("--store", "own_store", type=click.Path(dir_okay=False, path_type=Path),
+              help="The pharmacy's store (SQLite).")
 @DEBUG
 @click.pass_obj
 def dispense(store: Path | None, prescription: Path, by: str, today: str | None,
-             debug: bool) -> None:
+             own_store: Path | None, debug: bool) -> None:
     """Record the vials of every given day as dispensed from its recorded lot."""
+    store = own_store or store
     with common.user_errors(debug):
         from ivig_schedule.jobs import pharmacy
 

@@ -311,3 +311,17 @@ def test_check_names_the_first_edited_change(tmp_path):
     rx.write_text(text.replace("days = 5", "days = 6"))
     edited = CliRunner().invoke(cli, ["check", str(rx), "--today", "2026-12-02"])
     assert "history.edited" in edited.output and "change[1]" in edited.output
+
+
+def test_stock_commands_take_the_store_where_a_user_puts_it(tmp_path):
+    """`stock receive … --store FILE` (after the subcommand) records 4 × 30 g of lot L1, and
+    `stock --store FILE` lists 4 on hand; "--vials 30" without a count is one clear error."""
+    store = str(tmp_path / "s.sqlite")
+    args = ["stock", "receive", "--product", "octagam-10", "--lot", "L1", "--expiry",
+            "2028-01-01", "--by", "A", "--store", store]
+    bad = CliRunner().invoke(cli, [*args, "--vials", "30"])
+    assert bad.exit_code == 1 and "--vials: must be SIZExCOUNT" in bad.output
+    done = CliRunner().invoke(cli, [*args, "--vials", "30x4"])
+    assert done.exit_code == 0, done.output
+    listed = CliRunner().invoke(cli, ["stock", "--store", store])
+    assert "octagam-10 L1 30 2028-01-01 4 0 0 0 4" in listed.output
