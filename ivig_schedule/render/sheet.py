@@ -1,7 +1,11 @@
 """The printed infusion sheet: one page per infusion day, as HTML (print CSS) or PDF.
 
-Each page is one infusion day and carries a running header (patient, weekday and date, course
-and day, page x of y) so that a page can never be mistaken for another's. It holds the warnings
+Each page is one infusion day and starts with a running header line (patient, weekday and date,
+course and day, page x of y), written into the page rather than into CSS margin boxes, which
+browsers do not print, so that a page can never be mistaken for another's. Pages are decided
+here, before any layout engine sees the HTML: `sheet_fit` estimates each block's height, and the
+rare day whose vital-sign checks do not all fit (a very long infusion) goes on over a
+continuation page naming the same day. It holds the warnings
 the view may show, boxed at the top; who, when and where; the weights the dose was made from;
 what to prepare (as the view may say it: vials, or "study medication" for a masked course); the
 pump programme as a table with each step's clock time beside a step chart with ticks at the
@@ -17,17 +21,26 @@ document carries no clock time, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
 from ivig_schedule.model.errors import MissingExtra, PrescriptionError
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.language import ENGLISH, Language, language
+from ivig_schedule.render.sheet_fit import (
+    PLAN_SHARE,
+    VITALS_PER_COLUMN,
+    WHEN_SHARE,
+    PageContent,
+    halves,
+    vitals_rows_that_fit,
+)
 from ivig_schedule.views.monitoring import vitals
 from ivig_schedule.views.views import CourseView, DayView, PlanView
 
 PAPERS = {"a4": "A4", "letter": "letter"}
-CHART = {"width": 120, "height": 56, "left": 17, "right": 116, "top": 7, "bottom": 44,
+CHART = {"width": 120, "height": 48, "left": 17, "right": 116, "top": 6, "bottom": 37,
          "font": 4.6}
 """The step chart's drawing box and label size, in SVG user units (the chart fills 44 % of the
 page width beside the step table, so a label is about 8 pt)."""
@@ -102,37 +115,80 @@ def _chart(day: DayView, t: Language = ENGLISH) -> dict[str, Any]:
     return {"segments": segments, "risers": risers, "x_ticks": x_ticks, "y_ticks": y_ticks}
 
 
+def _keep(text: str, kept: str) -> tuple[str, str]:
+    """`text` as the part a line may break in and its tail from `kept` on, which is set on one
+    line ("Step 3: " and "114.6 mL/h", never "114.6 mL/" above "h")."""
+    at = text.rfind(kept) if kept else -1
+    return (text, "") if at < 0 else (text[:at], text[at:])
+
+
 def _vitals(day: DayView, offsets: bool, t: Language) -> list[dict[str, str]]:
     """The vital-sign rows (`views.monitoring.vitals`): what, and the planned clock time with
-    its UTC offset in a cell of its own on a day the clocks change."""
+    its UTC offset in a cell of its own on a day the clocks change. A row's "when" is in two
+    parts: `when`, which may wrap, and `keep`, a number with its unit kept on one line."""
     rows = []
     for check in vitals(day):
+        kept = ""
         if check.when == "before":
             when = t._("Before start")
         elif check.when == "step":
-            when = t._("Step {number}: {rate} mL/h").format(
-                number=check.step, rate=t.number(check.rate_ml_per_h or Decimal(0)))
+            rate = t.number(check.rate_ml_per_h or Decimal(0))
+            when = t._("Step {number}: {rate} mL/h").format(number=check.step, rate=rate)
+            kept = rate
         elif check.when == "during":
             when = t._("Step {number} +{minutes} min").format(number=check.step,
                                                                minutes=check.minutes)
+            kept = f"+{check.minutes}"
         elif check.when == "end":
             when = t._("Infusion end")
         else:
             when = t._("Observed until")
-        rows.append({"when": when, "at": _hhmm(check.at),
+        head, tail = _keep(when, kept)
+        rows.append({"when": head, "keep": tail, "at": _hhmm(check.at),
                      "offset": _offset(check.at) if offsets and check.at is not None else ""})
     return rows
 
 
-VITALS_PER_COLUMN = 5
-"""Vital-sign rows before the grid is set in two columns (a long day still fits its page)."""
+def _whens(rows: list[dict[str, str]]) -> list[str]:
+    """The rows' "when" texts as `sheet_fit` measures them (a kept tail cannot break)."""
+    return [row["when"] + row["keep"].replace(" ", "\u00a0") for row in rows]
 
 
 def _columns(rows: list[dict[str, str]]) -> list[list[dict[str, str]]]:
-    if len(rows) <= VITALS_PER_COLUMN:
-        return [rows]
-    half = (len(rows) + 1) // 2
-    return [rows[:half], rows[half:]]
+    return halves(rows, VITALS_PER_COLUMN)
+
+
+STEPS_IN_ONE_COLUMN = 6
+"""Pump steps before the steps table is set in two halves side by side (a 12-step ladder
+and its long day still fit one page)."""
+
+
+def _content(view: PlanView, page: dict[str, Any], t: Language,
+             continuation: bool = False) -> PageContent:
+    """What of `page` its height depends on (`sheet_fit`)."""
+    unblinded = view.arm is not None and view.arm.unblinded
+    banners = ((t._("UNBLINDED: this sheet shows the trial arm. Keep it from blinded staff."),)
+               if unblinded else ()) + ((page["given"],) if page["given"] and not continuation
+                                        else ())
+    return PageContent(
+        banners=banners,
+        warnings=tuple((t._("Warnings") + ": " if i == 0 else "") + w
+                       for i, w in enumerate(_warnings(view))), regimen=view.regimen_name or "",
+        weights=page["weights"], prepare=page["prepare"],
+        checks=(page["weight_check"], t._("Pump programmed as above, checked by two people")),
+        steps=0 if continuation else len(page["steps"]),
+        step_columns=len(page["step_columns"]), total="".join(page["total"]),
+        offsets=page["vitals_offsets"], lots=math.ceil(len(page["lots"]) / 2),
+        lot_labels=(max((t._("Lot") + " " + lot for lot in page["lots"]), key=len),
+                    t._("Expiry")),
+        signatures=(page["prepared_by"], page["checked_by"], t._("Infused by")),
+        foot=t._("Decision support: check against the prescription and the pump before "
+                 "starting.") + " " + t._("{view} view").format(view=t._(view.view))
+        + " · ivig-schedule.", continuation=continuation)
+
+
+def _warnings(view: PlanView) -> list[str]:
+    return [f"{w.message} [{w.code}]" for w in view.warnings]  # rule texts: English
 
 
 def _lots(view: PlanView, course: CourseView, day: DayView, t: Language) -> list[str]:
@@ -187,7 +243,8 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
         "running": t._("{patient} · {weekday} {date} · course {course}, day {day} of "
                        "{days}").format(patient=view.patient.id, weekday=t.weekday(day.date),
                                          date=day.date.isoformat(), course=course.number,
-                                         day=day.day, days=len(course.days)),
+                                         day=day.day, days=len(course.days))
+                   + " · " + t._("times in {zone}").format(zone=view.patient.timezone),
         "date": day.date.isoformat(), "weekday": t.weekday(day.date),
         "arrive": _clock(day.arrive, offsets), "start": _clock(day.start, offsets),
         "end": _clock(day.end, offsets), "leave": _clock(day.leave, offsets),
@@ -196,11 +253,15 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
         "location": t._(day.location) if day.location else "",
         "prepare": _prepare(view, course, day, t),
         "steps": steps,
+        "step_columns": halves(steps, STEPS_IN_ONE_COLUMN),
+        "total": _keep(t._("Total") + (" (" + t._("never above {rate} mL/h").format(
+            rate=t.number(course.cap.cap_ml_per_h)) + ")" if course.cap else ""),
+            t.number(course.cap.cap_ml_per_h) if course.cap else ""),
         "minutes": hours_and_minutes(day.infusion_minutes or 0),
         "volume": t.number(day.volume_ml or Decimal(0)),
-        "cap": t.number(course.cap.cap_ml_per_h) if course.cap else "",
         "chart": _chart(day, t),
-        "vitals": _columns(_vitals(day, offsets, t)),
+        "vitals_rows": _vitals(day, offsets, t),
+        "continuation": False,
         "vitals_offsets": offsets,
         "weights": _weights(view, course, t),
         "weight_check": (t._("Weigh the patient: the plan is for {weight} kg. Differs? Do not "
@@ -218,9 +279,12 @@ def _page(view: PlanView, course: CourseView, day: DayView, t: Language) -> dict
     }
 
 
-def pages(view: PlanView, course: int | None = None,
-          t: Language = ENGLISH) -> list[dict[str, Any]]:
-    """One page per infusion day still to be given or given (cancelled days are left out)."""
+def pages(view: PlanView, course: int | None = None, t: Language = ENGLISH,
+          paper: str = "a4") -> list[dict[str, Any]]:
+    """The sheet's pages: one per infusion day still to be given or given (cancelled days are
+    left out), each numbered "page i of N". A day whose vital-sign checks do not all fit its
+    page (`fit.vitals_rows_that_fit`: a very long infusion) goes on over continuation pages
+    that name the same day and say what they continue, so no page ever spills unheaded."""
     if view.pump is None:
         raise PrescriptionError("--view", view.view, "an infusion sheet is for a role that sees "
                                 "the pump programme: the pharmacy or the nurse")
@@ -228,8 +292,32 @@ def pages(view: PlanView, course: int | None = None,
     if course is not None and course not in numbers:
         raise PrescriptionError("--course", course,
                                 f"must be a course of the plan: 1-{max(numbers)}")
-    return [_page(view, c, d, t) for c in view.courses if course in (None, c.number)
-            for d in c.days if d.status in ("planned", "given")]
+    sheets: list[dict[str, Any]] = []
+    for c in view.courses:
+        for d in c.days:
+            if course not in (None, c.number) or d.status not in ("planned", "given"):
+                continue
+            page = _page(view, c, d, t)
+            rows = page.pop("vitals_rows")
+            room = vitals_rows_that_fit(_content(view, page, t), paper, _whens(rows))
+            page["vitals"] = _columns(rows[:room])
+            sheets.append(page)
+            rest = rows[room:]
+            while rest:
+                room = vitals_rows_that_fit(_content(view, page, t, continuation=True), paper,
+                                            _whens(rest))
+                sheets.append({**page, "continuation": True, "vitals": _columns(rest[:room]),
+                               "heading": t._("{heading} (continued: vital signs)").format(
+                                   heading=page["heading"])})
+                rest = rest[room:]
+    for number, sheet in enumerate(sheets, start=1):
+        following = sheets[number] if number < len(sheets) else None
+        sheet["page_label"] = t._("page {page} of {pages}").format(page=number,
+                                                                   pages=len(sheets))
+        sheet["continues"] = (t._("The vital signs go on over the page (page {page}).").format(
+            page=number + 1) if following is not None and following.get("continuation")
+            else "")
+    return sheets
 
 
 def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None,
@@ -245,11 +333,13 @@ def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None,
     t = language(lang)
     return template.render(
         _=t._, lang=lang,
-        title=t._("Infusion sheet {id}").format(id=view.patient.id), pages=pages(view, course, t),
+        title=t._("Infusion sheet {id}").format(id=view.patient.id),
+        pages=pages(view, course, t, paper),
         unblinded=view.arm is not None and view.arm.unblinded,
         patient=view.patient.id, regimen=view.regimen_name, zone=view.patient.timezone,
-        view=view.view, paper_css=PAPERS[paper], chart=CHART,
-        warnings=[f"{w.message} [{w.code}]" for w in view.warnings])  # rule texts: English
+        view=view.view, paper=paper, paper_css=PAPERS[paper],
+        chart={**CHART, "when_share": WHEN_SHARE, "plan_share": PLAN_SHARE},
+        warnings=_warnings(view))
 
 
 def to_pdf(html: str) -> bytes:

@@ -212,7 +212,10 @@ def to_table(view: PlanView, *, color: bool = False, width: int = DEFAULT_WIDTH,
         console.print(t._("History (revision {revision}):").format(revision=view.revision),
                       markup=False)
         for change in view.changes:
-            console.print(f"  change[{change.index}] {change.on} {change.kind}: {change.effect}"
+            # Numbered from 1 as people count ("change 1"), as the calendar says it; the TOML
+            # field path (change[0]) is for `explain`, which the pharmacist edits from.
+            console.print("  " + t._("change {number}").format(number=change.index + 1)
+                          + f" {change.on} {change.kind}: {change.effect}"
                           + (f" ({change.reason})" if change.reason else ""), markup=False)
     if view.visits:
         console.print(t._("Visits:"), markup=False)

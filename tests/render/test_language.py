@@ -212,3 +212,19 @@ def test_calendar_moves_and_given_days_read_naturally_in_dutch_and_english():
     assert "8 dagen later verschoven" in nl
     assert "Given on 2026-06-01 (change 1 of the recorded history)" in english
     assert "change[" not in english and "change[" not in nl
+
+
+def test_the_tables_history_counts_changes_from_one_as_people_do():
+    """The nurse's terminal table lists a recorded history as "change 1", "change 2" (in Dutch
+    "wijziging 1"), never as the TOML field path "change[0]"."""
+    text = ('[patient]\nid = "N-2"\nweight_kg = 80\ntimezone = "Europe/Amsterdam"\n[order]\n'
+            'product = "octagam-10"\nregimen = "2g-q4w"\nstart = 2026-06-01\n'
+            'days_per_course = 2\ncourses = 3\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "given"\nreason = "r"\ncourse = 1\nday = 1\n'
+            '\n[[change]]\non = 2026-06-01\nkind = "delay"\nreason = "r"\ncourse = 2\ndays = 1\n')
+    request = jobs.Request(text=text)
+    english = (outputs.plan(request, "table", "nurse").data or b"").decode()
+    dutch = (outputs.plan(request, "table", "nurse", lang="nl").data or b"").decode()
+    assert "  change 1 2026-06-01 given" in english and "  change 2 2026-06-01 delay" in english
+    assert "  wijziging 1 2026-06-01 given" in dutch
+    assert "change[" not in english and "change[" not in dutch

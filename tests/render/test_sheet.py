@@ -67,13 +67,16 @@ def outcome(name: str = "proderm", **overrides: str):
     return result.plan
 
 
-def browse(tmp_path: Path, html: str, width: int) -> list[dict]:
+def browse(tmp_path: Path, html: str, width: int, script: str = REPORT,
+           report: str = "layout-report") -> list:
+    """What `script` (which writes JSON into ``<pre id=report>``) reports of the sheet laid
+    out by Chromium at `width` CSS pixels."""
     page = tmp_path / "sheet.html"
-    page.write_text(html.replace("</body>", REPORT + "</body>"), encoding="utf-8")
+    page.write_text(html.replace("</body>", script + "</body>"), encoding="utf-8")
     out = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
                           f"--window-size={width},1200", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120, check=True)
-    found = re.search(r'<pre id="layout-report">(.*?)</pre>', out.stdout, re.S)
+    found = re.search(rf'<pre id="{report}">(.*?)</pre>', out.stdout, re.S)
     assert found, out.stdout[-500:]
     return json.loads(found.group(1).replace("&quot;", '"'))
 
@@ -309,6 +312,124 @@ def test_one_page_per_infusion_day_in_weasyprint_and_chromium(tmp_path, paper):
             assert _pages(printed) == days, (name, "chromium")
 
 
+
+
+def ladder(steps: int, step_minutes: int, dose: str, arm: str | None = None,
+           weight: int = 70) -> object:
+    """A one-day plan with a ladder of `steps` rates rising evenly to 4 mg/kg/min, blinded
+    with the trial arm `arm` (open-label when None)."""
+    rates = [str((Decimal(k) * 4 / steps).quantize(Decimal("0.01")))
+             for k in range(1, steps + 1)]
+    text = LONG_LADDER.format(weight=weight, rates=", ".join(rates), step=step_minutes,
+                              top=rates[-1], dose=dose)
+    if arm is not None:
+        text = text.replace("days = [1, 1]", "days = [1, 1]\nblinded = true")
+        text += f'\n[trial]\narm = "{arm}"\n'
+    result = jobs.run(jobs.Request(text=text))
+    assert result.plan is not None, result.error
+    assert len(result.plan.courses[0].days[0].steps) == steps
+    return result.plan
+
+
+LADDERS = [(n, minutes, "1") for n in (1, 4, 6, 7, 10, 12) for minutes in (15, 30)] + [
+    (8, 60, "1.5")]
+"""Ladders of 1 to 12 steps of 15 and 30 minutes (every catalog ladder has 30-minute steps),
+the longest a 12 × 30 min ladder of about 7 hours, and an 8 × 60 min ladder of a day of 9 h
+45 min (such a day used to print on two pages)."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_ladder_of_1_to_12_steps_prints_one_page_a_day_for_every_role_and_arm(
+        tmp_path, paper):
+    """For every ladder of `LADDERS`, open-label and blinded in both arms, in the nurse's and
+    the pharmacy's view (the unblinded banner and two warnings included), in English and in
+    Dutch: the sheet plans one page per infusion day and WeasyPrint prints exactly that; a
+    sample of them printed by Chromium has as many pages too."""
+    needs_pdf()
+    _poppler()
+    from ivig_schedule.render.language import language
+    from ivig_schedule.render.sheet import to_pdf
+
+    warned = 0
+    for (steps, minutes, dose), arm in itertools.product(LADDERS, (None, "active", "placebo")):
+        plan = ladder(steps, minutes, dose, arm)
+        for role, lang in itertools.product(("nurse", "pharmacy"), ("en", "nl")):
+            view = plan_view(plan, role)
+            warned = max(warned, len(view.warnings))
+            days = sum(1 for c in view.courses for d in c.days if d.status == "planned")
+            planned = pages(view, None, language(lang), paper)
+            assert len(planned) == days, (steps, minutes, arm, role, lang)
+            html = to_html(view, paper=paper, lang=lang)
+            pdf = tmp_path / "sheet.pdf"
+            pdf.write_bytes(to_pdf(html))
+            assert _pages(pdf) == days, (steps, minutes, arm, role, lang, "weasyprint")
+            if role == "pharmacy" and lang == "nl" and arm == "active" and minutes != 15:
+                page = tmp_path / "sheet.html"
+                page.write_text(html, encoding="utf-8")
+                printed = tmp_path / "chromium.pdf"
+                subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                                "--no-pdf-header-footer", f"--print-to-pdf={printed}",
+                                page.as_uri()], capture_output=True, timeout=120, check=True)
+                assert _pages(printed) == days, (steps, minutes, arm, "chromium")
+    assert warned >= 2  # the pages carried two warnings at least once
+
+
+def test_a_day_too_long_for_its_page_goes_on_over_a_named_page():
+    """A 12 × 75 min ladder at 2 g/kg (a day of over 15 hours, 38 vital-sign checks): its
+    vital signs go on over continuation pages that name the same course and day and say what
+    they continue; the first page says so; every check is on exactly one page, in order; and
+    the pages are numbered 1 to N."""
+    from ivig_schedule.views.monitoring import vitals
+
+    plan = ladder(12, 75, "2")
+    view = plan_view(plan, "nurse")
+    day = view.courses[0].days[0]
+    sheets = [p for p in pages(view) if (p["course"], p["day"]) == (1, 1)]
+    assert len(sheets) >= 2 and not sheets[0]["continuation"]
+    assert all(p["continuation"] for p in sheets[1:])
+    assert sheets[0]["continues"] == "The vital signs go on over the page (page 2)."
+    assert sheets[1]["heading"] == ("IVIg infusion sheet · course 1, day 1 "
+                                    "(continued: vital signs)")
+    assert sheets[1]["running"] == sheets[0]["running"]
+    whens = [r["when"] + r["keep"] for p in sheets for column in p["vitals"] for r in column]
+    assert len(whens) == len(vitals(day)) == 38
+    assert whens[0] == "Before start" and whens[-1] == "Observed until"
+    everything = pages(view)
+    assert [p["page_label"] for p in everything] == [
+        f"page {i} of {len(everything)}" for i in range(1, len(everything) + 1)]
+
+
+@pytest.mark.slow
+def test_a_day_too_long_for_its_page_prints_every_page_with_its_header(tmp_path):
+    """The 12 × 75 min day prints as many pages as the sheet plans, in WeasyPrint and
+    Chromium, and every printed page carries its running header and "page i of N"."""
+    needs_pdf()
+    _poppler()
+    from ivig_schedule.render.sheet import to_pdf
+
+    view = plan_view(ladder(12, 75, "2"), "nurse")
+    planned = pages(view)
+    assert len(planned) == 2
+    html = to_html(view)
+    weasy = tmp_path / "weasy.pdf"
+    weasy.write_bytes(to_pdf(html))
+    page = tmp_path / "sheet.html"
+    page.write_text(html, encoding="utf-8")
+    chrome = tmp_path / "chromium.pdf"
+    subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={chrome}", page.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    for pdf in (weasy, chrome):
+        assert _pages(pdf) == len(planned), pdf.name
+        for number, sheet in enumerate(planned, start=1):
+            text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number),
+                                   str(pdf), "-"], capture_output=True, text=True,
+                                  check=True).stdout
+            assert f"page {number} of {len(planned)}" in text, (pdf.name, number)
+            assert f"course {sheet['course']}, day {sheet['day']} of" in text, (pdf.name, number)
+
+
 def test_y_ticks_are_programmed_rates_and_never_overlap():
     """The chart's rate labels are rates the pump is set to (no halfway value), and no two are
     closer than a label's height."""
@@ -373,7 +494,8 @@ def test_vital_signs_on_the_night_the_clocks_go_back_are_in_elapsed_time():
     result = jobs.run(jobs.Request(text=FALL_BACK))
     assert result.plan is not None, result.error
     page = pages(plan_view(result.plan, "nurse"))[0]
-    rows = [(r["when"], r["at"], r["offset"]) for column in page["vitals"] for r in column]
+    rows = [(r["when"] + r["keep"], r["at"], r["offset"]) for column in page["vitals"]
+            for r in column]
     assert rows == [
         ("Before start", "00:00", "UTC-04:00"),
         ("Step 2: 96 mL/h", "00:30", "UTC-04:00"),
@@ -405,20 +527,45 @@ def test_no_vital_signs_time_is_clipped_on_the_night_the_clocks_change(tmp_path,
     result = jobs.run(jobs.Request(text=FALL_BACK))
     assert result.plan is not None, result.error
     html = to_html(plan_view(result.plan, "nurse"), paper=paper)
-    page = tmp_path / "sheet.html"
-    page.write_text(html.replace("</body>", CLIPPED + "</body>"), encoding="utf-8")
-    out = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          f"--window-size={PRINTABLE_PX[paper]},1200", "--dump-dom",
-                          page.as_uri()], capture_output=True, text=True, timeout=120,
-                         check=True)
-    found = re.search(r'<pre id="clip-report">(.*?)</pre>', out.stdout, re.S)
-    assert found, out.stdout[-500:]
-    cells = json.loads(found.group(1).replace("&quot;", '"'))
+    cells = browse(tmp_path, html, PRINTABLE_PX[paper], CLIPPED, "clip-report")
     with_offsets = [c for c in cells if "UTC" in c["text"]]
     assert len(with_offsets) == 8  # the first day's eight checks
     for cell in cells:
         assert cell["scroll"] <= cell["client"], cell
         assert all(right <= 0.5 for right in cell["children"]), cell
+
+
+OVERFLOW = """<pre id="overflow-report"></pre><script>
+const wide = [];
+for (const cell of document.querySelectorAll("td, th")) {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  if (cell.scrollWidth > cell.clientWidth + 0.5
+      || range.getBoundingClientRect().right > cell.getBoundingClientRect().right + 0.5) {
+    wide.push(cell.innerText);
+  }
+}
+document.getElementById("overflow-report").textContent = JSON.stringify(wide);
+</script>"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_no_label_or_value_is_wider_than_its_cell(tmp_path, paper):
+    """In Chromium at the printable width, no table cell's text runs past its cell (the
+    clipped "114.6 mL/", "Puls", "Para" and "Houdbaar tot" broken mid-word of before), on
+    sheets with 5 and 12 steps (rates up to 242.2 mL/h, the steps in two halves) and on the
+    night the clocks go back (times with their UTC offsets), in English and in Dutch, for the
+    nurse and the pharmacy."""
+    result = jobs.run(jobs.Request(text=FALL_BACK))
+    assert result.plan is not None, result.error
+    plans = [ladder(5, 30, "1", "active", weight=110), ladder(12, 30, "1", "active", weight=110),
+             result.plan]
+    for plan, role, lang in itertools.product(plans, ("nurse", "pharmacy"), ("en", "nl")):
+        html = to_html(plan_view(plan, role), paper=paper, lang=lang)
+        wide = browse(tmp_path, html, PRINTABLE_PX[paper], OVERFLOW, "overflow-report")
+        assert wide == [], (role, lang)
+    assert "242,2" in to_html(plan_view(plans[1], "nurse"), lang="nl")
 
 
 def test_a_given_days_reprint_says_it_was_given_and_keeps_its_lot():
