@@ -30,9 +30,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
-from ivig_schedule.model.values import frozen
 
 X_HASH = "X-IVIG-SCHEDULE-HASH"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

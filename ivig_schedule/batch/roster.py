@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule import files as output
 from ivig_schedule import jobs
@@ -38,7 +39,6 @@ from ivig_schedule.jobs import rows as rows_job
 from ivig_schedule.jobs.rows import RowResult
 from ivig_schedule.model.errors import OutputError
 from ivig_schedule.model.limits import Limits
-from ivig_schedule.model.values import frozen
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.dispensing import json_of
 from ivig_schedule.views.dispensing import DISPENSING_COLUMNS, WeeklyTotals

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.engine import history as history_module
 from ivig_schedule.engine import pump, schedule
@@ -70,7 +71,6 @@ from ivig_schedule.model.plan import (
     SlowStartReason,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
-from ivig_schedule.model.values import frozen
 
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.model import formulas
 from ivig_schedule.model.errors import PrescriptionError
@@ -29,7 +30,6 @@ from ivig_schedule.model.plan import (
     VialCount,
 )
 from ivig_schedule.model.units import CM_PER_IN, CM_PER_M, KG_PER_LB, MG_PER_G
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import DosingWeightBasis, Rounding
 
 DEVINE_BASE_KG = {"male": Decimal(50), "female": Decimal("45.5")}

@@ -14,10 +14,11 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
+from attrs import frozen
+
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import MAX_COURSES, MAX_WEEK, Order, Phase, Regimen, Visit
 from ivig_schedule.model.plan import VisitDay
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import WEEKDAYS
 
 UTC = dt.UTC

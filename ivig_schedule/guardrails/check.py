@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.guardrails import decide, measure
 from ivig_schedule.guardrails.decide import Decision
@@ -18,7 +19,6 @@ from ivig_schedule.guardrails.rules import Measurements, applicable, evaluate, f
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits, Rule
 from ivig_schedule.model.plan import Course, History, LimitsUsed, Plan
-from ivig_schedule.model.values import frozen
 
 Judge = Callable[[Course], tuple[int, int]]
 

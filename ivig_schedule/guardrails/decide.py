@@ -9,12 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from attrs import frozen
+
 from ivig_schedule.guardrails.rules import Breach
 from ivig_schedule.model.errors import RefusedBySafetyRule
 from ivig_schedule.model.limits import ENGINE_QUANTITY, FLAG, Limits, Rule, RuleOutcome
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import Finding, Override
-from ivig_schedule.model.values import frozen
 
 Verdict = Literal["ok", "warn", "refused"]
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import (
@@ -24,7 +25,6 @@ from ivig_schedule.model.limits import (
     Severity,
 )
 from ivig_schedule.model.numbers import plain
-from ivig_schedule.model.values import frozen
 
 _CHECKS: tuple[tuple[str, Severity, Direction], ...] = (
     ("upper_hard", "hard", "above"), ("lower_hard", "hard", "below"),

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
+
 from ivig_schedule.input import tomltext
 from ivig_schedule.model.errors import PrescriptionError, show_value
-from ivig_schedule.model.values import frozen
 from ivig_schedule.pharmacy import STORE_NAME
 
 COLUMNS = ("id", "weight", "height", "sex", "timezone", "product", "regimen", "indication",

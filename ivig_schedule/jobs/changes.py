@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.engine.revisions import the_day
 from ivig_schedule.input import change_text, prescription, tomltext
@@ -23,7 +24,6 @@ from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import Plan
-from ivig_schedule.model.values import frozen
 
 CHANGE_FLAGS: Mapping[str, tuple[str, ...]] = {
     kind: tuple(prescription.CHANGE_KEYS[kind]) for kind in prescription.CHANGE_KEYS}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.engine import compute as engine
 from ivig_schedule.engine import history
@@ -30,7 +31,6 @@ from ivig_schedule.model.errors import (
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import History, InfusionDay, Plan
-from ivig_schedule.model.values import frozen
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1

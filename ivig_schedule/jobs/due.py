@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from attrs import frozen
+
 from ivig_schedule.input import roster
 from ivig_schedule.input.fields import choice_error
 from ivig_schedule.jobs import rows
 from ivig_schedule.jobs.core import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, worst
 from ivig_schedule.model.limits import Limits
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.views import plan_view
 from ivig_schedule.views.worklist import Clash, Entry, Total, clashes, entries, ordered, totals

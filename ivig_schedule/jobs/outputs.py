@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.guardrails import decide
 from ivig_schedule.guardrails.report import check_lines
@@ -20,7 +21,6 @@ from ivig_schedule.jobs.core import EXIT_OK, Outcome, Request, exit_code_of, fla
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
 from ivig_schedule.model.inputs import TisInput
 from ivig_schedule.model.limits import Limits
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import TIS_MEASURES, View
 from ivig_schedule.render import formats
 from ivig_schedule.views.views import plan_view

@@ -17,11 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
+
 from ivig_schedule.input import tomltext
 from ivig_schedule.jobs.core import Request, run
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.plan import Plan, ProductContents
-from ivig_schedule.model.values import frozen
 from ivig_schedule.pharmacy import randomisation
 from ivig_schedule.pharmacy.store import JOURNAL_FIELDS, Store, open_store
 

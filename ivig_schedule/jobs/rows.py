@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.input import prescription, roster
 from ivig_schedule.input.prescription import FOR_FILES
@@ -24,9 +25,7 @@ from ivig_schedule.model.errors import (
 )
 from ivig_schedule.model.inputs import TRAVEL_MINUTES
 from ivig_schedule.model.limits import Limits
-from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.plan import Plan
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import dispensing, formats
 from ivig_schedule.render.ics.calendar import Descriptions, event_texts, to_ics, years
@@ -167,16 +166,15 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
     files = []
     result = RowResult(row.number, patient_id, "planned", nurse=nurse,
                        warnings=tuple(w.code for w in outcome.plan.warnings))
-    descriptions: Descriptions = {}  # the views' events share their descriptions,
-    memo = Memo()  # and the days they see alike (the pharmacy's and the nurse's, mostly)
+    descriptions: Descriptions = {}  # the views' events share their descriptions
     for name in VIEWS:
-        view = plan_view(outcome.plan, name, trail=False, memo=memo)  # no trail is written
+        view = plan_view(outcome.plan, name, trail=False)  # no trail is written
         events = revisions.stamped(view, (plan_view(p, name, trail=False)
-                                          for p in outcome.revisions), memo=memo)
-        options = formats.Options(events=events, memo=memo)
+                                          for p in outcome.revisions))
+        options = formats.Options(events=events)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
                   for fmt in ROW_FORMATS if fmt != "ics"]
-        texts = event_texts(view, events, descriptions=descriptions, memo=memo)  # both files
+        texts = event_texts(view, events, descriptions=descriptions)  # both files
         files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
             result = attrs.evolve(result, nurse_events=texts,

@@ -11,8 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
+from attrs import frozen
+
 from ivig_schedule.model.units import MINUTES_PER_HOUR
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import (
     Arm,
     ChangeKind,

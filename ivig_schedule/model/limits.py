@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from attrs import frozen
+
 from ivig_schedule.model.numbers import plain
-from ivig_schedule.model.values import frozen
 
 FLAG = "flag"
 """The unit of a yes/no fact: measured as 1 (true) or 0 (false)."""

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.model.inputs import (
     PLACEBO_SOLUTION,
@@ -21,7 +22,6 @@ from ivig_schedule.model.inputs import (
     Prescription,
     Product,
 )
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import (
     CourseStatus,
     DosingWeightBasis,

@@ -27,8 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
+
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.values import frozen
 from ivig_schedule.pharmacy import STORE_NAME
 
 SCHEMA_VERSION = 1

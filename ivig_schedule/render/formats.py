@@ -9,23 +9,17 @@ named tuples: importing this module costs nothing.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from ivig_schedule.model.memo import Memo
+from typing import Any, NamedTuple
 
 
 class Options(NamedTuple):
     """How to write: the terminal's width and colour (table); the calendar's stamped events;
-    the language people read (`language.LANGUAGES`); the `model.memo.Memo` the view was made
-    with, when several views of one plan are written (JSON and CSV reuse the days they
-    share)."""
+    the language people read (`language.LANGUAGES`)."""
 
     width: int = 100
     color: bool = False
     events: tuple[Any, ...] = ()
     lang: str = "en"
-    memo: Memo | None = None
 
 
 class Format(NamedTuple):

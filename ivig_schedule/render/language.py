@@ -16,8 +16,9 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from attrs import frozen
+
 from ivig_schedule.model.numbers import written
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import LANGUAGES
 from ivig_schedule.views.views import ContentsView
 

@@ -17,7 +17,6 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; the fallback writes the same
     _orjson = None  # type: ignore[assignment]
 
-from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.model.numbers import written
 from ivig_schedule.render import csvcells
 from ivig_schedule.render.formats import Options
@@ -123,7 +122,7 @@ def _dispense(dispense: DispenseView) -> Record:
             "volume_ml": dispense.volume_ml, "text": dispense_text(dispense)}
 
 
-def _course(course: CourseView, memo: Memo | None) -> Record:
+def _course(course: CourseView) -> Record:
     record: Record = {"number": course.number, "phase": course.phase, "week": course.week,
                       "blinded": course.blinded}
     if course.dose_g_per_kg is not None:
@@ -148,18 +147,12 @@ def _course(course: CourseView, memo: Memo | None) -> Record:
         record["product_id"] = course.product.id
     record["slow_start"] = [{"trigger": r.trigger, "text": r.text, "assumed": r.assumed}
                             for r in course.slow_start]
-    record["days"] = _days(course.days, memo)
+    record["days"] = [_day(d) for d in course.days]
     return record
 
 
-def _days(days: tuple[DayView, ...], memo: Memo | None) -> list[Record]:
-    """The days' records; with a memo, made once for the views that share the days (their
-    records are only read, never changed)."""
-    return made(memo, "json", days, lambda: [_day(d) for d in days])
-
-
-def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
-    """The view as the JSON contract's object (Decimals still exact); `memo` as in `to_json`."""
+def plan_record(view: PlanView) -> Record:
+    """The view as the JSON contract's object (Decimals still exact)."""
     patient = view.patient
     person: Record = {"id": patient.id, "timezone": patient.timezone}
     weights = patient.weights
@@ -183,7 +176,7 @@ def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
                              "concentration_mg_per_ml": view.product.concentration_mg_per_ml}
     if view.arm is not None:
         record["arm"] = view.arm.arm
-    record["courses"] = [_course(c, memo) for c in view.courses]
+    record["courses"] = [_course(c) for c in view.courses]
     record["warnings"] = [{"code": w.code, "message": w.message} for w in view.warnings]
     record["visits"] = [{"week": v.week, "date": v.date.isoformat(), "name": v.name}
                         for v in view.visits]
@@ -209,10 +202,9 @@ def plan_record(view: PlanView, memo: Memo | None = None) -> Record:
     return record
 
 
-def to_json(view: PlanView, memo: Memo | None = None) -> str:
-    """The view as the JSON contract, indented, ending in a newline. `memo`: the one its views
-    were made with (`views.plan_view`), so days they share are turned into records once."""
-    return dumps(plan_record(view, memo))
+def to_json(view: PlanView) -> str:
+    """The view as the JSON contract, indented, ending in a newline."""
+    return dumps(plan_record(view))
 
 
 Number = Callable[[Decimal], str]
@@ -251,9 +243,8 @@ def steps_text(steps: tuple[StepView, ...], separator: str = "; ",
     )
 
 
-def to_csv(view: PlanView, memo: Memo | None = None) -> str:
-    """One row per infusion day under `CSV_COLUMNS`; cells hidden by the view are empty.
-    `memo` as in `to_json`: the cells of days views share are made once."""
+def to_csv(view: PlanView) -> str:
+    """One row per infusion day under `CSV_COLUMNS`; cells hidden by the view are empty."""
     import csv  # not on the JSON path
 
     out = io.StringIO()
@@ -268,18 +259,14 @@ def to_csv(view: PlanView, memo: Memo | None = None) -> str:
         weights = ["", "", ""] if weight is None else [
             number_text(weight.weight_kg), number_text(weight.dosing_weight_kg),
             weight.dosing_weight_basis]
-        for day, cells in zip(course.days, _csv_days(course.days, memo), strict=True):
-            writer.writerow([*lead, *cells, *csvcells.row(
+        for day in course.days:
+            writer.writerow([*lead, *_csv_day(day), *csvcells.row(
                 [dispense if day.day == 1 else "", cap, day.status, *weights])])
     return out.getvalue()
 
 
-def _csv_days(days: tuple[DayView, ...], memo: Memo | None) -> tuple[list[Any], ...]:
-    """Each day's own cells, ``day`` to ``leave`` (see `to_csv`)."""
-    return made(memo, "csv", days, lambda: tuple(_csv_day(d) for d in days))
-
-
 def _csv_day(day: DayView) -> list[Any]:
+    """The day's own cells, ``day`` to ``leave`` (see `to_csv`)."""
     return csvcells.row([
         day.day, day.date.isoformat(), _iso(day.start), _iso(day.end), day.location or "",
         # A placebo day gives no immunoglobulin: its grams cell is empty, so the column adds up
@@ -300,9 +287,9 @@ def _iso(moment: Any) -> str:
 
 def render_json(view: PlanView, options: Options) -> str:
     """JSON, as the format registry calls it."""
-    return to_json(view, options.memo)
+    return to_json(view)
 
 
 def render_csv(view: PlanView, options: Options) -> str:
     """CSV, as the format registry calls it."""
-    return to_csv(view, options.memo)
+    return to_csv(view)

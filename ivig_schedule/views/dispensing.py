@@ -11,8 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from attrs import frozen
+
 from ivig_schedule.model.numbers import plain
-from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import PlanView
 
 DISPENSING_COLUMNS = ("row", "patient_id", "nurse", "course", "day", "date", "start", "week",

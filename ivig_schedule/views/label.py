@@ -16,10 +16,11 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from attrs import frozen
+
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.numbers import written
 from ivig_schedule.model.plan import Plan
-from ivig_schedule.model.values import frozen
 
 CLINICAL_TRIAL_USE = "For clinical trial use only"
 LABEL_SOURCE = "EU Regulation 536/2014, Annex VI, A.1 (labelling of investigational products)"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from attrs import frozen
+
 from ivig_schedule.engine.schedule import after
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import VitalsWhen
 from ivig_schedule.views.views import DayView
 

@@ -26,10 +26,9 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
+from attrs import frozen
 
 from ivig_schedule.model.inputs import SentEvent
-from ivig_schedule.model.memo import Memo, made
-from ivig_schedule.model.values import frozen
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
 UTC = dt.UTC
@@ -102,12 +101,11 @@ def uid(view: PlanView, *parts: object) -> str:
     return f"{digest(view.patient.id, view.prescription, *parts, view.view)}@ivig-schedule"
 
 
-def items(view: PlanView, memo: Memo | None = None) -> Iterator[Item]:
+def items(view: PlanView) -> Iterator[Item]:
     """The view's events with their content: every value the calendar writes for them.
 
     The content is the values' reprs joined (what `_content_hash` digests); the parts shared by
-    every day of the view, and by every day of a course, are written once, and with a `memo`
-    each day's repr once for the views that share the day (`views.plan_view`)."""
+    every day of the view, and by every day of a course, are written once."""
     common = _joined((view.patient.id, view.patient.timezone, view.warnings, view.overrides,
                       view.organizer))
     for course in view.courses:
@@ -117,19 +115,15 @@ def items(view: PlanView, memo: Memo | None = None) -> Iterator[Item]:
         head = f"{common}{_SEPARATOR}{shown!r}{_SEPARATOR}"
         # `uid(view, "course", number, day)`, with the parts every day shares joined once
         stem = _SEPARATOR.join((view.patient.id, view.prescription, "course", str(course.number)))
-        for day, text in zip(course.days, _reprs(course.days, memo), strict=True):
+        for day in course.days:
             key = _digest_text(f"{stem}{_SEPARATOR}{day.day}{_SEPARATOR}{view.view}")
-            yield Item(f"{key}@ivig-schedule", course, day, None, f"{head}{text}")
+            yield Item(f"{key}@ivig-schedule", course, day, None, f"{head}{day!r}")
     for visit in view.visits:
         yield Item(uid(view, "visit", visit.week), None, None, visit,
                    _joined((view.patient.id, view.organizer, visit)))
 
 
 _SEPARATOR = "\x1f"
-
-
-def _reprs(days: tuple[DayView, ...], memo: Memo | None) -> tuple[str, ...]:
-    return made(memo, "reprs", days, lambda: tuple(repr(day) for day in days))
 
 
 def _joined(parts: Iterable[object]) -> str:
@@ -149,15 +143,13 @@ def default_stamp(view: PlanView) -> dt.datetime:
 
 def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
             fixed: dt.datetime | None = None,
-            previous: Mapping[str, SentEvent] | None = None,
-            memo: Memo | None = None) -> tuple[Stamped, ...]:
+            previous: Mapping[str, SentEvent] | None = None) -> tuple[Stamped, ...]:
     """Every event of the view with its SEQUENCE and DTSTAMP, from the plan's revisions (the
     same role's views of the plan before each change, `earlier`), and from a file sent before.
 
     `fixed` sets the DTSTAMP of every event (``--stamp``), except those a file sent before
-    already has unchanged; otherwise it is derived (see the module notes). `memo`: the one
-    `view` was made with (`views.plan_view`), if any; the earlier views are not kept in it, so
-    a long history's views are still held one at a time.
+    already has unchanged; otherwise it is derived (see the module notes). The earlier views
+    are taken one at a time, so a long history's views are never all held at once.
     """
     base = default_stamp(view)
     latest = base
@@ -167,7 +159,7 @@ def stamped(view: PlanView, earlier: Iterable[PlanView] = (), *,
         if number:
             latest = max(latest, _midnight(view.change_dates[number - 1]))
         when = latest + dt.timedelta(seconds=number)
-        now = {item.uid: item for item in items(revision, memo if revision is view else None)}
+        now = {item.uid: item for item in items(revision)}
         if not found:  # nothing earlier (most plans have no history): every event is new
             found = {key: Stamped(item, 0, when, _content_hash(item), uid=key)
                      for key, item in now.items()}

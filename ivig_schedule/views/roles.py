@@ -8,8 +8,9 @@ every other role's output is the same for both arms.
 
 from __future__ import annotations
 
+from attrs import frozen
+
 from ivig_schedule.model.inputs import Regimen
-from ivig_schedule.model.values import frozen
 
 
 @frozen

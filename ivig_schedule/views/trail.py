@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from attrs import frozen
+
 from ivig_schedule.model import formulas
 from ivig_schedule.model.inputs import Ladder
 from ivig_schedule.model.plan import (
@@ -24,7 +26,6 @@ from ivig_schedule.model.plan import (
     RoundingTrail,
 )
 from ivig_schedule.model.units import MG_PER_G, MINUTES_PER_HOUR
-from ivig_schedule.model.values import frozen
 
 HUNDREDTH = Decimal("0.01")
 

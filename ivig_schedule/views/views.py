@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
+from attrs import frozen
 
-from ivig_schedule.model.memo import Memo, made
 from ivig_schedule.model.plan import (
     Course,
     Dispense,
@@ -40,7 +40,6 @@ from ivig_schedule.model.plan import (
     Plan,
     ProductContents,
 )
-from ivig_schedule.model.values import frozen
 from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
 
@@ -461,16 +460,12 @@ def _progress(course: Course) -> str:
     return "planned"
 
 
-def _days(course: Course, role: Role, doses: bool, free_text: bool,
-          memo: Memo | None) -> tuple[DayView, ...]:
-    """The course's days as the role sees them; with a memo, the same `DayView` objects for
-    every view that sees them alike (a day's view depends only on these four flags)."""
-    return made(memo, ("day", role.times, role.pump, doses, free_text), course,
-                lambda: tuple(_day(d, role, doses, free_text) for d in course.days))
+def _days(course: Course, role: Role, doses: bool, free_text: bool) -> tuple[DayView, ...]:
+    """The course's days as the role sees them."""
+    return tuple(_day(d, role, doses, free_text) for d in course.days)
 
 
-def _course(course: Course, role: Role, masked: bool, free_text: bool,
-            memo: Memo | None) -> CourseView:
+def _course(course: Course, role: Role, masked: bool, free_text: bool) -> CourseView:
     doses = role.doses and not masked
     pumped = role.pump
     return CourseView(
@@ -479,7 +474,7 @@ def _course(course: Course, role: Role, masked: bool, free_text: bool,
         dose_g_per_kg=course.dose_g_per_kg if doses else None,
         prescribed_g=tenth(course.prescribed_g) if doses else None,
         rounded_g=tenth(course.rounded_g) if doses else None,
-        days=_days(course, role, doses, free_text, memo),
+        days=_days(course, role, doses, free_text),
         dispense=(_dispense(course.dispense) if role.dispensing and course.dispense is not None
                   else None),
         status=course.status,
@@ -528,14 +523,9 @@ def _trail(plan: Plan) -> Trail:
     return trail_of(plan)
 
 
-def plan_view(plan: Plan, view: View, *, trail: bool = True,
-              memo: Memo | None = None) -> PlanView:
+def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
     """The plan as the given role may see it; `trail` False leaves out the calculation trail
-    (an earlier revision's view, which only the calendar's SEQUENCE reads).
-
-    Views of one plan made with the same `memo` share the days they see alike (the pharmacy's
-    and the nurse's, unless a trial masks one of them), so the renderers' memos work each
-    day's text out once; the views are equal to those made without one."""
+    (an earlier revision's view, which only the calendar's SEQUENCE reads)."""
     rx = plan.prescription
     role = ROLES[view]
     masks = rx.regimen.masks(view)
@@ -557,8 +547,7 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True,
         regimen_name=rx.regimen.name,
         product=product,
         arm=ArmView(rx.arm, rx.regimen.blinded) if arm_seen else None,
-        courses=tuple(_course(c, role, c.blinded and masks, arm_seen, memo)
-                      for c in plan.courses),
+        courses=tuple(_course(c, role, c.blinded and masks, arm_seen) for c in plan.courses),
         warnings=tuple(_note(w, not arm_seen) for w in plan.warnings
                        if sees_warning(role, w.code)),
         visits=tuple(VisitView(v.week, v.date, v.name) for v in plan.visits),

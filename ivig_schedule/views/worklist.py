@@ -11,8 +11,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from attrs import frozen
+
 from ivig_schedule.model.numbers import plain, written
-from ivig_schedule.model.values import frozen
 from ivig_schedule.views.dispensing import SALINE_BAG
 from ivig_schedule.views.views import CourseView, DayView, PlanView
 

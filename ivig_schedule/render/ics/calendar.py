@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ivig_schedule.model.memo import Memo
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.formats import Options
 from ivig_schedule.render.ics import writer as w
@@ -64,15 +63,13 @@ events have the same content (the pharmacy's and the nurse's, mostly) share each
 class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
     the warnings and accepted overrides, the closing line, the ORGANIZER line, and each course's
-    own lines; and what repeats from day to day (a pump step's line) or from view to view of
-    one plan (a moment's clock text, in `memo`)."""
+    own lines; and what repeats from day to day (a pump step's line)."""
 
-    __slots__ = ("_steps", "closing", "courses", "descriptions", "memo", "notes", "organizer",
+    __slots__ = ("_steps", "closing", "courses", "descriptions", "notes", "organizer",
                  "patient", "t", "view")
 
-    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions,
-                 memo: Memo) -> None:
-        self.view, self.t, self.descriptions, self.memo = view, t, descriptions, memo
+    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions) -> None:
+        self.view, self.t, self.descriptions = view, t, descriptions
         self._steps: dict[tuple[int, Decimal, int, Decimal], str] = {}
         self.patient = t._("Patient: {id}").format(id=view.patient.id)
         self.notes = [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
@@ -88,22 +85,12 @@ class _Shared:
         self.organizer = w.line("ORGANIZER", view.organizer)
 
     def twice(self, moment: dt.datetime) -> bool:
-        """`twice`, asked once per moment (an event asks up to five times, and the views of one
-        plan share their moments). By identity, never by value: an ambiguous wall time's two
-        readings compare equal."""
-        found = self.memo.get("twice", moment)  # not `keep`: no closure a call, the hot path
-        if found is None:
-            found = self.memo.put("twice", moment, twice(moment))
-        return found  # type: ignore[no-any-return]
+        """`twice`: the wall time `moment` shows happens twice (the clocks go back)."""
+        return twice(moment)
 
     def clock(self, moment: dt.datetime | None) -> str:
-        """`_hhmm`, once per moment (by identity, as `twice`)."""
-        if moment is None:
-            return ""
-        found = self.memo.get("clock", moment)
-        if found is None:
-            found = self.memo.put("clock", moment, _hhmm(moment, self))
-        return found  # type: ignore[no-any-return]
+        """`_hhmm`: the moment's clock text ("" for none)."""
+        return "" if moment is None else _hhmm(moment, self)
 
     def step(self, number: int, step: StepView) -> str:
         """A pump step's line; most days of a plan repeat the same steps. By value: the line
@@ -349,13 +336,11 @@ def to_ics(view: PlanView, events: tuple[Stamped, ...],
 
 
 def event_texts(view: PlanView, events: tuple[Stamped, ...], lang: str = "en",
-                descriptions: Descriptions | None = None,
-                memo: Memo | None = None) -> tuple[str, ...]:
+                descriptions: Descriptions | None = None) -> tuple[str, ...]:
     """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
-    language `lang`. Pass the same `descriptions` and `memo` for the views of one plan to write
-    each shared description, and each shared moment's clock text, once."""
-    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions,
-                     Memo() if memo is None else memo)
+    language `lang`. Pass the same `descriptions` for the views of one plan to write each
+    shared description once."""
+    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions)
     return tuple(_event(shared, e) for e in events)
 
 
