@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ivig_schedule.engine import tis
 from ivig_schedule.engine.schedule import course_weeks, week_start
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
@@ -65,6 +64,8 @@ def score(change: ResponseChange) -> Decimal:
     if change.tis is not None:
         return change.tis
     assert change.measures is not None
+    from ivig_schedule.engine import tis  # only a response recorded as its measures needs it
+
     return tis.score(change.measures).total
 
 

@@ -186,6 +186,25 @@ def test_json_path_does_not_import_heavy_libraries():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_plan_without_changes_does_not_import_the_tis_or_the_trail():
+    """ProDERM's sample has no recorded change: its JSON plan imports neither the TIS scoring
+    (a response recorded as its six measures needs it) nor the calculation trail."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from ivig_schedule.cli.app import cli\n"
+        f"r = CliRunner().invoke(cli, ['plan', {PRODERM!r}, '-f', 'json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('ivig_schedule.engine.tis', 'ivig_schedule.views.trail')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_existing_output_needs_force(tmp_path):
     """An existing -o file is not overwritten without --force; with it, it is replaced."""
     target = tmp_path / "plan.json"
