@@ -29,6 +29,7 @@ from ivig_schedule.model.errors import MissingExtra, PrescriptionError
 from ivig_schedule.model.units import hours_and_minutes
 from ivig_schedule.render.language import ENGLISH, Language, language
 from ivig_schedule.render.sheet_fit import (
+    INITIALS_SHARE,
     PLAN_SHARE,
     VITALS_PER_COLUMN,
     WHEN_SHARE,
@@ -338,7 +339,8 @@ def to_html(view: PlanView, *, paper: str = "a4", course: int | None = None,
         unblinded=view.arm is not None and view.arm.unblinded,
         patient=view.patient.id, regimen=view.regimen_name, zone=view.patient.timezone,
         view=view.view, paper=paper, paper_css=PAPERS[paper],
-        chart={**CHART, "when_share": WHEN_SHARE, "plan_share": PLAN_SHARE},
+        chart={**CHART, "when_share": WHEN_SHARE, "plan_share": PLAN_SHARE,
+               "init_share": INITIALS_SHARE},
         warnings=_warnings(view))
 
 

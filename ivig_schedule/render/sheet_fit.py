@@ -129,11 +129,16 @@ RECORD_ROW_MM = 5.6
 VITALS_ROW_MM = 5.65
 VITALS_OFFSET_ROW_MM = 7.8
 VITALS_HEADER_MM = 5.2
-WHEN_SHARE = {"a4": 32.0, "letter": 32.5}
+WHEN_SHARE = {"a4": 32.0, "letter": 33.0}
 PLAN_SHARE = {"a4": 11.0, "letter": 10.5}
-"""The vital-signs grid's "when" and planned-time columns, in % of a column's width on each
-paper (without UTC offsets): the planned time "10:30" needs 9.8 mm with its padding, and on
-Letter's wider page "Step 2: 114.6 mL/h" fits on one line."""
+INITIALS_SHARE = {"a4": 12.0, "letter": 11.5}
+"""The vital-signs grid's "when", planned-time and initials columns, in % of a column's
+width on each paper (without UTC offsets): the planned time "10:30" needs 9.8 mm with its
+padding and "Paraaf" 11 mm, and on Letter's wider page "Step 2: 114.6 mL/h" fits on one
+line."""
+CELL_LOSS_MM = 1.3
+"""A cell's width its text cannot use: padding (0.5 mm), its share of the borders (0.4 mm),
+and 0.4 mm kept so that a text the width table puts just inside is not wrapped in print."""
 CONTINUES_MM = 5.0
 """The line that says the vital signs go on over the page."""
 
@@ -181,7 +186,7 @@ def _row_mm(when: str, page: PageContent, paper: str) -> float:
     """A vital-signs row: one writing line, or as many lines as its "when" takes."""
     table = (PAPER_WIDTH_MM[paper] - 2 * MARGIN_SIDE_MM) * 0.5
     share = 0.28 if page.offsets else WHEN_SHARE[paper] / 100
-    text = lines(when, table * share - 0.5, 9.0) * LINE_MM[9.0] + 0.9
+    text = lines(when, table * share - CELL_LOSS_MM, 9.0) * LINE_MM[9.0] + 0.9
     return max(VITALS_OFFSET_ROW_MM if page.offsets else VITALS_ROW_MM, text)
 
 

@@ -375,6 +375,31 @@ def test_every_ladder_of_1_to_12_steps_prints_one_page_a_day_for_every_role_and_
     assert warned >= 2  # the pages carried two warnings at least once
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_long_days_print_exactly_the_pages_the_sheet_plans(tmp_path, paper):
+    """Days of 9 h 43 min and 11 h 6 min (12 steps of 15 and 30 min at 2 g/kg, 25-27 checks,
+    some "when" cells on two lines), open-label and blinded, nurse and pharmacy, en and nl:
+    WeasyPrint prints exactly the pages the sheet planned, continuation pages included, so no
+    page ever spills over one the sheet did not head."""
+    needs_pdf()
+    _poppler()
+    from ivig_schedule.render.language import language
+    from ivig_schedule.render.sheet import to_pdf
+
+    continued = 0
+    for (steps, minutes), arm in itertools.product(((12, 15), (12, 30)), (None, "active")):
+        plan = ladder(steps, minutes, "2", arm)
+        for role, lang in itertools.product(("nurse", "pharmacy"), ("en", "nl")):
+            view = plan_view(plan, role)
+            planned = pages(view, None, language(lang), paper)
+            continued += sum(1 for p in planned if p["continuation"])
+            pdf = tmp_path / "sheet.pdf"
+            pdf.write_bytes(to_pdf(to_html(view, paper=paper, lang=lang)))
+            assert _pages(pdf) == len(planned), (steps, minutes, arm, role, lang)
+    assert continued > 0  # some of these days did need a continuation page
+
+
 def test_a_day_too_long_for_its_page_goes_on_over_a_named_page():
     """A 12 × 75 min ladder at 2 g/kg (a day of over 15 hours, 38 vital-sign checks): its
     vital signs go on over continuation pages that name the same course and day and say what
