@@ -168,41 +168,38 @@ def test_catalog_listings(command):
     assert all(entry["source"] for entry in data[command])
 
 
-def test_json_path_does_not_import_heavy_libraries():
-    """--help and --format json never import rich or icalendar (fast start)."""
+def _imported_after(commands: list[list[str]], modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after running the CLI `commands`
+    (each must exit 0)."""
     import subprocess
     import sys
 
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from ivig_schedule.cli.app import cli\n"
-        f"r = CliRunner().invoke(cli, ['plan', {PRODERM!r}, '-f', 'json'])\n"
-        "assert r.exit_code == 0, r.output\n"
-        "CliRunner().invoke(cli, ['--help'])\n"
-        "print(sorted(m for m in ('rich', 'icalendar') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    code = ["import sys", "from click.testing import CliRunner",
+            "from ivig_schedule.cli.app import cli"]
+    for command in commands:
+        code += [f"r = CliRunner().invoke(cli, {command!r})", "assert r.exit_code == 0, r.output"]
+    code.append(f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True,
+                         text=True, check=True)
+    import ast
+
+    return list(ast.literal_eval(out.stdout.strip()))  # the child printed a list of names
+
+
+def test_json_path_does_not_import_heavy_libraries():
+    """--help and --format json never import rich or icalendar (fast start)."""
+    assert _imported_after([["plan", PRODERM, "-f", "json"], ["--help"]],
+                           ("rich", "icalendar")) == []
 
 
 def test_a_plan_without_changes_does_not_import_the_tis_or_the_trail():
     """ProDERM's sample has no recorded change: its JSON plan imports neither the TIS scoring
-    (a response recorded as its six measures needs it) nor the calculation trail."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from ivig_schedule.cli.app import cli\n"
-        f"r = CliRunner().invoke(cli, ['plan', {PRODERM!r}, '-f', 'json'])\n"
-        "assert r.exit_code == 0, r.output\n"
-        "print(sorted(m for m in ('ivig_schedule.engine.tis', 'ivig_schedule.views.trail')"
-        " if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    (a response recorded as its six measures needs it) nor the calculation trail; the table,
+    which prints the trail, does import the trail (so the check can see an import)."""
+    modules = ("ivig_schedule.engine.tis", "ivig_schedule.views.trail")
+    assert _imported_after([["plan", PRODERM, "-f", "json"]], modules) == []
+    assert _imported_after([["plan", PRODERM, "--view", "pharmacy"]], modules) == [
+        "ivig_schedule.views.trail"]
 
 
 def test_existing_output_needs_force(tmp_path):

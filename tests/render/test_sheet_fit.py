@@ -53,13 +53,16 @@ def _content(**changes: object) -> PageContent:
 
 def test_rows_that_fit_are_all_or_a_page_full_and_never_none():
     """Eight checks fit a short page; 200 do not, on either paper: a page takes an even
-    number of them (two columns) and at least one; a page crowded with 30 long warnings
-    still takes one, so a day always moves on."""
+    number of them (two columns), and exactly that many is a day that fits without going on
+    (it has no "continues" line to make room for); a page crowded with 30 long warnings still
+    takes one, so a day always moves on."""
     short = _content()
     assert vitals_rows_that_fit(short, "a4", ["Step 2: 96 mL/h"] * 8) == 8
     for paper in ("a4", "letter"):
         room = vitals_rows_that_fit(short, paper, ["Step 2 +30 min"] * 200)
-        assert 10 < room < 200 and room % 2 == 0
+        assert room % 2 == 0 and room > 10
+        assert vitals_rows_that_fit(short, paper, ["Step 2 +30 min"] * room) == room
+        assert vitals_rows_that_fit(short, paper, ["Step 2 +30 min"] * (room + 4)) < room + 4
     crowded = _content(warnings=("a very long warning " * 20,) * 30)
     assert vitals_rows_that_fit(crowded, "letter", ["Step 2 +30 min"] * 20) == 1
 
