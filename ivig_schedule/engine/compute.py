@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 from attrs import frozen
@@ -49,7 +50,6 @@ from ivig_schedule.engine.exposure import (
 from ivig_schedule.engine.schedule import TimeShift
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
-    GivenChange,
     Ladder,
     Patient,
     Phase,
@@ -72,6 +72,9 @@ from ivig_schedule.model.plan import (
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
+if TYPE_CHECKING:
+    from ivig_schedule.model.changes import GivenChange
+
 MAX_COURSE_G = Decimal(10_000)
 """Capacity bound, not a clinical limit: no course reaches 10 kg of immunoglobulin (the
 clinical limit is dose.course_max in limits.toml)."""
@@ -83,7 +86,7 @@ Judge = Callable[[Course], tuple[int, int]]
 """Counts a candidate course's (hard, soft) limit breaches; rule h avoids them."""
 JudgeFactory = Callable[[str], Judge]
 """Makes a `Judge` for the plan's ladder indication (the rules' scope depends on it)."""
-Givens = tuple[tuple[int, GivenChange], ...]
+Givens = tuple[tuple[int, "GivenChange"], ...]
 """A course's given days: (day, the change that recorded it)."""
 
 

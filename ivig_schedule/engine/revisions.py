@@ -7,8 +7,9 @@ courses it touched.
 from __future__ import annotations
 
 from ivig_schedule.engine import compute
+from ivig_schedule.model.changes import GivenChange
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import GivenChange, Prescription
+from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.plan import History, InfusionDay, Plan
 
 

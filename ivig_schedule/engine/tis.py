@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ivig_schedule.model.inputs import Score, TisInput
+from ivig_schedule.model.changes import Score, TisInput
 from ivig_schedule.model.vocabulary import TIS_MEASURES
 
 MEASURES = TIS_MEASURES

@@ -16,7 +16,7 @@ from decimal import Decimal
 import attrs
 
 from ivig_schedule.guardrails.rules import Context, Measurements
-from ivig_schedule.model.inputs import Prescription, WeightChange
+from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.plan import Course, History, Plan, RateCap
 from ivig_schedule.model.units import MINUTES_PER_HOUR
 
@@ -68,10 +68,9 @@ def input_measurements(rx: Prescription, history: History | None,
     context = plan_context(rx)
     values = _empty()
     _add(values, "weight_kg", rx.patient.weight_kg, "patient", context)
-    for change in rx.changes:
-        if isinstance(change, WeightChange):
-            _add(values, "weight_kg", change.weight_kg, f"{change.path} (from course "
-                 f"{change.from_course})", context)
+    for change in rx.weight_changes():
+        _add(values, "weight_kg", change.weight_kg, f"{change.path} (from course "
+             f"{change.from_course})", context)
     if history is not None:
         for slot in history.slots:
             if slot.status == "planned":

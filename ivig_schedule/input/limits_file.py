@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import re
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 from ivig_schedule.guardrails.quantities import NAMED_BOUNDS, QUANTITIES
 from ivig_schedule.input import tomltext
+from ivig_schedule.input.catalog import shipped
 from ivig_schedule.input.fields import Fields, to_decimal
 from ivig_schedule.model.errors import CatalogError, InputErrors, PrescriptionError, show_field
 from ivig_schedule.model.limits import BOUNDS, Bound, Limits, Named, Rule
@@ -24,7 +25,6 @@ RULE_KEYS = ("id", "quantity", "unit", *BOUNDS, "scope", "message", "message_bel
              "message_above", "source", "needs_reason")
 BUILT_IN = "built-in"
 MAX_RULES = 200
-CATALOG = Path(__file__).with_name("catalog")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]", re.M)
 
 
@@ -101,10 +101,12 @@ def _line(text: str, field: str) -> int | None:
     return line
 
 
-def load_limits(text: str, origin: str) -> Limits:
-    """Parse a limits file; errors name the file, the rule, the key and its line."""
+def load_limits(text: str, origin: str, data: dict[str, Any] | None = None) -> Limits:
+    """Parse a limits file; errors name the file, the rule, the key and its line. `data`: the
+    text already parsed (the shipped file's, from the catalog's generated parse)."""
     try:
-        data = tomltext.loads(text)
+        if data is None:
+            data = tomltext.loads(text)
         top = Fields(data, "")
         top.reject_unknown(("name", "version", "rule"))
         raw_rules = data.get("rule")
@@ -136,4 +138,5 @@ def as_catalog_error(origin: str, error: PrescriptionError, text: str = "") -> C
 @functools.cache
 def built_in_limits() -> Limits:
     """The limits shipped in catalog/limits.toml."""
-    return load_limits((CATALOG / "limits.toml").read_text("utf-8"), BUILT_IN)
+    text, data = shipped("limits.toml")
+    return load_limits(text, BUILT_IN, data)

@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
@@ -26,10 +26,8 @@ from ivig_schedule.input.fields import (
 )
 from ivig_schedule.model.errors import PrescriptionError
 from ivig_schedule.model.inputs import (
-    CHANGE_TYPES,
     MAX_COURSES,
     MAX_WEEK,
-    AnyChange,
     DosingPolicy,
     IgHistory,
     Order,
@@ -37,7 +35,6 @@ from ivig_schedule.model.inputs import (
     Prescription,
     Product,
     Regimen,
-    TisInput,
 )
 from ivig_schedule.model.units import MINUTES_PER_DAY
 from ivig_schedule.model.vocabulary import (
@@ -56,6 +53,9 @@ from ivig_schedule.model.vocabulary import (
     Rounding,
     Sex,
 )
+
+if TYPE_CHECKING:
+    from ivig_schedule.model.changes import AnyChange, TisInput
 
 T = TypeVar("T")
 TOP_KEYS = ("patient", "order", "trial", "product", "regimen", "change", "care")
@@ -407,6 +407,7 @@ def _closed_dates(table: Fields) -> tuple[dt.date, ...]:
 
 
 def _tis_input(table: Fields) -> TisInput:
+    from ivig_schedule.model.changes import TisInput  # only a response's measures need it
 
     table.reject_unknown(TIS_MEASURES)
     values = {m: table.number(m, unit="percent improvement", required=True, above=None,
@@ -420,6 +421,8 @@ def _tis_input(table: Fields) -> TisInput:
 
 def change_from_table(table: Fields, index: int) -> AnyChange:
     """One ``[[change]]`` table, as the type of its `kind`, with that kind's own fields."""
+    from ivig_schedule.model.changes import CHANGE_TYPES  # only a history needs the types
+
     kind = table.choice("kind", CHANGE_KINDS)
     if kind is None:
         raise PrescriptionError(table.at("kind"), None, "is required: " + ", ".join(CHANGE_KINDS))
@@ -474,7 +477,7 @@ def change_from_table(table: Fields, index: int) -> AnyChange:
     elif kind == "product":
         named = table.text("product", required=True) or ""
         fields["product"] = _lookup(catalog.products(), named, table.at("product"))
-    return cast(AnyChange, CHANGE_TYPES[kind](**fields))
+    return cast("AnyChange", CHANGE_TYPES[kind](**fields))
 
 
 def _tis(table: Fields) -> dict[str, Any]:
@@ -646,7 +649,7 @@ def parse(data: Mapping[str, Any], default_timezone: Zone,
     product = c.run(lambda: _resolve_product(data, order_table, regimen)) if order_table else None
     allocation = c.run(lambda: _arm(data, regimen)) if regimen else None
     arm, number = allocation if allocation is not None else (None, None)
-    changes = cast(tuple[AnyChange, ...], c.run(lambda: _changes(data, c), ()))
+    changes = cast("tuple[AnyChange, ...]", c.run(lambda: _changes(data, c), ()))
     raw_changes = data.get("change")
     edited = change_text.first_edited(raw_changes) if isinstance(raw_changes, list) else None
     care = c.run(lambda: _care(data))

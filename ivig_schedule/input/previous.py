@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import SentEvent
+from ivig_schedule.model.sent import SentEvent
 
 PRODID = "-//ivig-schedule//plan@1//EN"
 X_HASH = "X-IVIG-SCHEDULE-HASH"

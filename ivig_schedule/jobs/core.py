@@ -17,7 +17,6 @@ from attrs import frozen
 
 from ivig_schedule.engine import compute as engine
 from ivig_schedule.engine import history
-from ivig_schedule.engine import revisions as engine_revisions
 from ivig_schedule.guardrails import check
 from ivig_schedule.guardrails.decide import Decision
 from ivig_schedule.input import prescription
@@ -30,7 +29,7 @@ from ivig_schedule.model.errors import (
 )
 from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits
-from ivig_schedule.model.plan import History, InfusionDay, Plan
+from ivig_schedule.model.plan import History, Plan
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -190,8 +189,13 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     failure: PrescriptionError | None = None
     try:
         histories = history.revisions(rx, today)
-        computed = engine_revisions.plans(rx, histories, check.course_judge(limits, rx),
-                                          every=revisions)
+        judge = check.course_judge(limits, rx)
+        if rx.changes:
+            from ivig_schedule.engine import revisions as engine_revisions  # only a history
+
+            computed = engine_revisions.plans(rx, histories, judge, every=revisions)
+        else:
+            computed = (engine.compute(rx, judge, history=histories[0]),)
     except PrescriptionError as e:
         failure = e
     final, past = check.check_all(limits, rx, histories, computed, today, accepted, strict,
@@ -204,10 +208,3 @@ def assess(rx: Prescription, *, limits: Limits | None = None, today: dt.date | N
     return Outcome(prescription=rx, plan=final.plan, decision=decision, errors=errors,
                    refusal=refusal, measured=final.measured, revisions=past)
 
-
-def the_day(plan: Plan, course: int, day: int) -> InfusionDay | None:
-    """Day `day` of course `course`, or None when the plan has no such day."""
-    if course > len(plan.courses):
-        return None
-    days = plan.courses[course - 1].days
-    return days[day - 1] if 0 < day <= len(days) else None

@@ -19,7 +19,6 @@ from ivig_schedule.input.fields import to_decimal
 from ivig_schedule.input.prescription import FOR_FILES
 from ivig_schedule.jobs.core import EXIT_OK, Outcome, Request, exit_code_of, flatten, run
 from ivig_schedule.model.errors import IvigScheduleError, PrescriptionError
-from ivig_schedule.model.inputs import TisInput
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.vocabulary import TIS_MEASURES, View
 from ivig_schedule.render import formats
@@ -169,6 +168,7 @@ def listing(what: str, fmt: str, width: int, limits: Limits) -> Written:
 def tis(measures: Mapping[str, str], fmt: str = "text") -> Written:
     """The Total Improvement Score of the six measures' percent improvements (as typed)."""
     from ivig_schedule.engine import tis as tis_module
+    from ivig_schedule.model.changes import TisInput
     from ivig_schedule.render.score import score_json, score_text
 
     try:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from ivig_schedule.model.units import MINUTES_PER_HOUR
 from ivig_schedule.model.vocabulary import (
     Arm,
-    ChangeKind,
     DosingWeightBasis,
     PolicyWeight,
     RateUnit,
@@ -25,6 +24,9 @@ from ivig_schedule.model.vocabulary import (
     Sex,
     SlowStartTrigger,
 )
+
+if TYPE_CHECKING:
+    from ivig_schedule.model.changes import AnyChange, WeightChange
 
 PLACEBO_SOLUTION = "sodium chloride 0.9%"
 MAX_COURSES = 100
@@ -408,182 +410,6 @@ class Order:
         return self.id or self.start.isoformat()
 
 
-@frozen
-class TisInput:
-    """The six core set measures' percent improvement (negative = worsening)."""
-
-    physician_global: Decimal
-    patient_global: Decimal
-    mmt: Decimal
-    haq: Decimal
-    enzyme: Decimal
-    extramuscular: Decimal
-
-
-@frozen
-class Score:
-    """A Total Improvement Score: the total, its class, and the points per measure."""
-
-    total: Decimal
-    klass: str
-    points: tuple[tuple[str, Decimal], ...]
-
-
-@frozen(kw_only=True)
-class Change:
-    """What every recorded change has, as written in the prescription's ``[[change]]`` history.
-
-    Each kind of change is its own type below, with only the fields that kind takes.
-
-    Attributes:
-        index: Position in the history (0-based), for field paths like ``change[2].course``.
-        on: The date it was recorded (never after today).
-        reason: Why, in the pharmacist's words (free text: only roles that see the arm read it).
-        by: Who recorded it (``by``; required when a trial's change is recorded with
-            ``ivig-schedule change``, from ``--by`` or ``[care] user``).
-    """
-
-    kind: ClassVar[ChangeKind]
-    index: int
-    on: dt.date
-    reason: str
-    by: str = ""
-
-    @property
-    def path(self) -> str:
-        """The change's field path, e.g. ``change[2]``."""
-        return f"change[{self.index}]"
-
-
-@frozen(kw_only=True)
-class DelayChange(Change):
-    """A course (and, by default, every later one) moves `days` later."""
-
-    kind: ClassVar[ChangeKind] = "delay"
-    course: int
-    days: int
-    shift_following: bool = True
-
-
-@frozen(kw_only=True)
-class SkipChange(Change):
-    """A course is not given; later courses keep their dates."""
-
-    kind: ClassVar[ChangeKind] = "skip"
-    course: int
-
-
-@frozen(kw_only=True)
-class WeightChange(Change):
-    """A new body weight from a course on: grams and pump steps are recomputed for it.
-
-    Attributes:
-        weight_kg: The weight in kilograms.
-        weight_input: The weight as written (e.g. ``160 lb``).
-        weight_lb: The pounds, when it was written in pounds.
-    """
-
-    kind: ClassVar[ChangeKind] = "weight"
-    from_course: int
-    weight_kg: Decimal
-    weight_input: str
-    weight_lb: Decimal | None = None
-
-
-@frozen(kw_only=True)
-class DoseChange(Change):
-    """A new dose per course (g/kg) from a course on, e.g. ProDERM's step-down to 1 g/kg."""
-
-    kind: ClassVar[ChangeKind] = "dose"
-    from_course: int
-    dose_g_per_kg: Decimal
-
-
-@frozen(kw_only=True)
-class DaysChange(Change):
-    """A new number of days per course from a course on."""
-
-    kind: ClassVar[ChangeKind] = "days"
-    from_course: int
-    days_per_course: int
-
-
-@frozen(kw_only=True)
-class ResponseChange(Change):
-    """A response assessed at `week`: the TIS as a score, or the six measures it is made of.
-
-    Attributes:
-        week: The week it was assessed (recorded no earlier than that week's first day).
-        tis: The Total Improvement Score as given (None when the measures are given).
-        measures: The six percent improvements, when given instead of the score.
-    """
-
-    kind: ClassVar[ChangeKind] = "response"
-    week: int
-    tis: Decimal | None = None
-    measures: TisInput | None = None
-
-
-@frozen(kw_only=True)
-class StopChange(Change):
-    """The rest of the plan is cancelled from a course on."""
-
-    kind: ClassVar[ChangeKind] = "stop"
-    from_course: int
-
-
-@frozen(kw_only=True)
-class GivenChange(Change):
-    """An infusion day was given: it is frozen, and its course keeps its dates.
-
-    Attributes:
-        course, day: The day given.
-        date: The date it was given (default: `on`, the date it was recorded); never after `on`
-            and never before the day's planned date.
-        lot, expiry, note: What was recorded with it (free text: only roles that see the arm
-            read it).
-    """
-
-    kind: ClassVar[ChangeKind] = "given"
-    course: int
-    day: int
-    date: dt.date | None = None
-    lot: str | None = None
-    expiry: dt.date | None = None
-    note: str | None = None
-
-    @property
-    def given_on(self) -> dt.date:
-        """The date the infusion was given."""
-        return self.date or self.on
-
-
-@frozen(kw_only=True)
-class ProductChange(Change):
-    """Another product from a course on (a switch): vials, ladder and cap are its own, and the
-    first infusion of it starts slowly where its label says so."""
-
-    kind: ClassVar[ChangeKind] = "product"
-    from_course: int
-    product: Product
-
-
-@frozen(kw_only=True)
-class UnblindingChange(Change):
-    """An emergency unblinding happened (``ivig-schedule unblind``): who broke the code. The
-    arm is never written here; the store's log holds the event too."""
-
-    kind: ClassVar[ChangeKind] = "unblinding"
-
-
-AnyChange = (DelayChange | SkipChange | WeightChange | DoseChange | DaysChange | ResponseChange
-             | StopChange | GivenChange | ProductChange | UnblindingChange)
-CHANGE_TYPES: dict[str, type[Change]] = {t.kind: t for t in (
-    DelayChange, SkipChange, WeightChange, DoseChange, DaysChange, ResponseChange, StopChange,
-    GivenChange, ProductChange, UnblindingChange)}
-"""Each kind's type, by the name a ``[[change]]`` table gives in ``kind``."""
-
-
 TRAVEL_MINUTES = 30
 """Minutes a nurse needs between two visits when the prescription does not say (a project
 default, not a clinical figure): visits closer than this are a clash."""
@@ -671,27 +497,15 @@ class Prescription:
     def latest_weight(self) -> tuple[Decimal, str, str]:
         """The latest recorded body weight: kilograms, as written, and where it is recorded
         (``patient.weight_kg``, or the last weight change's path)."""
-        for change in reversed(self.changes):
-            if isinstance(change, WeightChange):
-                return change.weight_kg, change.weight_input, (
-                    f"{change.path}, from course {change.from_course}")
+        for change in reversed(self.weight_changes()):
+            return change.weight_kg, change.weight_input, (
+                f"{change.path}, from course {change.from_course}")
         return self.patient.weight_kg, self.patient.weight_input, "patient.weight_kg"
 
+    def weight_changes(self) -> tuple[WeightChange, ...]:
+        """The recorded weight changes, in order (none without a history)."""
+        if not self.changes:
+            return ()
+        from ivig_schedule.model.changes import WeightChange  # only a history holds one
 
-@frozen
-class SentEvent:
-    """An event of ours in a file sent before.
-
-    Attributes:
-        uid, sequence, stamp: As that file has them.
-        hash: Its content digest (``X-IVIG-SCHEDULE-HASH``; None from older files).
-        cancelled: True when that file has it cancelled.
-        times: Its DTSTART and DTEND content lines (name with parameters, value), as written.
-    """
-
-    uid: str
-    sequence: int
-    stamp: dt.datetime | None
-    hash: str | None
-    cancelled: bool
-    times: tuple[tuple[str, str], ...]
+        return tuple(c for c in self.changes if isinstance(c, WeightChange))

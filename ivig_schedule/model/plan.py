@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 from attrs import frozen
 
 from ivig_schedule.model.inputs import (
     PLACEBO_SOLUTION,
-    AnyChange,
-    GivenChange,
     Ladder,
     Patient,
     Phase,
@@ -28,6 +27,9 @@ from ivig_schedule.model.vocabulary import (
     Rounding,
     SlowStartTrigger,
 )
+
+if TYPE_CHECKING:
+    from ivig_schedule.model.changes import ChangeEffect, GivenChange
 
 
 @frozen
@@ -378,25 +380,6 @@ class RateCap:
     absolute_mg_per_kg_min: Decimal | None = None
     binding: str = "label"
     exclusive: bool = False
-
-
-@frozen
-class ChangeEffect:
-    """What one recorded change did.
-
-    Attributes:
-        change: The change as recorded.
-        text: Its effect in full (pharmacy).
-        schedule: Its effect on dates only (every audience).
-        courses: The course numbers it altered.
-        fired: The response rule that fired, in words (empty when none did).
-    """
-
-    change: AnyChange
-    text: str
-    schedule: str
-    courses: tuple[int, ...] = ()
-    fired: str = ""
 
 
 @frozen

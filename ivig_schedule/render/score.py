@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivig_schedule.model.inputs import Score
+from ivig_schedule.model.changes import Score
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.render.records import dumps
 

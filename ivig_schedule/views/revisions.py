@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 from attrs import frozen
 
-from ivig_schedule.model.inputs import SentEvent
+from ivig_schedule.model.sent import SentEvent
 from ivig_schedule.views.views import CourseView, DayView, PlanView, VisitView
 
 UTC = dt.UTC

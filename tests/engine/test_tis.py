@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ivig_schedule.cli.app import cli
 from ivig_schedule.engine import tis
-from ivig_schedule.model.inputs import TisInput
+from ivig_schedule.model.changes import TisInput
 
 # Points per band, lowest first, copied from Rider et al. 2017 Table 3 (facts sheet §9).
 TABLE = {

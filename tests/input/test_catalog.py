@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import tomllib
 from decimal import Decimal as D
 
 import pytest
 
 from ivig_schedule.input import catalog
+from ivig_schedule.input.catalog import build, parsed
+from ivig_schedule.input.limits_file import built_in_limits
 
 PRODUCTS = catalog.products()
 REGIMENS = catalog.regimens()
@@ -53,3 +57,56 @@ def test_trial_rules_as_data():
     assert (tim.first_infusion_g, tim.first_infusion_location) == (D(30), "ward")
     assert tim.blinded
     assert not REGIMENS["lim-2021"].blinded
+
+
+# --- the generated parse (catalog/parsed.py) ----------------------------------------------------
+
+CATALOG_FILES = build.FILES
+
+
+def test_the_generated_parse_is_what_the_build_writes_now():
+    """parsed.py is current: editing a catalog file without running the build fails here."""
+    assert build.TARGET.read_text(encoding="utf-8") == build.source()
+
+
+@pytest.mark.parametrize("name", CATALOG_FILES)
+def test_the_generated_parse_equals_tomllib_after_every_reader_has_run(name):
+    """Each cached file equals tomllib's own parse of it, value for value and type for type,
+    even after the products, regimens, policies and limits were read from it (no reader
+    changes the shared data)."""
+    catalog.products(), catalog.regimens(), catalog.policies(), built_in_limits()
+    raw = (build.FOLDER / name).read_bytes()
+    made_from, data = parsed.FILES[name]
+    expected = tomllib.loads(raw.decode("utf-8"))
+    assert made_from == hashlib.sha256(raw).hexdigest()
+    assert data == expected
+    assert _types(data) == _types(expected)  # 1 == 1.0 == True: equality alone misses a type
+
+
+def _types(value):
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__
+
+
+def test_the_catalog_covers_every_toml_file_of_the_folder():
+    """No catalog file is left out of the generated parse."""
+    assert sorted(p.name for p in build.FOLDER.glob("*.toml")) == sorted(CATALOG_FILES)
+
+
+def test_a_file_that_no_longer_matches_is_parsed_from_its_text(monkeypatch):
+    """A catalog file edited after the build is read as it now is, not from the stale cache."""
+    monkeypatch.setitem(parsed.FILES, "products.toml",
+                        (hashlib.sha256(b"another file").hexdigest(), {"stale": True}))
+    text, data = catalog.shipped("products.toml")
+    assert "stale" not in data
+    assert data == tomllib.loads(text)
+    assert "privigen" in data
+
+
+def test_the_build_refuses_a_value_with_no_literal_form():
+    """Only values whose repr reads back as themselves go into the generated module."""
+    with pytest.raises(TypeError, match=r"x\.y\[0\]: Decimal"):
+        build._check({"x": {"y": [D(1)]}}, "x")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ivig_schedule import jobs
 from ivig_schedule.cli.app import cli
-from ivig_schedule.engine import history
+from ivig_schedule.engine import changes as change_rules
 from ivig_schedule.views.views import plan_view
 
 from ..calendars import icalendar_starts, icaljs_events, independent_events
@@ -127,7 +127,7 @@ def test_response_may_give_the_six_measures():
     text = LIM + RESPONSE.format(tis="{ physician_global = 30, patient_global = 20, mmt = 10, "
                                  "haq = 5, enzyme = 50, extramuscular = 0 }")
     out = outcome(text)
-    assert history.score(out.prescription.changes[0]) == D("40.0")
+    assert change_rules.score(out.prescription.changes[0]) == D("40.0")
     assert "no rule fired" in out.plan.effects[0].text  # 40 is not below 40
 
 

@@ -8,6 +8,7 @@ validated by exactly the same functions as a catalog entry.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable
@@ -409,11 +410,27 @@ def slow_start_from_mapping(data: Any, path: str, base: SlowStart | None = None)
     )
 
 
-def _load(filename: str) -> dict[str, Any]:
+def shipped(filename: str) -> tuple[str, dict[str, Any]]:
+    """A shipped TOML file: its text, and what tomllib parses it to.
+
+    The parse comes from the generated `parsed` module when the file is byte for byte the one
+    it was made from (same SHA-256), else from tomllib: a hand-edited installed catalog is read
+    as it now is. The parsed data is shared; callers read it and never change it.
+    """
     # Read beside this module: importlib.resources would import tempfile, shutil and zipfile at
     # every start for a package that is always a folder of files.
-    text = (Path(__file__).parent / filename).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    raw = (Path(__file__).parent / filename).read_bytes()
+    text = raw.decode("utf-8")
+    from ivig_schedule.input.catalog import parsed
+
+    made_from, data = parsed.FILES.get(filename, ("", {}))
+    if made_from != hashlib.sha256(raw).hexdigest():
+        data = tomllib.loads(text)
+    return text, data
+
+
+def _load(filename: str) -> dict[str, Any]:
+    return shipped(filename)[1]
 
 
 def _entries(filename: str, parse: Callable[[Any, str, str], T]) -> dict[str, T]:
