@@ -8,8 +8,6 @@ the usual way; the values written here were validated like the TOML fields first
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -70,6 +68,9 @@ def digest(previous: str, table: Mapping[str, Any]) -> str:
     """A [[change]] table's hash: SHA-256 over the previous table's stated hash and this
     table's fields as read (every field but ``hash``, keys sorted), so an edited field, a
     deleted table or one inserted later no longer matches."""
+    import hashlib  # only a history has tables to hash
+    import json
+
     fields = {k: v for k, v in table.items() if k != HASH}
     body = json.dumps([previous, fields], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -9,7 +9,6 @@ can list them all and ``plan`` can say how many there are.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -23,6 +22,8 @@ MAX_NUMBER = Decimal(10) ** 6
 
 def did_you_mean(given: str, known: Collection[str]) -> str:
     """``did you mean X? `` for the nearest known name (case-insensitive), or nothing."""
+    import difflib  # only a misspelt name needs it
+
     lowered = {k.lower(): k for k in known}
     near = difflib.get_close_matches(given.lower(), list(lowered), n=1)
     return f"did you mean {lowered[near[0]]}? " if near else ""

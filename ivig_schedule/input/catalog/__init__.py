@@ -8,7 +8,6 @@ validated by exactly the same functions as a catalog entry.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import tomllib
 from collections.abc import Callable
@@ -413,18 +412,18 @@ def slow_start_from_mapping(data: Any, path: str, base: SlowStart | None = None)
 def shipped(filename: str) -> tuple[str, dict[str, Any]]:
     """A shipped TOML file: its text, and what tomllib parses it to.
 
-    The parse comes from the generated `parsed` module when the file is byte for byte the one
-    it was made from (same SHA-256), else from tomllib: a hand-edited installed catalog is read
-    as it now is. The parsed data is shared; callers read it and never change it.
+    The parse comes from the generated `parsed` module when the file's text is the very text it
+    was made from (the cache is keyed by the whole content, compared in full), else from
+    tomllib: a hand-edited installed catalog is read as it now is. The parsed data is shared;
+    callers read it and never change it.
     """
     # Read beside this module: importlib.resources would import tempfile, shutil and zipfile at
     # every start for a package that is always a folder of files.
-    raw = (Path(__file__).parent / filename).read_bytes()
-    text = raw.decode("utf-8")
+    text = (Path(__file__).parent / filename).read_text(encoding="utf-8")
     from ivig_schedule.input.catalog import parsed
 
     made_from, data = parsed.FILES.get(filename, ("", {}))
-    if made_from != hashlib.sha256(raw).hexdigest():
+    if made_from != text:
         data = tomllib.loads(text)
     return text, data
 
