@@ -8,13 +8,11 @@ vial search exact and let a day's total be checked against the vials without any
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import attrs
-from attrs import frozen
 
 from ivig_schedule.model import formulas
 from ivig_schedule.model.errors import PrescriptionError
@@ -327,7 +325,6 @@ _UNREACHABLE = 1 << 62
 """The count of a total no whole vials make (larger than any real count)."""
 
 
-@functools.cache
 def _fewest_counts(sizes_desc: tuple[int, ...], limit: int) -> tuple[int, ...]:
     """For every total 0..limit grains: the fewest vials that make it, or `_UNREACHABLE`."""
     counts = [0] + [_UNREACHABLE] * limit
@@ -339,27 +336,37 @@ def _fewest_counts(sizes_desc: tuple[int, ...], limit: int) -> tuple[int, ...]:
     return tuple(counts)
 
 
-@frozen
 class VialSet:
-    """The vial sizes of one product, with exact whole-vial arithmetic.
+    """The vial sizes of one product, with exact whole-vial arithmetic, for one plan.
+
+    The engine makes one per product of a plan (`compute`), so a course at one dose is worked
+    out once: the fewest-vial table is built once (in blocks of `_TABLE_BLOCK` grains, larger
+    only when a larger total is asked for), and each total's vials and each split of a total
+    over a number of days are found once. Nothing outlives the plan: there is no module-level
+    state, and a roster's memory does not grow with its patients.
 
     Attributes:
         sizes_g: Vial sizes in grams.
         concentration_mg_per_ml: Used to give each vial's volume.
+        grain_g: The largest step in grams that divides every size.
     """
 
-    sizes_g: tuple[Decimal, ...]
-    concentration_mg_per_ml: Decimal
-    grain_g: Decimal = attrs.field(init=False)
+    __slots__ = ("_at_least", "_exactly", "_splits", "_table", "concentration_mg_per_ml",
+                 "grain_g", "sizes_g", "sizes_units")
 
-    @grain_g.default
-    def _grain_default(self) -> Decimal:
-        return _grain(self.sizes_g)
+    def __init__(self, sizes_g: tuple[Decimal, ...], concentration_mg_per_ml: Decimal) -> None:
+        self.sizes_g, self.concentration_mg_per_ml = sizes_g, concentration_mg_per_ml
+        self.grain_g = _grain(sizes_g)
+        self.sizes_units: tuple[int, ...] = tuple(
+            sorted((int(s / self.grain_g) for s in sizes_g), reverse=True))  # largest first
+        self._table: VialTable | None = None
+        self._exactly: dict[int, tuple[VialCount, ...] | None] = {}
+        self._at_least: dict[int, tuple[VialCount, ...]] = {}
+        self._splits: dict[tuple[int, int], tuple[int, ...] | None] = {}
 
-    @property
-    def sizes_units(self) -> tuple[int, ...]:
-        """Vial sizes in grains, largest first."""
-        return tuple(sorted((int(s / self.grain_g) for s in self.sizes_g), reverse=True))
+    def __repr__(self) -> str:
+        return f"VialSet(sizes_g={self.sizes_g!r}, concentration_mg_per_ml=" \
+               f"{self.concentration_mg_per_ml!r})"
 
     def units(self, grams: Decimal) -> int:
         """Grams that are a whole number of grains, as that number."""
@@ -371,8 +378,11 @@ class VialSet:
 
     def table(self, limit_units: int) -> VialTable:
         """Fewest-vial combinations for every total up to at least `limit_units`."""
-        padded = -(-max(limit_units, 1) // _TABLE_BLOCK) * _TABLE_BLOCK
-        return _vial_table(self.sizes_units, padded)
+        table = self._table
+        if table is None or len(table) <= limit_units:
+            padded = -(-max(limit_units, 1) // _TABLE_BLOCK) * _TABLE_BLOCK
+            table = self._table = VialTable(self.sizes_units, padded)
+        return table
 
     def makeable(self, units: int) -> bool:
         """True when whole vials make exactly `units` grains (zero is not a dose)."""
@@ -381,14 +391,34 @@ class VialSet:
     def vials_for(self, grams: Decimal) -> tuple[VialCount, ...]:
         """Fewest whole vials that make exactly `grams`; ties prefer larger vials."""
         units = self.units(grams)
-        found = _exactly(self, units) if units * self.grain_g == grams else None
+        found = self._exact(units) if units * self.grain_g == grams else None
         if found is None:
             raise ValueError(f"{grams} g cannot be made from whole vials")  # engine bug if hit
         return found
 
     def cover(self, grams: Decimal) -> tuple[VialCount, ...]:
         """Fewest whole vials whose total is the smallest at or above `grams` (partial use)."""
-        return _at_least(self, int((grams / self.grain_g).to_integral_value(ROUND_CEILING)))
+        start = int((grams / self.grain_g).to_integral_value(ROUND_CEILING))
+        if start not in self._at_least:
+            limit = start + self.sizes_units[0]
+            table = self.table(limit)
+            combo = next(c for c in (table.combination(u) for u in range(max(start, 1), limit + 1))
+                         if c is not None)  # a total within one largest vial is reachable
+            self._at_least[start] = self._count(combo)
+        return self._at_least[start]
+
+    def split(self, total: int, days: int) -> tuple[int, ...] | None:
+        """`split_days` in grains (None when no split exists), found once per total and days."""
+        key = (total, days)
+        if key not in self._splits:
+            self._splits[key] = _split_units(self.table(total), total, days)
+        return self._splits[key]
+
+    def _exact(self, units: int) -> tuple[VialCount, ...] | None:
+        if units not in self._exactly:
+            combo = self.table(units).combination(units)
+            self._exactly[units] = None if combo is None else self._count(combo)
+        return self._exactly[units]
 
     def _count(self, combo: tuple[int, ...]) -> tuple[VialCount, ...]:
         counts: dict[int, int] = {}
@@ -402,33 +432,6 @@ class VialSet:
             )
             for size, count in sorted(counts.items(), reverse=True)
         )
-
-
-@functools.cache
-def _vial_table(sizes_units: tuple[int, ...], limit: int) -> VialTable:
-    return VialTable(sizes_units, limit)
-
-
-# Every day of a course, and every course at one dose, asks for the same totals: each is worked
-# out once per vial set and number of grains (whole numbers, so equal doses share an answer).
-# The caches are small: a plan asks for a few totals, and a roster's memory must stay flat.
-
-
-@functools.lru_cache(maxsize=256)
-def _exactly(vials: VialSet, units: int) -> tuple[VialCount, ...] | None:
-    combo = vials.table(units).combination(units)
-    return None if combo is None else vials._count(combo)
-
-
-@functools.lru_cache(maxsize=256)
-def _at_least(vials: VialSet, start: int) -> tuple[VialCount, ...]:
-    limit = start + max(vials.sizes_units)
-    table = vials.table(limit)
-    for units in range(max(start, 1), limit + 1):
-        combo = table.combination(units)
-        if combo is not None:
-            return vials._count(combo)
-    raise AssertionError("a total within one largest vial is always reachable")
 
 
 def dispense(contents: Sequence[ProductContents | PlaceboContents], grams: Decimal) -> Dispense:
@@ -503,7 +506,7 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
     The days are as even as possible (smallest max − min), then the smallest sum of squares;
     larger days come first. Raises `PrescriptionError` when no split exists.
     """
-    split = _split_units(vials, vials.units(total_g), days)
+    split = vials.split(vials.units(total_g), days)
     if split is None:
         raise PrescriptionError(
             "order.days_per_course",
@@ -514,11 +517,8 @@ def split_days(total_g: Decimal, days: int, vials: VialSet) -> tuple[Decimal, ..
     return tuple(vials.grams(v) for v in split)
 
 
-@functools.lru_cache(maxsize=256)
-def _split_units(vials: VialSet, total: int, days: int) -> tuple[int, ...] | None:
-    """`split_days` in grains (None when no split exists), worked out once per total and days:
-    every course at one dose splits the same way."""
-    table = vials.table(total)
+def _split_units(table: VialTable, total: int, days: int) -> tuple[int, ...] | None:
+    """`split_days` in grains (None when no split exists)."""
     if not _splittable(total, days, table):
         return None
     for spread in range(total + 1):

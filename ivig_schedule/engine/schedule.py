@@ -11,9 +11,9 @@ as a `TimeShift` so the plan can say so.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from zoneinfo import ZoneInfo
 
+import attrs
 from attrs import frozen
 
 from ivig_schedule.model.errors import PrescriptionError
@@ -124,11 +124,17 @@ MAX_SEARCH_DAYS = 366
 
 @frozen
 class ClosedDays:
-    """The days no infusion may fall on: closed weekdays, a country's holidays, given dates."""
+    """The days no infusion may fall on: closed weekdays, a country's holidays, given dates.
+
+    A country's holidays are looked up once per year asked for, and kept with these closed
+    days (one plan's, or one history's: `compute.Cache`), not at module level.
+    """
 
     weekdays: frozenset[int] = frozenset()
     dates: frozenset[dt.date] = frozenset()
     country: str | None = None
+    _years: dict[int, dict[dt.date, str]] = attrs.field(factory=dict, eq=False, repr=False,
+                                                         init=False)
 
     @classmethod
     def of(cls, order: Order) -> ClosedDays:
@@ -138,7 +144,10 @@ class ClosedDays:
     def _holiday(self, date: dt.date) -> str | None:
         if self.country is None:
             return None
-        return _holidays(self.country, date.year).get(date)
+        year = self._years.get(date.year)
+        if year is None:
+            year = self._years[date.year] = _holidays(self.country, date.year)
+        return year.get(date)
 
     def reason(self, date: dt.date) -> str | None:
         """Why `date` is closed, or None when it is open."""
@@ -179,7 +188,6 @@ class ClosedDays:
         return None
 
 
-@functools.cache
 def _holidays(country: str, year: int) -> dict[dt.date, str]:
     """A country's public holidays in one year (the holidays package: rules, no I/O)."""
     import holidays

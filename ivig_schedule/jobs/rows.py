@@ -28,7 +28,7 @@ from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import Plan
 from ivig_schedule.model.vocabulary import VIEWS
 from ivig_schedule.render import dispensing, formats
-from ivig_schedule.render.ics.calendar import Descriptions, event_texts, to_ics, years
+from ivig_schedule.render.ics.calendar import event_texts, to_ics, years
 from ivig_schedule.views import revisions
 from ivig_schedule.views.dispensing import WeekTotal, dispensing_lines, week_totals
 from ivig_schedule.views.views import plan_view
@@ -166,7 +166,6 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
     files = []
     result = RowResult(row.number, patient_id, "planned", nurse=nurse,
                        warnings=tuple(w.code for w in outcome.plan.warnings))
-    descriptions: Descriptions = {}  # the views' events share their descriptions
     for name in VIEWS:
         view = plan_view(outcome.plan, name, trail=False)  # no trail is written
         events = revisions.stamped(view, (plan_view(p, name, trail=False)
@@ -174,7 +173,7 @@ def plan_row(row: roster.Row, limits: Limits, today: dt.date) -> RowResult:
         options = formats.Options(events=events)
         files += [(f"{name}.{fmt}", formats.render(fmt, view, options))
                   for fmt in ROW_FORMATS if fmt != "ics"]
-        texts = event_texts(view, events, descriptions=descriptions)  # both files
+        texts = event_texts(view, events)  # both files
         files.append((f"{name}.ics", to_ics(view, events, texts)))
         if name == "nurse":
             result = attrs.evolve(result, nurse_events=texts,

@@ -8,7 +8,6 @@ not use this module.
 
 from __future__ import annotations
 
-import functools
 from decimal import ROUND_HALF_EVEN, Decimal
 
 _STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
@@ -27,14 +26,11 @@ def plain(value: Decimal | int, places: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
-@functools.lru_cache(maxsize=1024)
 def written(value: Decimal | int) -> str:
     """`value` exactly as computed, written the ISMP way: no trailing zero, a leading zero, no
     exponent and no separator (``written(Decimal("48.0"))`` is ``"48"``, ``Decimal("0.50")``
     ``"0.5"``, ``Decimal("1E+3")`` ``"1000"``). Nothing is rounded: the view has already
-    rounded what it shows, and a clinical figure such as 0.0125 mL/kg/min stays whole. Equal
-    values give the same text, so the values a plan repeats are written once (the cache is
-    bounded: a roster's memory stays flat)."""
+    rounded what it shows, and a clinical figure such as 0.0125 mL/kg/min stays whole."""
     text = format(Decimal(value).normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -6,7 +6,6 @@ empty in the CSV.
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Callable
 from decimal import Decimal
@@ -41,10 +40,8 @@ CSV_COLUMNS = (
 Record = dict[str, Any]
 
 
-@functools.lru_cache(maxsize=1024)
 def number_text(value: Decimal) -> str:
-    """A Decimal as plain text with at least one decimal place (48 → "48.0"); equal Decimals
-    give the same text, so the values a plan repeats are formatted once (bounded cache)."""
+    """A Decimal as plain text with at least one decimal place (48 → "48.0")."""
     text = format(value.normalize(), "f")
     return text if "." in text else text + ".0"
 

@@ -176,6 +176,18 @@ def test_cover_for_partial_vials():
     assert [(v.grams, v.count) for v in OCTAGAM.cover(D("35.2"))] == [(D(30), 1), (D(2), 3)]
 
 
+def test_a_vial_set_answers_a_larger_total_after_a_smaller_one():
+    """The table grows when a total beyond its first block (512 grains) is asked for. With 20
+    and 30 g vials (10 g grains): 20 g is one vial; 6010 g (601 grains) is 199 × 30 g + 2 × 20 g,
+    the fewest (601 = 3a + 2b with a as large as leaves b even); 10 g is never makeable
+    (checked by hand)."""
+    vials = VialSet((D(20), D(30)), D(100))
+    assert [(v.grams, v.count) for v in vials.vials_for(D(20))] == [(D(20), 1)]
+    assert [(v.grams, v.count) for v in vials.vials_for(D(6010))] == [(D(30), 199), (D(20), 2)]
+    assert not vials.makeable(1)
+    assert [(v.grams, v.count) for v in vials.cover(D(10))] == [(D(20), 1)]
+
+
 def _every_combination_table(sizes_desc: tuple[int, ...], limit: int) -> list:
     """The slow reference: every total's whole combination, the fewest vials, ties to larger."""
     best: list = [()] + [None] * limit

@@ -53,13 +53,6 @@ def _hhmm(moment: dt.datetime | None, shared: _Shared | None = None) -> str:
     return f"{moment:%H:%M} (UTC{w.offset(offset)[:3]}:{w.offset(offset)[3:]})"
 
 
-Descriptions = dict[tuple[str, str], str]
-"""DESCRIPTION lines (escaped, folded, with their CRLF) by (language, event content). An event's
-content holds every value its description writes (`views.revisions.items`), so views whose
-events have the same content (the pharmacy's and the nurse's, mostly) share each line;
-`event_texts` fills it."""
-
-
 class _Shared:
     """What every event of one view writes alike, written once per calendar: the patient line,
     the warnings and accepted overrides, the closing line, the ORGANIZER line, and each course's
@@ -68,8 +61,12 @@ class _Shared:
     __slots__ = ("_steps", "closing", "courses", "descriptions", "notes", "organizer",
                  "patient", "t", "view")
 
-    def __init__(self, view: PlanView, t: Language, descriptions: Descriptions) -> None:
-        self.view, self.t, self.descriptions = view, t, descriptions
+    def __init__(self, view: PlanView, t: Language) -> None:
+        self.view, self.t = view, t
+        # DESCRIPTION lines (escaped, folded, with their CRLF) by event content: an event's
+        # content holds every value its description writes (`views.revisions.items`), so the
+        # revisions of one day share the line.
+        self.descriptions: dict[str, str] = {}
         self._steps: dict[tuple[int, Decimal, int, Decimal], str] = {}
         self.patient = t._("Patient: {id}").format(id=view.patient.id)
         self.notes = [t._("Warning: {message} [{code}]").format(message=n.message, code=n.code)
@@ -299,7 +296,7 @@ def _day_event(shared: _Shared, event: Stamped, item: Item) -> str:
     head = (("SUMMARY", summary), *times, *_stamps(view, event))
     if item.cancelled:
         return w.component("VEVENT", (*head, *CANCELLED, *_tail(view, event)))
-    key = (t.code, item.content)
+    key = item.content
     description = shared.descriptions.get(key)
     if description is None:
         description = shared.descriptions[key] = w.line(
@@ -335,12 +332,11 @@ def to_ics(view: PlanView, events: tuple[Stamped, ...],
     return w.component("VCALENDAR", head, [zone, *body]).encode("utf-8")
 
 
-def event_texts(view: PlanView, events: tuple[Stamped, ...], lang: str = "en",
-                descriptions: Descriptions | None = None) -> tuple[str, ...]:
+def event_texts(view: PlanView, events: tuple[Stamped, ...], lang: str = "en"
+                ) -> tuple[str, ...]:
     """The view's VEVENTs as text (for a calendar that gathers many patients, a nurse's), in
-    language `lang`. Pass the same `descriptions` for the views of one plan to write each
-    shared description once."""
-    shared = _Shared(view, language(lang), {} if descriptions is None else descriptions)
+    language `lang`."""
+    shared = _Shared(view, language(lang))
     return tuple(_event(shared, e) for e in events)
 
 

@@ -8,7 +8,6 @@ The library is still used to *parse* calendars (``--previous``) and by the tests
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 
 from ivig_schedule.render.ics.vtimezone import observances
@@ -74,16 +73,7 @@ def local(moment: dt.datetime) -> str:
 
 def utc(moment: dt.datetime) -> str:
     """A UTC DATE-TIME, ``…Z``."""
-    if moment.tzinfo is dt.UTC:  # DTSTAMPs: a calendar's are mostly one instant
-        return _utc_text(moment)
-    return local(moment.astimezone(dt.UTC)) + "Z"
-
-
-@functools.lru_cache(maxsize=256)
-def _utc_text(moment: dt.datetime) -> str:
-    # Only for times already in UTC, which never fold. A zone's two readings of an ambiguous
-    # wall time compare equal (PEP 495), so a cache keyed on those would mix them up.
-    return local(moment) + "Z"
+    return local(moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)) + "Z"
 
 
 def date(day: dt.date) -> str:
@@ -121,9 +111,8 @@ def component(name: str, lines: Iterable[Line], children: Sequence[str] = ()) ->
     return block(name, [*(line(key, value) for key, value in lines), *children])
 
 
-@functools.cache
 def vtimezone(zone: str, first_year: int, last_year: int) -> str:
-    """The VTIMEZONE for a zone over the years, built once per (zone, years) and reused."""
+    """The VTIMEZONE for a zone over the years."""
     blocks = []
     for block in observances(zone, first_year, last_year):
         lines: list[Line] = [("DTSTART", local(block.start))]
