@@ -42,8 +42,10 @@ DEVINE_MIN_HEIGHT_CM = Decimal("152.4")
 """Ontario's IG dose calculator applies from 152.4 cm (60 in), where the Devine formula starts
 (2.3 kg per inch over 60 in); below it the actual weight is the dosing weight."""
 
-_TABLE_BLOCK = 512
-"""Vial tables are built in blocks of this many grains so that nearby totals share one table."""
+_TABLE_BLOCK = 128
+"""A vial table covers whole blocks of this many grains, so that nearby totals share one table
+(a table is remade, a block larger, only when a larger total is asked for; 128 grains of 1 g
+cover a 2 g/kg course up to 64 kg, and one more block up to 128 kg)."""
 UNROUNDED_STEP_G = Decimal("0.1")
 """With rounding ``none`` grams are kept to 0.1 g, the resolution the outputs show."""
 

@@ -177,7 +177,7 @@ def test_cover_for_partial_vials():
 
 
 def test_a_vial_set_answers_a_larger_total_after_a_smaller_one():
-    """The table grows when a total beyond its first block (512 grains) is asked for. With 20
+    """The table grows when a total beyond its first block (128 grains) is asked for. With 20
     and 30 g vials (10 g grains): 20 g is one vial; 6010 g (601 grains) is 199 × 30 g + 2 × 20 g,
     the fewest (601 = 3a + 2b with a as large as leaves b even); 10 g is never makeable
     (checked by hand)."""
