@@ -32,9 +32,10 @@ from ivig_schedule.model.changes import (
     WeightChange,
 )
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Prescription, ResponseRule
+from ivig_schedule.model.inputs import ResponseRule
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import History, Slot
+from ivig_schedule.model.prescription import Prescription
 
 OPERATORS = {"<": Decimal.__lt__, "<=": Decimal.__le__, ">": Decimal.__gt__, ">=": Decimal.__ge__}
 C = TypeVar("C", bound=Change)

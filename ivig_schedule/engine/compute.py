@@ -49,13 +49,7 @@ from ivig_schedule.engine.exposure import (
 )
 from ivig_schedule.engine.schedule import TimeShift
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import (
-    Ladder,
-    Patient,
-    Phase,
-    Prescription,
-    Product,
-)
+from ivig_schedule.model.inputs import Ladder, Patient, Phase, Product
 from ivig_schedule.model.plan import (
     Course,
     DosingWeight,
@@ -70,6 +64,7 @@ from ivig_schedule.model.plan import (
     Slot,
     SlowStartReason,
 )
+from ivig_schedule.model.prescription import Prescription
 from ivig_schedule.model.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, hours_and_minutes
 
 if TYPE_CHECKING:

@@ -20,9 +20,10 @@ import datetime as dt
 
 from attrs import frozen
 
-from ivig_schedule.model.inputs import IgHistory, Prescription, Product, SlowStart
+from ivig_schedule.model.inputs import IgHistory, Product, SlowStart
 from ivig_schedule.model.numbers import plain
 from ivig_schedule.model.plan import Course, Finding, Slot, SlowStartReason
+from ivig_schedule.model.prescription import Prescription
 from ivig_schedule.model.vocabulary import SlowStartTrigger
 
 DAYS_PER_WEEK = 7

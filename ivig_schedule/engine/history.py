@@ -20,8 +20,8 @@ import datetime as dt
 
 from ivig_schedule.engine.schedule import course_weeks
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.plan import History, Slot
+from ivig_schedule.model.prescription import Prescription
 
 
 def base(prescription: Prescription) -> History:

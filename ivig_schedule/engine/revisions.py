@@ -9,8 +9,8 @@ from __future__ import annotations
 from ivig_schedule.engine import compute
 from ivig_schedule.model.changes import GivenChange
 from ivig_schedule.model.errors import PrescriptionError
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.plan import History, InfusionDay, Plan
+from ivig_schedule.model.prescription import Prescription
 
 
 def the_day(plan: Plan, course: int, day: int) -> InfusionDay | None:

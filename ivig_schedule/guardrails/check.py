@@ -16,9 +16,9 @@ from attrs import frozen
 from ivig_schedule.guardrails import decide, measure
 from ivig_schedule.guardrails.decide import Decision
 from ivig_schedule.guardrails.rules import Measurements, applicable, evaluate, facts
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits, Rule
 from ivig_schedule.model.plan import Course, History, LimitsUsed, Plan
+from ivig_schedule.model.prescription import Prescription
 
 Judge = Callable[[Course], tuple[int, int]]
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 import attrs
 
 from ivig_schedule.guardrails.rules import Context, Measurements
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.plan import Course, History, Plan, RateCap
+from ivig_schedule.model.prescription import Prescription
 from ivig_schedule.model.units import MINUTES_PER_HOUR
 
 YES, NO = Decimal(1), Decimal(0)

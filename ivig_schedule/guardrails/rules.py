@@ -14,7 +14,6 @@ from decimal import Decimal
 import attrs
 from attrs import frozen
 
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import (
     ENGINE_QUANTITY,
     FLAG,
@@ -25,6 +24,7 @@ from ivig_schedule.model.limits import (
     Severity,
 )
 from ivig_schedule.model.numbers import plain
+from ivig_schedule.model.prescription import Prescription
 
 _CHECKS: tuple[tuple[str, Severity, Direction], ...] = (
     ("upper_hard", "hard", "above"), ("lower_hard", "hard", "below"),

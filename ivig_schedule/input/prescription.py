@@ -32,10 +32,10 @@ from ivig_schedule.model.inputs import (
     IgHistory,
     Order,
     Patient,
-    Prescription,
     Product,
     Regimen,
 )
+from ivig_schedule.model.prescription import Prescription
 from ivig_schedule.model.units import MINUTES_PER_DAY
 from ivig_schedule.model.vocabulary import (
     ARMS,

@@ -27,9 +27,9 @@ from ivig_schedule.model.errors import (
     PrescriptionError,
     RefusedBySafetyRule,
 )
-from ivig_schedule.model.inputs import Prescription
 from ivig_schedule.model.limits import Limits
 from ivig_schedule.model.plan import History, Plan
+from ivig_schedule.model.prescription import Prescription
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1

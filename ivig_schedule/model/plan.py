@@ -13,14 +13,8 @@ from typing import TYPE_CHECKING
 import attrs
 from attrs import frozen
 
-from ivig_schedule.model.inputs import (
-    PLACEBO_SOLUTION,
-    Ladder,
-    Patient,
-    Phase,
-    Prescription,
-    Product,
-)
+from ivig_schedule.model.inputs import PLACEBO_SOLUTION, Ladder, Patient, Phase, Product
+from ivig_schedule.model.prescription import Prescription
 from ivig_schedule.model.vocabulary import (
     CourseStatus,
     DosingWeightBasis,
