@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivig_schedule.model.numbers import written
 from ivig_schedule.render.formats import Options
@@ -41,10 +41,12 @@ from ivig_schedule.views.views import (
     CourseView,
     CourseWeightView,
     DayView,
-    GivenView,
     PlanView,
     StepView,
 )
+
+if TYPE_CHECKING:
+    from ivig_schedule.views.recorded import GivenView
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"

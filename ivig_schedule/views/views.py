@@ -44,6 +44,7 @@ from ivig_schedule.model.vocabulary import View
 from ivig_schedule.views.roles import ROLES, Role, sees_arm, sees_warning
 
 if TYPE_CHECKING:  # made only for the views that write it (`plan_view`)
+    from ivig_schedule.views.recorded import ChangeView, GivenView, OverrideView
     from ivig_schedule.views.trail import Trail
 
 FORMAT = "ivig-schedule/plan@1"
@@ -88,46 +89,6 @@ class ContentsView:
     solution: str = ""
     ml: Decimal = Decimal(0)
     matches_g: Decimal = Decimal(0)
-
-
-@frozen
-class GivenView:
-    """An administration as recorded; lot, expiry and note only for roles that see the arm.
-
-    Attributes:
-        on: The date it was given.
-        change: The index of the change that recorded it.
-        lot, expiry, note: As recorded (free text), or None.
-    """
-
-    on: dt.date
-    change: int
-    lot: str | None
-    expiry: dt.date | None
-    note: str | None
-
-
-@frozen
-class ChangeView:
-    """A recorded change as this audience may read it.
-
-    Attributes:
-        index: Its position in the history (``change[index]``).
-        on: When it was decided.
-        kind: What kind of change.
-        reason: Why (free text: only for roles that see the arm).
-        effect: What it did: in full for the pharmacy, its effect on dates for the others.
-        fired: The response rule that fired (pharmacy only).
-        by: Who recorded it (empty when the history does not say).
-    """
-
-    index: int
-    on: dt.date
-    kind: str
-    reason: str | None
-    effect: str
-    fired: str | None
-    by: str = ""
 
 
 @frozen
@@ -313,16 +274,6 @@ class VisitView:
 
 
 @frozen
-class OverrideView:
-    """A soft limit acknowledged with a reason (free text: only for roles that see the arm)."""
-
-    rule: str
-    value: str
-    limit: str
-    reason: str | None
-
-
-@frozen
 class LimitsView:
     """Which limits checked the plan."""
 
@@ -417,13 +368,11 @@ def _vials(contents: ProductContents) -> tuple[VialView, ...]:
 
 
 def _given(day: InfusionDay, free_text: bool) -> GivenView | None:
-    record = day.given
-    if record is None:
+    if day.given is None:
         return None
-    return GivenView(on=record.given_on, change=record.index,
-                     lot=record.lot if free_text else None,
-                     expiry=record.expiry if free_text else None,
-                     note=record.note if free_text else None)
+    from ivig_schedule.views.recorded import given_view  # only a history records a given day
+
+    return given_view(day.given, free_text)
 
 
 def _day(day: InfusionDay, role: Role, doses: bool, free_text: bool) -> DayView:
@@ -503,14 +452,19 @@ def _weight(weight: DosingWeight | None) -> CourseWeightView | None:
 
 
 def _changes(plan: Plan, role: Role, free_text: bool) -> tuple[ChangeView, ...]:
-    if not role.history:
+    if not role.history or not plan.effects:
         return ()
-    full = role.dispensing
-    return tuple(ChangeView(
-        index=e.change.index, on=e.change.on, kind=e.change.kind,
-        reason=e.change.reason if free_text else None,
-        effect=e.text if full else e.schedule,
-        fired=(e.fired or None) if full else None, by=e.change.by) for e in plan.effects)
+    from ivig_schedule.views.recorded import change_views  # only a history has changes
+
+    return change_views(plan.effects, role.dispensing, free_text)
+
+
+def _overrides(plan: Plan, arm_seen: bool) -> tuple[OverrideView, ...]:
+    if not plan.overrides:
+        return ()
+    from ivig_schedule.views.recorded import override_views  # only accepted overrides
+
+    return override_views(plan.overrides, arm_seen)
 
 
 def _note(finding: Finding, masked: bool) -> Note:
@@ -551,8 +505,7 @@ def plan_view(plan: Plan, view: View, *, trail: bool = True) -> PlanView:
         warnings=tuple(_note(w, not arm_seen) for w in plan.warnings
                        if sees_warning(role, w.code)),
         visits=tuple(VisitView(v.week, v.date, v.name) for v in plan.visits),
-        overrides=tuple(OverrideView(o.rule, o.value, o.limit, o.reason if arm_seen else None)
-                        for o in plan.overrides),
+        overrides=_overrides(plan, arm_seen),
         limits=None if plan.limits is None else LimitsView(
             plan.limits.name, plan.limits.version, plan.limits.origin),
         trail=_trail(plan) if role.dispensing and trail else None,

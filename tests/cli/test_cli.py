@@ -192,14 +192,30 @@ def test_json_path_does_not_import_heavy_libraries():
                            ("rich", "icalendar")) == []
 
 
-def test_a_plan_without_changes_does_not_import_the_tis_or_the_trail():
-    """ProDERM's sample has no recorded change: its JSON plan imports neither the TIS scoring
-    (a response recorded as its six measures needs it) nor the calculation trail; the table,
+HISTORY_MODULES = ("ivig_schedule.engine.changes", "ivig_schedule.engine.revisions",
+                   "ivig_schedule.engine.tis", "ivig_schedule.model.changes",
+                   "ivig_schedule.model.sent", "ivig_schedule.views.recorded",
+                   "ivig_schedule.views.trail")
+"""What only a recorded history, a calendar sent before, a TIS or the trail needs."""
+
+
+def test_a_plan_without_changes_imports_no_history_machinery():
+    """ProDERM's sample has no recorded change: its JSON plan imports none of the history's
+    records and rules, the revisions, the TIS scoring or the calculation trail; the table,
     which prints the trail, does import the trail (so the check can see an import)."""
-    modules = ("ivig_schedule.engine.tis", "ivig_schedule.views.trail")
-    assert _imported_after([["plan", PRODERM, "-f", "json"]], modules) == []
-    assert _imported_after([["plan", PRODERM, "--view", "pharmacy"]], modules) == [
+    assert _imported_after([["plan", PRODERM, "-f", "json"]], HISTORY_MODULES) == []
+    assert _imported_after([["plan", PRODERM, "--view", "pharmacy"]], HISTORY_MODULES) == [
         "ivig_schedule.views.trail"]
+
+
+def test_a_plan_with_a_history_imports_what_the_history_needs():
+    """A sample with a recorded delay imports the change records and rules, the revisions and
+    the pharmacy's view of the changes; still no TIS (no response) and no sent calendar."""
+    delayed = str(SAMPLES / "roster" / "rx-proderm-delayed.toml")
+    assert _imported_after([["plan", delayed, "-f", "json", "--view", "pharmacy"]],
+                           HISTORY_MODULES) == [
+        "ivig_schedule.engine.changes", "ivig_schedule.engine.revisions",
+        "ivig_schedule.model.changes", "ivig_schedule.views.recorded"]
 
 
 def test_existing_output_needs_force(tmp_path):
