@@ -60,16 +60,17 @@ def scratch() -> Path:
 
 
 def planning_only(source: Path) -> float:
-    """CPU seconds to plan and check the roster's patients, writing nothing: the floor of 1."""
-    from ivig_schedule import jobs
+    """CPU seconds to plan and check the roster's patients as the roster does (each row's use
+    case), writing nothing: the floor of 1."""
     from ivig_schedule.input import roster as roster_input
+    from ivig_schedule.input.limits_file import built_in_limits
+    from ivig_schedule.jobs import rows as roster_rows
 
-    requests = [jobs.Request(text=roster_input.prescription_text(row),
-                             overrides=dict(row.overrides))
-                for row in roster_input.rows(source)]
+    found = list(roster_input.rows(source))
+    limits, today = built_in_limits(), dt.date.fromisoformat(TODAY)
     cpu = time.process_time()
-    for request in requests:
-        jobs.run(request, revisions=True).checked_plan()
+    for row in found:
+        roster_rows.planned(row, limits, today)
     return time.process_time() - cpu
 
 
@@ -214,8 +215,9 @@ def main() -> None:
     try:
         source = make_roster(work, 300)
         in_process(source, work / "warm")
-        cpu, wall_one = in_process(source, work / "one")
-        floor_cpu = planning_only(source)
+        runs = [(in_process(source, work / "one"), planning_only(source)) for _ in range(3)]
+        cpu, wall_one = min(full for full, _ in runs)  # A B A B: the best of each
+        floor_cpu = min(floor for _, floor in runs)
         print(f"1. CPU per patient, every roster output: {1000 * cpu / 300:.1f} ms (target <= 15 "
               f"ms; floor, planning and checking alone: {1000 * floor_cpu / 300:.1f} ms; on "
               f"{'a RAM disk' if str(work).startswith('/dev/shm') else 'disk'})")
@@ -251,7 +253,9 @@ def main() -> None:
            plan_json, [sys.executable, "-c", program], 1.3)
     paired("--help / python -c 'import click'", cli("--help"),
            [sys.executable, "-c", "import click"], 1.2)
-    costs = {(c, r): history_cost(c, r) for c, r in ((25, 50), (50, 100), (100, 200))}
+    history_cost(5, 10)  # warm: the first calendar imports its modules
+    costs = {(c, r): min(history_cost(c, r) for _ in range(2))
+             for c, r in ((25, 50), (50, 100), (100, 200))}
     print("5. plan -f ics, CPU per course-revision: "
           + ", ".join(f"{c} courses x {r + 1} revisions {us:.0f} us" for (c, r), us in
                       costs.items())
